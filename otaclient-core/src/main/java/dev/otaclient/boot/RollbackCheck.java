@@ -2,7 +2,7 @@ package dev.otaclient.boot;
 
 /** Whether a rollback may start; {@code reason} says why not. */
 public record RollbackCheck(boolean allowed, String reason) {
-  public static RollbackCheck allowed() {
+  public static RollbackCheck ok() {
     return new RollbackCheck(true, "");
   }
 
