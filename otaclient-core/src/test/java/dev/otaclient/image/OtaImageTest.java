@@ -88,6 +88,17 @@ class OtaImageTest {
         VerifiedLists lists = img.fetchLists(tmp.resolve("lists"));
         assertThat(listDigest(lists)).isEqualTo(image.listDigest());
         assertThat(lists.path(ListKind.REGULARS)).isEqualTo(tmp.resolve("lists").resolve("regulars.txt"));
+        // the hand-written lists are valid input for the list reader
+        for (ListKind kind : ListKind.values()) {
+          int count = 0;
+          try (ListReader<Object> reader = ListReader.open(kind, lists.path(kind))) {
+            while (reader.hasNext()) {
+              reader.next();
+              count++;
+            }
+          }
+          assertThat(count).as(kind.toString()).isEqualTo(kind == ListKind.REGULARS || kind == ListKind.DIRECTORIES ? 3 : 2);
+        }
       }
       List<String> log = nginx.awaitAccessLog(6);
       assertThat(log).containsExactly(
