@@ -1,9 +1,6 @@
 package dev.otaclient.image;
 
-/**
- * The four list files of an image. PLACEHOLDER written on branch {@code meta} only so this branch
- * compiles; the real definition is owned by branch {@code lists} and replaces this file on merge.
- */
+/** The four list files of a legacy OTA image, each with its own line format (reference §1.5–§1.8). */
 public enum ListKind {
   DIRECTORIES,
   SYMLINKS,
