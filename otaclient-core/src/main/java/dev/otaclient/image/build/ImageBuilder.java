@@ -14,6 +14,7 @@ import dev.otaclient.image.RegularEntry;
 import dev.otaclient.image.SymlinkEntry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
@@ -180,7 +181,7 @@ public final class ImageBuilder {
           out, result.directories(), result.symlinks(), result.regulars(), result.totalRegularSize(),
           result.compressedBlobs(), result.compressedBytes());
       return result;
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       removeOutput(out, created);
       throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.GENERAL,
           out + ": building the image failed: " + e, e);
@@ -224,13 +225,15 @@ public final class ImageBuilder {
           Path dataPath = dataDir.resolve(root.relativize(entry.source()));
           switch (entry.kind()) {
             case DIRECTORY -> {
-              dirsWriter.write(new DirectoryEntry(entry.imagePath(), entry.mode(), entry.uid(), entry.gid()));
+              DirectoryEntry d = new DirectoryEntry(entry.imagePath(), entry.mode(), entry.uid(), entry.gid());
+              writeLine(DIRS_FILE, entry.imagePath(), () -> dirsWriter.write(d));
               counts.directories++;
               createDataDirectory(dataPath, entry);
             }
             case SYMLINK -> {
-              symlinksWriter.write(new SymlinkEntry(entry.imagePath(), entry.symlinkTarget(), entry.mode(),
-                  entry.uid(), entry.gid()));
+              SymlinkEntry l = new SymlinkEntry(entry.imagePath(), entry.symlinkTarget(), entry.mode(),
+                  entry.uid(), entry.gid());
+              writeLine(SYMLINKS_FILE, entry.imagePath(), () -> symlinksWriter.write(l));
               counts.symlinks++;
               createDataSymlink(dataPath, entry);
             }
@@ -264,7 +267,7 @@ public final class ImageBuilder {
     try (StagedFile f = new StagedFile(out.resolve(PERSISTENTS_FILE))) {
       ListWriter w = new ListWriter(f.stream());
       for (PersistentEntry e : persistentEntries) {
-        w.write(e);
+        writeLine(PERSISTENTS_FILE, e.path(), () -> w.write(e));
       }
       w.close();
       persistentsHash = f.commit();
@@ -349,10 +352,27 @@ public final class ImageBuilder {
     }
     // st_ino only matters to group hard links, so the generator writes it only when nlink > 1
     String inode = e.nlink() > 1 ? Long.toString(e.inode()) : null;
-    writer.write(new RegularEntry(e.imagePath(), e.mode(), e.uid(), e.gid(), e.nlink(), r.sha256(), r.size(),
-        inode, r.compressed() ? COMPRESS_ALG : null));
+    RegularEntry line = new RegularEntry(e.imagePath(), e.mode(), e.uid(), e.gid(), e.nlink(), r.sha256(),
+        r.size(), inode, r.compressed() ? COMPRESS_ALG : null);
+    writeLine(REGULARS_FILE, e.imagePath(), () -> writer.write(line));
     counts.regulars++;
     counts.totalSize += r.size();
+  }
+
+  /**
+   * One list line; an entry the list format cannot represent (e.g. a path over 4096 bytes) or a write
+   * failure becomes an error naming the list and the path.
+   */
+  private static void writeLine(String list, String path, Runnable write) {
+    try {
+      write.run();
+    } catch (IllegalArgumentException e) {
+      throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.GENERAL,
+          list + ": " + path + ": cannot be represented: " + e.getMessage(), e);
+    } catch (UncheckedIOException e) {
+      throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.GENERAL,
+          list + ": " + path + ": write failed: " + e.getCause(), e);
+    }
   }
 
   /**
