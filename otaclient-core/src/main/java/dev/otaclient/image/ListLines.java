@@ -48,7 +48,7 @@ public final class ListLines {
     long uid = id("uid", c.field());
     long gid = id("gid", c.field());
     String path = c.quoted("path");
-    c.expectComma("path");
+    c.expectComma("path", "target");
     String target = c.quoted("target");
     c.expectEnd("target");
     return new SymlinkEntry(ImagePath.check(path), checkTarget(target), mode, uid, gid);
@@ -71,7 +71,7 @@ public final class ListLines {
     String inodeField = "";
     String algField = "";
     if (!c.atEnd()) {
-      c.expectComma("path");
+      c.expectComma("path", "size");
       sizeField = c.fieldOrRest();
       if (c.hasMoreFields()) {
         inodeField = c.fieldOrRest();
@@ -367,8 +367,11 @@ public final class ListLines {
       }
     }
 
-    void expectComma(String after) {
-      if (pos >= line.length() || line.charAt(pos) != ',') {
+    void expectComma(String after, String next) {
+      if (pos == line.length()) {
+        throw new IllegalArgumentException("missing " + next + " (expected " + shape + ")");
+      }
+      if (line.charAt(pos) != ',') {
         throw unexpectedAfter(after);
       }
       pos++;

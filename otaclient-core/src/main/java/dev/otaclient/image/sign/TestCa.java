@@ -170,7 +170,8 @@ public final class TestCa {
           return converter.getPrivateKey((PrivateKeyInfo) o);
         }
         if (o instanceof PEMKeyPair) {
-          return converter.getKeyPair((PEMKeyPair) o).getPrivate();
+          // SEC1 files may omit the public key, so convert only the private part
+          return converter.getPrivateKey(((PEMKeyPair) o).getPrivateKeyInfo());
         }
       }
       throw new IllegalArgumentException(pem + ": no unencrypted PKCS#8 or SEC1 private key found");
