@@ -11,6 +11,7 @@ import dev.otaclient.image.CaStore;
 import dev.otaclient.image.DirectoryEntry;
 import dev.otaclient.image.ImageMetadata;
 import dev.otaclient.image.ImageSources;
+import dev.otaclient.image.ImageUrls;
 import dev.otaclient.image.ListReader;
 import dev.otaclient.image.MetadataJwt;
 import dev.otaclient.image.OtaImage;
@@ -20,6 +21,7 @@ import dev.otaclient.image.SymlinkEntry;
 import dev.otaclient.image.TrustPolicy;
 import dev.otaclient.image.VerifiedLists;
 import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.SampleRootfs;
 import dev.otaclient.testing.TreeSnapshot;
 import dev.otaclient.testing.TreeSnapshot.Node;
@@ -43,6 +45,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,6 +185,41 @@ class ImageBuilderTest {
         .contains("0755,0,0,'/odd/dir it'\\''s,here'");
     assertThat(Files.readString(out.resolve("symlinks.txt")))
         .contains("0777,0,0,'/var/lib/ieee-data/iab.csv','../../ieee-data/'\\'','\\''iab.csv'");
+  }
+
+  @Test
+  void nginxServesEveryFileOfTheBuiltImageByItsClientUrl() throws Exception {
+    Assumptions.assumeTrue(Nginx.available(), "nginx not installed");
+    Path rootfs = SampleRootfs.create(tmp.resolve("rootfs"));
+    Path out = tmp.resolve("image");
+    builder(rootfs, out).compress(true).build();
+    TreeSnapshot tree = TreeSnapshot.of(rootfs);
+    int fetched = 0;
+    try (Nginx nginx = Nginx.serve(out);
+         OtaImage image = OtaImage.open(
+             ImageSources.open(nginx.baseUri().toString(), Cookies.none(), HttpSettings.defaults()),
+             CaStore.load(caStore), TrustPolicy.REQUIRE_CA)) {
+      VerifiedLists lists = image.fetchLists(tmp.resolve("lists"));
+      ImageMetadata md = image.metadata();
+      List<RegularEntry> regs = readAll(ListReader.regulars(Files.newInputStream(lists.regulars()), "regulars.txt"));
+      for (RegularEntry e : regs) {
+        // plain file by path (URL-quoted like the Python client), and the blob when there is one
+        try (InputStream in = image.source().open(ImageUrls.rootfsRelative(md.rootfsDirectory(), e.path()), false)) {
+          assertThat(sha256(in, new long[1])).as(e.path()).isEqualTo(tree.get(e.path()).sha256());
+        }
+        if (e.compressAlg() != null) {
+          String blob = ImageUrls.compressedRelative(md.compressedRootfsDirectory().orElseThrow(), e.sha256(),
+              e.compressAlg());
+          try (InputStream in = new ZstdInputStream(image.source().open(blob, false))) {
+            assertThat(sha256(in, new long[1])).as(blob).isEqualTo(e.sha256());
+          }
+        }
+        fetched++;
+      }
+      assertThat(nginx.accessLog()).anyMatch(l -> l.startsWith(
+          "/data/path%3Badf.ae%3Fqu.er%5Cy%3Dstr%23frag%E3%83%95%E3%82%A1%E3%82%A4%E3%83%ABement 200 57"));
+    }
+    assertThat(fetched).isEqualTo(tree.nodes().values().stream().filter(n -> n.type() == Type.REGULAR).count());
   }
 
   // ------------------------------------------------------------------ determinism
