@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,6 +101,8 @@ public final class HttpBlobFetcher implements BlobFetcher {
     if (closed) {
       throw new IllegalStateException("fetcher is closed");
     }
+    // The per-read timeout bounds a silent body; the request timeout (connect + read) bounds the wait
+    // for the status line and headers.
     URI url = urlOf(request);
     budget.started();
     int failed = 0;
@@ -130,6 +133,10 @@ public final class HttpBlobFetcher implements BlobFetcher {
       }
       if (Thread.currentThread().isInterrupted()) {
         throw interrupted(url, destination);
+      }
+      if (closed) {
+        deleteQuietly(destination);
+        throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.DOWNLOADER, url + ": fetcher closed", cause);
       }
       if (attempt >= retry.maxAttemptsPerFile()) {
         throw giveUp(url, destination, contentError, cause, "giving up after " + attempt + " attempts");
@@ -171,8 +178,12 @@ public final class HttpBlobFetcher implements BlobFetcher {
       throw new InterruptedIOException("interrupted while waiting for a connection slot");
     }
     try {
-      CompletableFuture<HttpResponse<InputStream>> pending =
-          client.sendAsync(req, info -> new ResponseBodyStream(http.readTimeout()));
+      CompletableFuture<HttpResponse<InputStream>> pending;
+      try {
+        pending = client.sendAsync(req, info -> new ResponseBodyStream(http.readTimeout()));
+      } catch (RejectedExecutionException e) {
+        throw new IOException("HTTP client shut down", e); // close() raced with this fetch
+      }
       HttpResponse<InputStream> response = await(pending);
       try (InputStream body = response.body()) {
         int status = response.statusCode();

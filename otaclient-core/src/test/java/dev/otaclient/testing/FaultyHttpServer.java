@@ -50,7 +50,7 @@ public final class FaultyHttpServer implements AutoCloseable {
 
   /** What to do with one request. */
   public record Fault(Kind kind, long bytes, long millis, int status) {
-    public enum Kind { NONE, STATUS, RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, FLIP_BIT, DRIP, DROP }
+    public enum Kind { NONE, STATUS, RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, FLIP_BIT, DRIP, DROP, SILENT }
 
     /** Serve normally. */
     public static Fault none() {
@@ -85,6 +85,11 @@ public final class FaultyHttpServer implements AutoCloseable {
     /** Serve the whole body in {@code chunk}-byte pieces with {@code delay} between them. */
     public static Fault drip(int chunk, Duration delay) {
       return new Fault(Kind.DRIP, chunk, delay.toMillis(), 200);
+    }
+
+    /** Send nothing at all (not even headers) for {@code silence}, then close the connection. */
+    public static Fault silent(Duration silence) {
+      return new Fault(Kind.SILENT, 0, silence.toMillis(), 0);
     }
 
     /** Close the connection without sending anything. */
@@ -128,6 +133,8 @@ public final class FaultyHttpServer implements AutoCloseable {
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
   private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger maxInFlight = new AtomicInteger();
   private volatile boolean closed;
 
   private FaultyHttpServer(Source source) throws IOException {
@@ -235,6 +242,15 @@ public final class FaultyHttpServer implements AutoCloseable {
     return connections.get();
   }
 
+  /**
+   * Most requests ever in progress at once. A request counts from its arrival until just before the
+   * last byte of its response is written, so a client that sends the next request only after reading
+   * a whole response is never counted twice.
+   */
+  public int maxConcurrentRequests() {
+    return maxInFlight.get();
+  }
+
   /** Forgets scripts, attempt counters and recorded requests. */
   public void reset() {
     scripts.clear();
@@ -317,30 +333,58 @@ public final class FaultyHttpServer implements AutoCloseable {
       boolean clientCloses = "close".equalsIgnoreCase(headers.get("connection"));
       IntFunction<Fault> script = scripts.getOrDefault(path, defaultScript);
       Fault fault = script.apply(attempt);
-      if (!respond(s, out, rec, fault) || clientCloses) {
+      maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+      boolean keep;
+      Finish finish = new Finish();
+      try {
+        keep = respond(s, out, rec, fault, finish);
+      } finally {
+        finish.run();
+      }
+      if (!keep || clientCloses) {
         return;
       }
     }
   }
 
+  /** Ends the in-flight count of one request exactly once. */
+  private final class Finish implements Runnable {
+    private boolean done;
+
+    @Override
+    public void run() {
+      if (!done) {
+        done = true;
+        inFlight.decrementAndGet();
+      }
+    }
+  }
+
   /** Writes the response; false when the connection must be closed afterwards. */
-  private boolean respond(Socket s, OutputStream out, Recorded rec, Fault fault) throws IOException {
+  private boolean respond(Socket s, OutputStream out, Recorded rec, Fault fault, Finish finish) throws IOException {
     switch (fault.kind()) {
       case DROP -> {
         return false;
       }
+      case SILENT -> {
+        sleep(fault.millis());
+        return false;
+      }
       case STATUS -> {
+        finish.run();
         writeSimple(out, fault.status(), false);
         return true;
       }
       default -> { }
     }
     if (!rec.method().equals("GET") && !rec.method().equals("HEAD")) {
+      finish.run();
       writeSimple(out, 405, false);
       return true;
     }
     Body body = source.open(rec.path(), rec);
     if (body == null) {
+      finish.run();
       writeSimple(out, 404, false);
       return true;
     }
@@ -348,17 +392,20 @@ public final class FaultyHttpServer implements AutoCloseable {
       String head = "HTTP/1.1 " + body.status() + " " + reason(body.status()) + "\r\n"
           + "Content-Length: " + body.length() + "\r\n"
           + "Content-Type: application/octet-stream\r\n\r\n";
+      if (rec.method().equals("HEAD") || body.length() == 0) {
+        finish.run();
+      }
       out.write(head.getBytes(StandardCharsets.ISO_8859_1));
       if (rec.method().equals("HEAD")) {
         out.flush();
         return true;
       }
-      return sendBody(s, out, content, body.length(), fault);
+      return sendBody(s, out, content, body.length(), fault, finish);
     }
   }
 
-  private boolean sendBody(Socket s, OutputStream out, InputStream content, long length, Fault fault)
-      throws IOException {
+  private boolean sendBody(Socket s, OutputStream out, InputStream content, long length, Fault fault,
+                           Runnable beforeLastWrite) throws IOException {
     byte[] buf = new byte[64 * 1024];
     long sent = 0;
     long limit = switch (fault.kind()) {
@@ -374,9 +421,12 @@ public final class FaultyHttpServer implements AutoCloseable {
       if (fault.kind() == Fault.Kind.FLIP_BIT && fault.bytes() >= sent && fault.bytes() < sent + n) {
         buf[(int) (fault.bytes() - sent)] ^= 1;
       }
+      if (sent + n >= length) {
+        beforeLastWrite.run();
+      }
       out.write(buf, 0, n);
       sent += n;
-      if (fault.kind() == Fault.Kind.DRIP) {
+      if (fault.kind() == Fault.Kind.DRIP && sent < length) {
         out.flush();
         sleep(fault.millis());
       }
