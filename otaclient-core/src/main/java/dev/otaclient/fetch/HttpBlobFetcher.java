@@ -104,6 +104,11 @@ public final class HttpBlobFetcher implements BlobFetcher {
     // The per-read timeout bounds a silent body; the request timeout (connect + read) bounds the wait
     // for the status line and headers.
     URI url = urlOf(request);
+    if (request.compressAlg() != null && !request.isZstd()) {
+      // a bad image, not a transport problem: downloading again cannot help
+      throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.DOWNLOADER,
+          url + ": unsupported compression '" + request.compressAlg() + "'");
+    }
     budget.started();
     int failed = 0;
     for (int attempt = 1; ; attempt++) {

@@ -277,6 +277,18 @@ class HttpBlobFetcherTest {
   }
 
   @Test
+  void unsupportedCompressionFailsWithoutRequest() {
+    try (HttpBlobFetcher f = fetcher()) {
+      assertThatThrownBy(() -> f.fetch(new BlobRequest("data.lz4/x.lz4", null, 1, "lz4"), out.resolve("x"), null))
+          .isInstanceOfSatisfying(OtaException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.APPLY_UPDATE);
+            assertThat(e.detail()).isEqualTo(server.baseUri() + "data.lz4/x.lz4: unsupported compression 'lz4'");
+          });
+    }
+    assertThat(server.requests()).isEmpty();
+  }
+
+  @Test
   void serverErrorForeverEndsAsNetworkFailureAfterMaxAttempts() throws Exception {
     Blobs.put(image, "data/e", Blobs.random(10, 9));
     server.always("data/e", Fault.status(500));
