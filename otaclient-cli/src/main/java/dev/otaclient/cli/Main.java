@@ -1,25 +1,63 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.error.OtaException;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
-/** Entry point of the {@code otaclient} command. */
+/** Entry point of the {@code otaclient} command. Parses arguments and delegates; no update logic here. */
 @Command(
     name = "otaclient",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "File-level A/B OTA update client (OtaClientV2 API).",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {
+        ImageCommand.class,
+        CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces and debug logs.")
+  void setVerbose(boolean v) {
+    verbose = v;
+    if (v) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+    }
+  }
+
+  static volatile boolean verbose;
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
   }
 
+  /** A configured command line: one-line errors, exit 1 for failed operations, 2 for usage errors. */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      PrintWriter err = commandLine.getErr();
+      if (ex instanceof OtaException oe) {
+        err.println("otaclient: " + oe.failureReason());
+      } else if (ex instanceof CliFailure cf) {
+        err.println("otaclient: " + cf.getMessage());
+      } else {
+        err.println("otaclient: " + ex);
+      }
+      if (verbose) {
+        ex.printStackTrace(err);
+      }
+      err.flush();
+      return ex instanceof CliFailure cf ? cf.exitCode() : 1;
+    });
+    return cl;
   }
 
   public static void main(String[] args) {

@@ -1,0 +1,207 @@
+package dev.otaclient.update;
+
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.image.DirectoryEntry;
+import dev.otaclient.image.ListKind;
+import dev.otaclient.image.ListReader;
+import dev.otaclient.image.RegularEntry;
+import dev.otaclient.image.SymlinkEntry;
+import dev.otaclient.image.VerifiedLists;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the verified lists into a {@link DeltaPlan} and finds, for every needed content hash, a file
+ * already on the device. Cheapest source first: the previous image's saved {@code regulars.txt} in
+ * the active slot (no hashing); without it, a scan of the active slot that hashes only files whose
+ * size matches a needed size.
+ */
+final class DeltaPlanner {
+  private static final Logger log = LoggerFactory.getLogger(DeltaPlanner.class);
+  static final String SAVED_META_DIR = "opt/ota/image-meta";
+  /** Top-level directories that never hold image content on a running system. */
+  private static final Set<String> SCAN_SKIP = Set.of("proc", "sys", "dev", "run", "tmp", "mnt", "media",
+      "lost+found", UpdatePipeline.WORK_DIR_NAME);
+
+  private final ExecutorService pool;
+
+  DeltaPlanner(ExecutorService pool) {
+    this.pool = pool;
+  }
+
+  DeltaPlan read(VerifiedLists lists) {
+    Set<String> dirs = new HashSet<>();
+    try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, lists.directories())) {
+      while (r.hasNext()) {
+        DirectoryEntry d = r.next();
+        if (!dirs.add(d.path())) {
+          throw duplicate("dirs.txt", r.lineNumber(), d.path());
+        }
+      }
+    }
+    Map<String, String> symlinks = new HashMap<>();
+    try (ListReader<SymlinkEntry> r = ListReader.open(ListKind.SYMLINKS, lists.symlinks())) {
+      while (r.hasNext()) {
+        SymlinkEntry s = r.next();
+        if (dirs.contains(s.path()) || symlinks.putIfAbsent(s.path(), s.target()) != null) {
+          throw duplicate("symlinks.txt", r.lineNumber(), s.path());
+        }
+      }
+    }
+    Map<String, ContentGroup> groups = new LinkedHashMap<>();
+    Map<String, RegularEntry> byPath = new HashMap<>();
+    Map<String, String> linkGroupHash = new HashMap<>();
+    long count = 0;
+    long size = 0;
+    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, lists.regulars())) {
+      while (r.hasNext()) {
+        RegularEntry e = r.next();
+        if (dirs.contains(e.path()) || symlinks.containsKey(e.path()) || byPath.putIfAbsent(e.path(), e) != null) {
+          throw duplicate("regulars.txt", r.lineNumber(), e.path());
+        }
+        if (e.isHardLinked()) {
+          String prev = linkGroupHash.putIfAbsent(e.linkGroupKey(), e.sha256());
+          if (prev != null && !prev.equals(e.sha256())) {
+            throw new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.STANDBY_SLOT,
+                "regulars.txt:" + r.lineNumber() + ": '" + e.path() + "' is in hard-link group "
+                    + e.linkGroupKey() + " with a different sha256 than an earlier member");
+          }
+        }
+        ContentGroup g = groups.computeIfAbsent(e.sha256(), h -> new ContentGroup(h, e.size()));
+        if (e.hasSize() && g.size >= 0 && g.size != e.size()) {
+          throw new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.STANDBY_SLOT,
+              "regulars.txt:" + r.lineNumber() + ": '" + e.path() + "' has size " + e.size()
+                  + " but the same sha256 was listed with size " + g.size);
+        }
+        g.entries.add(e);
+        count++;
+        size += Math.max(0, e.size());
+      }
+    }
+    return new DeltaPlan(groups, dirs, symlinks, byPath, count, size);
+  }
+
+  /** Assigns {@link ContentGroup#activeCandidate} where the active slot has the content. */
+  void findActiveSources(DeltaPlan plan, Path activeRoot) {
+    Path saved = activeRoot.resolve(SAVED_META_DIR).resolve("regulars.txt");
+    if (Files.isRegularFile(saved, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        fromSavedList(plan, activeRoot, saved);
+        log.info("delta: {} of {} contents found via the active slot's saved image list",
+            plan.groupsWithActiveCandidate(), plan.groups.size());
+        return;
+      } catch (OtaException e) {
+        // A damaged saved list is not the new image's fault: fall back to scanning.
+        log.warn("active slot's saved list {} is unusable ({}); scanning the active slot instead", saved, e.getMessage());
+      }
+    }
+    scan(plan, activeRoot);
+    log.info("delta: {} of {} contents found by scanning the active slot",
+        plan.groupsWithActiveCandidate(), plan.groups.size());
+  }
+
+  private void fromSavedList(DeltaPlan plan, Path activeRoot, Path saved) {
+    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, saved)) {
+      while (r.hasNext()) {
+        RegularEntry old = r.next();
+        ContentGroup g = plan.groups.get(old.sha256());
+        if (g != null && g.activeCandidate == null) {
+          g.activeCandidate = activeRoot.resolve(old.path().substring(1));
+        }
+      }
+    }
+  }
+
+  private void scan(DeltaPlan plan, Path activeRoot) {
+    Set<Long> neededSizes = new HashSet<>();
+    for (ContentGroup g : plan.groups.values()) {
+      if (g.size > 0) {
+        neededSizes.add(g.size);
+      }
+    }
+    List<Path> candidates = new ArrayList<>();
+    Object rootDev;
+    try {
+      rootDev = Files.getAttribute(activeRoot, "unix:dev");
+    } catch (IOException e) {
+      throw new OtaException(ErrorCode.DELTA_GENERATION, ErrorModule.STANDBY_SLOT,
+          "cannot read the active slot " + activeRoot, e);
+    }
+    try {
+      Files.walkFileTree(activeRoot, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+          if (!dir.equals(activeRoot)) {
+            if (dir.getParent().equals(activeRoot) && SCAN_SKIP.contains(dir.getFileName().toString())) {
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+            // stay on the slot's filesystem: other mounts are not part of the image
+            if (!rootDev.equals(Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+              return FileVisitResult.SKIP_SUBTREE;
+            }
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+          if (attrs.isRegularFile() && neededSizes.contains(attrs.size())) {
+            candidates.add(file);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException exc) {
+          log.debug("delta scan: skipping unreadable {}: {}", file, exc.toString());
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw new OtaException(ErrorCode.DELTA_GENERATION, ErrorModule.STANDBY_SLOT,
+          "scanning the active slot " + activeRoot + " failed", e);
+    }
+    List<Future<?>> futures = new ArrayList<>();
+    for (Path file : candidates) {
+      futures.add(pool.submit(() -> {
+        try {
+          String hash = ContentHash.of(file);
+          ContentGroup g = plan.groups.get(hash);
+          if (g != null) {
+            synchronized (g) {
+              if (g.activeCandidate == null) {
+                g.activeCandidate = file;
+              }
+            }
+          }
+        } catch (IOException e) {
+          log.debug("delta scan: cannot hash {}: {}", file, e.toString());
+        }
+      }));
+    }
+    Steps.awaitAll(futures);
+  }
+
+  private static OtaException duplicate(String file, int line, String path) {
+    return new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.STANDBY_SLOT,
+        file + ":" + line + ": '" + path + "' is listed more than once (as directory, symlink or file)");
+  }
+}

@@ -1,0 +1,374 @@
+package dev.otaclient.update;
+
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.fetch.BlobFetcher;
+import dev.otaclient.fetch.BlobRequest;
+import dev.otaclient.fetch.FetchListener;
+import dev.otaclient.fetch.FetchResult;
+import dev.otaclient.image.ImageMetadata;
+import dev.otaclient.image.ImageUrls;
+import dev.otaclient.image.RegularEntry;
+import dev.otaclient.slot.FileAttributes;
+import dev.otaclient.slot.SlotIo;
+import dev.otaclient.slot.StandbyTree;
+import dev.otaclient.update.ProgressCounters.Op;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The REGULAR phase: for every content group, get the content into the standby once (keep what is
+ * already there and verified, else copy from the active slot while verifying, else download), then
+ * hard-link or copy it to the group's other paths. Every file is written under a temporary name in
+ * its final directory and renamed into place only when complete and verified.
+ */
+final class RegularFileStep {
+  private static final Logger log = LoggerFactory.getLogger(RegularFileStep.class);
+  private static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+  private static final AtomicLong TMP_SEQ = new AtomicLong();
+
+  private final StandbyTree tree;
+  private final ImageMetadata metadata;
+  private final BlobFetcher fetcher;
+  private final ProgressCounters counters;
+  private final PlacementJournal journal;
+  private final boolean inPlace;
+  private final ExecutorService pool;
+  private final int maxInFlight;
+  private final AtomicLong kept = new AtomicLong();
+
+  RegularFileStep(StandbyTree tree, ImageMetadata metadata, BlobFetcher fetcher, ProgressCounters counters,
+      PlacementJournal journal, boolean inPlace, ExecutorService pool, int maxInFlight) {
+    this.tree = tree;
+    this.metadata = metadata;
+    this.fetcher = fetcher;
+    this.counters = counters;
+    this.journal = journal;
+    this.inPlace = inPlace;
+    this.pool = pool;
+    this.maxInFlight = maxInFlight;
+  }
+
+  long keptFiles() {
+    return kept.get();
+  }
+
+  void run(DeltaPlan plan) {
+    Semaphore slots = new Semaphore(maxInFlight);
+    List<Future<?>> futures = new ArrayList<>();
+    try {
+      for (ContentGroup g : plan.contentGroups()) {
+        slots.acquire();
+        futures.add(pool.submit(() -> {
+          try {
+            place(g);
+          } finally {
+            slots.release();
+          }
+          return null;
+        }));
+        // fail fast: stop dispatching once any group failed
+        if (futures.size() % 64 == 0) {
+          for (Future<?> f : futures) {
+            if (f.isDone()) {
+              checkDone(f);
+            }
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      futures.forEach(f -> f.cancel(true));
+      throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT, "update interrupted", e);
+    } catch (RuntimeException e) {
+      futures.forEach(f -> f.cancel(true));
+      throw e;
+    }
+    Steps.awaitAll(futures);
+  }
+
+  private static void checkDone(Future<?> f) {
+    if (f.isCancelled()) {
+      return;
+    }
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT, String.valueOf(e.getCause()), e.getCause());
+    }
+  }
+
+  private void place(ContentGroup g) throws IOException {
+    int n = g.entries.size();
+    Path[] targets = new Path[n];
+    boolean[] done = new boolean[n];
+    long[] checkNanos = new long[n];
+    Path seed = null;
+    for (int i = 0; i < n; i++) {
+      RegularEntry e = g.entries.get(i);
+      targets[i] = tree.locate(e.path());
+      tree.safeParent(e.path(), targets[i]);
+    }
+    // 1. content already in the standby at its own path (in-place update or resume)
+    if (inPlace) {
+      for (int i = 0; i < n; i++) {
+        RegularEntry e = g.entries.get(i);
+        long t0 = System.nanoTime();
+        if (holdsContent(e, targets[i])) {
+          done[i] = true;
+          if (seed == null) {
+            seed = targets[i];
+          }
+        }
+        checkNanos[i] = System.nanoTime() - t0;
+      }
+    }
+    Map<String, Path> linkTargets = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      RegularEntry e = g.entries.get(i);
+      if (!done[i]) {
+        continue;
+      }
+      // kept members of a hard-link group define where the others link to
+      if (e.isHardLinked()) {
+        Path first = linkTargets.putIfAbsent(e.linkGroupKey(), targets[i]);
+        if (first != null && !sameFile(first, targets[i])) {
+          done[i] = false; // right content but not linked to its group: relinked below
+          continue;
+        }
+      }
+      fixAttributes(e, targets[i]);
+      kept.incrementAndGet();
+      counters.processed(Op.COPY, size(e), checkNanos[i]);
+    }
+    // 2. the first copy of the content
+    int firstIdx = -1;
+    if (seed == null) {
+      firstIdx = 0;
+      RegularEntry e = g.entries.get(0);
+      seed = obtain(g, e, targets[0]);
+      done[0] = true;
+      if (e.isHardLinked()) {
+        linkTargets.put(e.linkGroupKey(), targets[0]);
+      }
+    }
+    // 3. everything else: hard link within a link group, else a local copy of the seed
+    for (int i = 0; i < n; i++) {
+      if (done[i]) {
+        continue;
+      }
+      RegularEntry e = g.entries.get(i);
+      long t0 = System.nanoTime();
+      Path linkTo = e.isHardLinked() ? linkTargets.get(e.linkGroupKey()) : null;
+      if (linkTo != null) {
+        link(linkTo, targets[i], e);
+        counters.processed(Op.LINK, size(e), System.nanoTime() - t0);
+      } else {
+        Path tmp = tmpFor(targets[i]);
+        try {
+          Files.copy(seed, tmp, LinkOption.NOFOLLOW_LINKS);
+          commit(tmp, targets[i], e);
+        } catch (IOException ex) {
+          Files.deleteIfExists(tmp);
+          throw SlotIo.failure("copying to " + e.path(), ex);
+        }
+        journal.placed(e.path(), g.sha256, targets[i]);
+        if (e.isHardLinked()) {
+          linkTargets.put(e.linkGroupKey(), targets[i]);
+        }
+        counters.processed(Op.COPY, size(e), System.nanoTime() - t0);
+      }
+    }
+    if (firstIdx >= 0) {
+      journal.placed(g.entries.get(firstIdx).path(), g.sha256, targets[firstIdx]);
+    }
+  }
+
+  /** Puts the content at {@code target}: empty file, verified copy from the active slot, or download. */
+  private Path obtain(ContentGroup g, RegularEntry e, Path target) throws IOException {
+    long t0 = System.nanoTime();
+    Path tmp = tmpFor(target);
+    try {
+      if (g.sha256.equals(EMPTY_SHA256)) {
+        // Nothing to fetch for empty content (the Python client's shortcut for this never fired — Q5).
+        Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        commit(tmp, target, e);
+        counters.processed(Op.COPY, 0, System.nanoTime() - t0);
+        return target;
+      }
+      Path candidate = g.activeCandidate;
+      if (candidate != null && copyVerified(candidate, tmp, g)) {
+        commit(tmp, target, e);
+        counters.processed(Op.COPY, size(e), System.nanoTime() - t0);
+        return target;
+      }
+      Files.deleteIfExists(tmp);
+      long d0 = System.nanoTime();
+      FetchResult r = fetcher.fetch(request(g, e), tmp, new FetchListener() {
+        @Override
+        public void onRetry(BlobRequest req, int attempt, Exception cause) {
+          counters.downloadError();
+        }
+      });
+      commit(tmp, target, e);
+      counters.downloadBytes(r.wireBytes());
+      counters.processed(Op.DOWNLOAD, size(e), System.nanoTime() - d0);
+      return target;
+    } catch (IOException ex) {
+      deleteQuietly(tmp);
+      throw SlotIo.failure("writing " + e.path(), ex);
+    } catch (RuntimeException ex) {
+      deleteQuietly(tmp);
+      throw ex;
+    }
+  }
+
+  private BlobRequest request(ContentGroup g, RegularEntry e) {
+    String alg = g.compressAlg();
+    if (alg != null && metadata.compressedRootfsDirectory().isPresent()) {
+      return new BlobRequest(ImageUrls.compressedRelative(metadata.compressedRootfsDirectory().get(), g.sha256, alg),
+          g.sha256, g.size, alg);
+    }
+    return new BlobRequest(ImageUrls.rootfsRelative(metadata.rootfsDirectory(), e.path()), g.sha256, g.size, null);
+  }
+
+  /** Copies an active-slot file while hashing it; false (and nothing kept) when it is not the content. */
+  private boolean copyVerified(Path source, Path tmp, ContentGroup g) {
+    MessageDigest d = ContentHash.sha256();
+    long written = 0;
+    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+         FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      if (g.size >= 0 && in.size() != g.size) {
+        return false;
+      }
+      ByteBuffer b = ContentHash.buffer();
+      while (in.read(b) >= 0) {
+        b.flip();
+        d.update(b.duplicate());
+        while (b.hasRemaining()) {
+          written += out.write(b);
+        }
+        b.clear();
+      }
+    } catch (NoSuchFileException | java.nio.file.FileSystemLoopException e) {
+      return false;
+    } catch (IOException e) {
+      if (SlotIo.isNoSpace(e)) {
+        throw SlotIo.failure("copying " + source, e);
+      }
+      log.debug("copy from active slot failed for {}: {}", source, e.toString());
+      return false;
+    }
+    boolean ok = ContentHash.hex(d).equals(g.sha256) && (g.size < 0 || written == g.size);
+    if (!ok) {
+      log.info("active-slot file {} no longer has the expected content; downloading instead", source);
+    }
+    return ok;
+  }
+
+  private boolean holdsContent(RegularEntry e, Path target) {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
+    } catch (IOException ex) {
+      return false;
+    }
+    if (!a.isRegularFile() || (e.hasSize() && a.size() != e.size())) {
+      return false;
+    }
+    if (journal.isTrusted(e.path(), e.sha256(), target, a)) {
+      return true;
+    }
+    try {
+      return ContentHash.of(target).equals(e.sha256());
+    } catch (IOException ex) {
+      return false;
+    }
+  }
+
+  private void fixAttributes(RegularEntry e, Path target) throws IOException {
+    FileAttributes.apply(target, e.uid(), e.gid(), e.mode());
+  }
+
+  private void link(Path existing, Path target, RegularEntry e) throws IOException {
+    Path tmp = tmpFor(target);
+    try {
+      Files.createLink(tmp, existing);
+      move(tmp, target);
+    } catch (IOException ex) {
+      deleteQuietly(tmp);
+      throw SlotIo.failure("hard-linking " + e.path(), ex);
+    }
+  }
+
+  private void commit(Path tmp, Path target, RegularEntry e) throws IOException {
+    FileAttributes.apply(tmp, e.uid(), e.gid(), e.mode());
+    move(tmp, target);
+  }
+
+  private void move(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException ex) {
+      throw ex;
+    } catch (FileSystemException ex) {
+      if (Files.isDirectory(target, NOFOLLOW)) {
+        throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT,
+            "'" + tree.display(target) + "' is a regular file in the image but a directory in the slot", ex);
+      }
+      throw ex;
+    }
+  }
+
+  private static boolean sameFile(Path a, Path b) {
+    try {
+      return Files.isSameFile(a, b);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Path tmpFor(Path target) {
+    return target.resolveSibling(".ota-tmp." + ProcessHandle.current().pid() + "." + TMP_SEQ.incrementAndGet());
+  }
+
+  private static long size(RegularEntry e) {
+    return Math.max(0, e.size());
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // best effort: leftovers are removed by the next in-place clean
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package dev.otaclient.update;
+
+import dev.otaclient.boot.BootController;
+import dev.otaclient.boot.Standby;
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.fetch.BlobFetcher;
+import dev.otaclient.fetch.HttpBlobFetcher;
+import dev.otaclient.fetch.LocalBlobFetcher;
+import dev.otaclient.image.ImageSource;
+import dev.otaclient.image.ImageSources;
+import dev.otaclient.image.ListKind;
+import dev.otaclient.image.OtaImage;
+import dev.otaclient.image.VerifiedLists;
+import dev.otaclient.slot.SlotIo;
+import dev.otaclient.slot.StandbyTree;
+import dev.otaclient.status.UpdatePhase;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local update as one visible pipeline, each step with one owner:
+ * metadata -> prepare standby -> lists -> plan -> (clean in place) -> directories -> symlinks ->
+ * regular files -> persistents -> save image meta -> wait for children -> switch -> reboot.
+ */
+final class UpdatePipeline {
+  private static final Logger log = LoggerFactory.getLogger(UpdatePipeline.class);
+  /** Work area inside the standby (lists, journal); removed when the build completes. */
+  static final String WORK_DIR_NAME = ".ota-work";
+
+  private final BootController boot;
+  private final UpdateSettings settings;
+  private final ProgressCounters counters;
+
+  UpdatePipeline(BootController boot, UpdateSettings settings, ProgressCounters counters) {
+    this.boot = boot;
+    this.settings = settings;
+    this.counters = counters;
+  }
+
+  /** Builds the standby from the image and arms the switch. Returns the prepared standby. */
+  Standby build(UpdateRequest request) {
+    counters.phase(UpdatePhase.INITIAL);
+    AtomicInteger threadNo = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), r -> {
+      Thread t = new Thread(r, "ota-worker-" + threadNo.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    try (ImageSource source = ImageSources.open(request.image(), request.cookies(), settings.http())) {
+      counters.phase(UpdatePhase.METADATA);
+      OtaImage image = OtaImage.open(source, settings.caStore(), settings.trustPolicy());
+      image.metadata().totalRegularSize().ifPresent(s -> counters.totals(0, s));
+      String imageId = imageId(source);
+
+      Standby standby = boot.prepareStandby(request.version(), true);
+      StandbyTree tree = new StandbyTree(standby.root(), standby.bootDir());
+      Path work = standby.root().resolve(WORK_DIR_NAME);
+      createWorkDir(work);
+      VerifiedLists lists = image.fetchLists(work.resolve("lists"));
+
+      DeltaPlanner planner = new DeltaPlanner(pool);
+      DeltaPlan plan = planner.read(lists);
+      counters.totals(plan.totalRegularFiles,
+          image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
+      if (standby.reusedInPlace()) {
+        StandbyCleaner.clean(tree, plan);
+      }
+      planner.findActiveSources(plan, boot.activeRoot());
+
+      try (PlacementJournal journal = PlacementJournal.open(work.resolve("journal"), imageId, standby.root());
+           BlobFetcher fetcher = fetcher(request, source, image)) {
+        counters.phase(UpdatePhase.DIRECTORY);
+        DirectoryStep dirs = new DirectoryStep(tree, lists.directories());
+        dirs.create();
+
+        counters.phase(UpdatePhase.SYMLINK);
+        new SymlinkStep(tree, lists.symlinks()).run();
+
+        counters.phase(UpdatePhase.REGULAR);
+        RegularFileStep regulars = new RegularFileStep(tree, image.metadata(), fetcher, counters, journal,
+            standby.reusedInPlace(), pool, settings.workers() * 4);
+        regulars.run(plan);
+        journal.flush();
+
+        counters.phase(UpdatePhase.PERSISTENT);
+        long persisted = new PersistentStep(tree, boot.activeRoot(), lists.persistents()).run();
+        dirs.applyAttributes();
+        saveImageMeta(tree, lists);
+        log.info("standby built: {} files kept in place, {} persistents carried over", regulars.keptFiles(), persisted);
+        journal.delete();
+      }
+      StandbyCleaner.deleteTree(work);
+      FilesystemSync.sync(standby.root());
+      return standby;
+    } catch (IOException e) {
+      throw SlotIo.failure("building the standby slot", e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private BlobFetcher fetcher(UpdateRequest request, ImageSource source, OtaImage image) {
+    if (request.isRemote()) {
+      return new HttpBlobFetcher(URI.create(request.image()), request.cookies(), settings.http(), settings.retry(),
+          settings.downloadConcurrency());
+    }
+    return new LocalBlobFetcher(rel -> source.open(rel, false));
+  }
+
+  /** Identifies the image for the resume journal: the hash of its signed metadata. */
+  private static String imageId(ImageSource source) throws IOException {
+    MessageDigest d = ContentHash.sha256();
+    try (InputStream in = source.open("metadata.jwt", true)) {
+      d.update(in.readNBytes(1 << 20));
+    }
+    return HexFormat.of().formatHex(d.digest());
+  }
+
+  private static void createWorkDir(Path work) {
+    try {
+      if (Files.isSymbolicLink(work)) {
+        Files.delete(work);
+      }
+      Files.createDirectories(work);
+      Files.setAttribute(work, "unix:mode", 0700);
+    } catch (IOException e) {
+      throw SlotIo.failure("creating " + work, e);
+    }
+  }
+
+  /** The four lists go to {@code /opt/ota/image-meta/}: the next update's fast delta source. */
+  private static void saveImageMeta(StandbyTree tree, VerifiedLists lists) {
+    String[] names = {"dirs.txt", "symlinks.txt", "regulars.txt", "persistents.txt"};
+    ListKind[] kinds = {ListKind.DIRECTORIES, ListKind.SYMLINKS, ListKind.REGULARS, ListKind.PERSISTENTS};
+    for (int i = 0; i < names.length; i++) {
+      String imagePath = "/" + DeltaPlanner.SAVED_META_DIR + "/" + names[i];
+      Path target = tree.locate(imagePath);
+      Path dir = tree.safeParent(imagePath, target);
+      Path tmp = dir.resolve("." + names[i] + ".tmp");
+      try {
+        Files.copy(lists.path(kinds[i]), tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw SlotIo.failure("saving " + imagePath, e);
+      }
+    }
+  }
+
+  static OtaException unexpected(Throwable t) {
+    return new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.GENERAL,
+        "unexpected error: " + t, t);
+  }
+}

@@ -1,0 +1,53 @@
+package dev.otaclient.update;
+
+import dev.otaclient.fetch.HttpSettings;
+import dev.otaclient.fetch.RetryPolicy;
+import dev.otaclient.image.CaStore;
+import dev.otaclient.image.TrustPolicy;
+import java.util.Objects;
+
+/**
+ * Engine settings.
+ *
+ * @param caStore CA chains the image's signing certificate must chain to
+ * @param trustPolicy what to do with no CA installed (refuse unless explicitly insecure)
+ * @param http proxy and timeouts
+ * @param retry download retry policy and no-success budget
+ * @param workers threads for copying, hashing and writing files
+ * @param downloadConcurrency concurrent HTTP transfers
+ */
+public record UpdateSettings(CaStore caStore, TrustPolicy trustPolicy, HttpSettings http, RetryPolicy retry,
+    int workers, int downloadConcurrency) {
+  public UpdateSettings {
+    Objects.requireNonNull(caStore);
+    Objects.requireNonNull(trustPolicy);
+    Objects.requireNonNull(http);
+    Objects.requireNonNull(retry);
+    if (workers < 1 || downloadConcurrency < 1) {
+      throw new IllegalArgumentException("workers and downloadConcurrency must be >= 1");
+    }
+  }
+
+  /** Defaults sized from the core count: I/O-bound work wants more threads than cores. */
+  public static UpdateSettings defaults(CaStore caStore) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new UpdateSettings(caStore, TrustPolicy.REQUIRE_CA, HttpSettings.defaults(), RetryPolicy.defaults(),
+        Math.max(4, cores * 2), Math.max(4, Math.min(16, cores * 4)));
+  }
+
+  public UpdateSettings withTrustPolicy(TrustPolicy p) {
+    return new UpdateSettings(caStore, p, http, retry, workers, downloadConcurrency);
+  }
+
+  public UpdateSettings withHttp(HttpSettings h) {
+    return new UpdateSettings(caStore, trustPolicy, h, retry, workers, downloadConcurrency);
+  }
+
+  public UpdateSettings withRetry(RetryPolicy r) {
+    return new UpdateSettings(caStore, trustPolicy, http, r, workers, downloadConcurrency);
+  }
+
+  public UpdateSettings withThreads(int newWorkers, int newDownloadConcurrency) {
+    return new UpdateSettings(caStore, trustPolicy, http, retry, newWorkers, newDownloadConcurrency);
+  }
+}

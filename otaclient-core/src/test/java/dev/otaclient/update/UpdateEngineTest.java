@@ -1,0 +1,322 @@
+package dev.otaclient.update;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.otaclient.error.FailureType;
+import dev.otaclient.fetch.Cookies;
+import dev.otaclient.fetch.RetryPolicy;
+import dev.otaclient.image.CaStore;
+import dev.otaclient.image.ListKind;
+import dev.otaclient.image.ListReader;
+import dev.otaclient.image.RegularEntry;
+import dev.otaclient.image.build.ImageBuilder;
+import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
+import dev.otaclient.status.Progress;
+import dev.otaclient.testing.Nginx;
+import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.TreeSnapshot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine end to end over a real nginx: full install, delta, in place, no-op, persistents and
+ * counters. Trees are compared with {@link TreeSnapshot} (content, modes incl. setuid, owners,
+ * symlink targets, hard-link groups).
+ */
+class UpdateEngineTest {
+  static final List<String> META = List.of("/opt/ota");
+  static final List<String> PERSISTENTS = List.of("/etc/hostname", "/var/lib/state");
+
+  @TempDir static Path shared;
+  static Path v1;
+  static Path v2;
+  static Path cas;
+  static Nginx nginx;
+  static Path www;
+
+  @BeforeAll
+  static void images() throws Exception {
+    assumeTrue(Nginx.available(), "nginx not installed");
+    TestCa ca = TestCa.create("engine", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)));
+    cas = shared.resolve("cas");
+    ca.installInto(cas, "1");
+    Path key = shared.resolve("sign.key");
+    Path cert = shared.resolve("sign.pem");
+    ca.writeSigningMaterial(key, cert);
+    v1 = SampleRootfs.create(shared.resolve("v1"));
+    v2 = shared.resolve("v2");
+    SampleRootfs.v2From(v1, v2);
+    www = shared.resolve("www");
+    for (String v : List.of("v1", "v2")) {
+      ImageBuilder.fromRootfs(shared.resolve(v)).outputDir(www.resolve(v))
+          .signWith(TestCa.readPrivateKey(key), cert).compress(true).persistents(PERSISTENTS).build();
+    }
+    nginx = Nginx.serve(www);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (nginx != null) {
+      nginx.close();
+    }
+  }
+
+  static OtaClient client(TestSlots slots) {
+    UpdateSettings s = UpdateSettings.defaults(CaStore.load(cas))
+        .withRetry(new RetryPolicy(5, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(10)));
+    OtaClient c = new OtaClient("main", slots, s);
+    c.start();
+    return c;
+  }
+
+  static String url(String v) {
+    return nginx.baseUri().resolve(v + "/").toString();
+  }
+
+  static Path installV1(Path slot) {
+    TestSlots slots = new TestSlots(slot.resolveSibling(slot.getFileName() + "-empty-active"), slot);
+    EcuStatus s = client(slots).update(UpdateRequest.of("v1", url("v1"), "{}"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    return slot;
+  }
+
+  @Test
+  void fullInstallBuildsAnExactCopyOfTheImage(@TempDir Path tmp) throws Exception {
+    TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+    OtaClient c = client(slots);
+    int logBefore = nginx.accessLog().size();
+    List<Progress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    c.addListener(st -> st.progress().ifPresent(seen::add));
+    EcuStatus s = c.update(UpdateRequest.of("v1", url("v1"), "{\"session\":\"abc\"}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(slots.calls).containsSubsequence("prepare v1", "commit", "reboot");
+    assertThat(TreeSnapshot.of(tmp.resolve("b"), META).diff(TreeSnapshot.of(v1))).isEmpty();
+    assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
+    assertThat(Files.readString(tmp.resolve("b/opt/ota/image-meta/regulars.txt")))
+        .isEqualTo(Files.readString(www.resolve("v1/regulars.txt")));
+    assertThat(tmp.resolve("b/.ota-work")).doesNotExist();
+    // the cookie reached the server on every request
+    nginx.awaitAccessLog(logBefore + 8);
+    assertThat(nginx.accessLog().subList(logBefore, nginx.accessLog().size()))
+        .hasSizeGreaterThan(8).allMatch(l -> l.contains("session=abc"));
+    // phases were all reported, SYMLINK included
+    assertThat(seen).extracting(Progress::phase).map(Enum::name).containsSubsequence(
+        "METADATA", "DIRECTORY", "SYMLINK", "REGULAR", "PERSISTENT", "POST_PROCESSING");
+  }
+
+  @Test
+  void deltaCopiesWhatTheActiveSlotHasAndDownloadsOnlyChangedContent(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    TestSlots slots = new TestSlots(a, tmp.resolve("b"));
+    OtaClient c = client(slots);
+    int logBefore = nginx.accessLog().size();
+    Progress[] last = new Progress[1];
+    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+    EcuStatus s = c.update(UpdateRequest.of("v2", url("v2"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(TreeSnapshot.of(tmp.resolve("b"), META).diff(TreeSnapshot.of(v2))).isEmpty();
+    Progress p = last[0];
+    assertThat(p.regularFilesProcessed()).isEqualTo(p.totalRegularFiles());
+    assertThat(p.filesProcessedCopy() + p.filesProcessedLink() + p.filesProcessedDownload())
+        .isEqualTo(p.totalRegularFiles());
+
+    Map<String, Long> expectedBlobs = changedBlobs(www.resolve("v2"));
+    assertThat(p.filesProcessedDownload()).isEqualTo(expectedBlobs.size());
+    assertThat(p.downloadBytes()).isEqualTo(expectedBlobs.values().stream().mapToLong(Long::longValue).sum());
+    List<String> fetched = nginx.accessLog().subList(logBefore, nginx.accessLog().size());
+    // the moved file was copied from the active slot, not downloaded
+    assertThat(fetched).noneMatch(l -> l.contains("README"));
+    assertThat(fetched).noneMatch(l -> l.contains("/data/usr/share/random.bin"));
+  }
+
+  /** sha256 -> bytes on the wire for every v2 content that v1 does not have. */
+  static Map<String, Long> changedBlobs(Path image) throws IOException {
+    Set<String> old = new HashSet<>();
+    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, www.resolve("v1/regulars.txt"))) {
+      r.forEachRemaining(e -> old.add(e.sha256()));
+    }
+    Map<String, Long> blobs = new HashMap<>();
+    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, image.resolve("regulars.txt"))) {
+      while (r.hasNext()) {
+        RegularEntry e = r.next();
+        if (old.contains(e.sha256()) || e.size() == 0) {
+          continue;
+        }
+        long wire = e.isCompressed() ? Files.size(image.resolve("data.zst/" + e.sha256() + ".zst")) : e.size();
+        blobs.put(e.sha256(), wire);
+      }
+    }
+    return blobs;
+  }
+
+  @Test
+  void reapplyingTheImageTheStandbyHoldsWritesAndDownloadsNothing(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    Path b = installV1(tmp.resolve("b"));
+    Map<String, Object> before = inodes(b);
+    TestSlots slots = new TestSlots(a, b);
+    int logBefore = nginx.accessLog().size();
+    Progress[] last = new Progress[1];
+    OtaClient c = client(slots);
+    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+    EcuStatus s = c.update(UpdateRequest.of("v1", url("v1"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(last[0].filesProcessedDownload()).isZero();
+    assertThat(last[0].downloadBytes()).isZero();
+    assertThat(nginx.accessLog().subList(logBefore, nginx.accessLog().size()))
+        .noneMatch(l -> l.contains("/data/") || l.contains("/data.zst/"));
+    // nothing was rewritten: every regular file is still the same inode
+    Map<String, Object> after = inodes(b);
+    // the lists are saved anew and persistents are copied over again; nothing else is touched
+    before.keySet().removeIf(k -> k.startsWith("/opt/ota/image-meta") || PERSISTENTS.contains(k));
+    assertThat(after).containsAllEntriesOf(before);
+    assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+  }
+
+  @Test
+  void inPlaceUpdateOfAStaleStandbyRemovesWhatIsGoneAndKeepsWhatIsUnchanged(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    Path b = installV1(tmp.resolve("b"));
+    Files.writeString(b.resolve("stray-file"), "left over");
+    Object randomInode = Files.getAttribute(b.resolve(SampleRootfs.RANDOM.substring(1)), "unix:ino");
+    TestSlots slots = new TestSlots(a, b);
+    EcuStatus s = client(slots).update(UpdateRequest.of("v2", url("v2"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(TreeSnapshot.of(b, META).diff(TreeSnapshot.of(v2))).isEmpty();
+    assertThat(Files.getAttribute(b.resolve(SampleRootfs.RANDOM.substring(1)), "unix:ino")).isEqualTo(randomInode);
+  }
+
+  @Test
+  void persistentsAreCarriedOverWithOwnersTranslatedByName(@TempDir Path tmp) throws Exception {
+    assumeTrue(dev.otaclient.slot.FileAttributes.canChown(), "needs root");
+    Path a = installV1(tmp.resolve("a"));
+    // On the running system "autoware" has uid 2000; in the new image it is 1000 (SampleRootfs).
+    String passwd = Files.readString(a.resolve("etc/passwd")).replace("autoware:x:1000:1000", "autoware:x:2000:1000");
+    Files.writeString(a.resolve("etc/passwd"), passwd);
+    Files.createDirectories(a.resolve("var/lib/state/sub"));
+    Files.writeString(a.resolve("var/lib/state/sub/data"), "device state");
+    Files.setAttribute(a.resolve("var/lib/state/sub/data"), "unix:uid", 2000);
+    Files.writeString(a.resolve("etc/hostname"), "vehicle-42\n");
+    TestSlots slots = new TestSlots(a, tmp.resolve("b"));
+    EcuStatus s = client(slots).update(UpdateRequest.of("v2", url("v2"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    Path b = tmp.resolve("b");
+    assertThat(Files.readString(b.resolve("etc/hostname"))).isEqualTo("vehicle-42\n");
+    assertThat(Files.readString(b.resolve("var/lib/state/sub/data"))).isEqualTo("device state");
+    assertThat(Files.getAttribute(b.resolve("var/lib/state/sub/data"), "unix:uid")).isEqualTo(1000);
+  }
+
+  @Test
+  void permanent404EndsInFailureWithTheApplyCode(@TempDir Path tmp) throws Exception {
+    Path img = tmp.resolve("www/broken");
+    copyTree(www.resolve("v1"), img);
+    // remove one blob the update must download
+    try (var s = Files.walk(img.resolve("data.zst"))) {
+      Path victim = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+      Files.delete(victim);
+    }
+    try (Nginx own = Nginx.serve(tmp.resolve("www"))) {
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      EcuStatus s = client(slots).update(UpdateRequest.of("v1", own.baseUri().resolve("broken/").toString(), "{}"));
+      assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+      assertThat(s.failure()).isEqualTo(FailureType.RECOVERABLE);
+      assertThat(s.failureReason()).startsWith("E1-0103-207").contains("404");
+      assertThat(slots.calls).noneMatch(c -> c.equals("commit"));
+      assertThat(slots.calls).anyMatch(c -> c.startsWith("failure E1-0103-207"));
+    }
+  }
+
+  @Test
+  void anInterruptedUpdateResumesWithoutDownloadingWhatIsAlreadyPlaced(@TempDir Path tmp) throws Exception {
+    Path img = tmp.resolve("www/resume");
+    copyTree(www.resolve("v1"), img);
+    Path blobs = img.resolve("data.zst");
+    Path hidden = tmp.resolve("hidden.zst");
+    Path victim;
+    try (var s = Files.list(blobs)) {
+      victim = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+    }
+    Files.move(victim, hidden);
+    try (Nginx own = Nginx.serve(tmp.resolve("www"))) {
+      String url = own.baseUri().resolve("resume/").toString();
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      EcuStatus first = client(slots).update(UpdateRequest.of("v1", url, "{}"));
+      assertThat(first.status()).isEqualTo(OtaStatus.FAILURE);
+
+      Set<String> placed = new HashSet<>();
+      try (var s = Files.walk(tmp.resolve("b"))) {
+        for (Path p : (Iterable<Path>) s::iterator) {
+          if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !p.toString().contains("/.ota-work/")
+              && !p.getFileName().toString().startsWith(".ota-tmp")) {
+            placed.add(TreeSnapshot.sha256(p));
+          }
+        }
+      }
+      assertThat(placed).as("the first run placed some files before it failed").isNotEmpty();
+
+      Files.move(hidden, victim);
+      int before = own.accessLog().size();
+      EcuStatus second = client(slots).update(UpdateRequest.of("v1", url, "{}"));
+      assertThat(second.status()).as(second.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
+      List<String> again = own.accessLog().subList(before, own.accessLog().size()).stream()
+          .filter(l -> l.contains("file_sha256="))
+          .filter(l -> placed.contains(l.replaceAll(".*file_sha256=([0-9a-f]{64}).*", "$1")))
+          .toList();
+      assertThat(again).as("files already placed must not be downloaded again").isEmpty();
+      assertThat(own.accessLog().subList(before, own.accessLog().size()))
+          .anyMatch(l -> l.contains(victim.getFileName().toString()));
+    }
+  }
+
+  @Test
+  void badCookiesAreRefusedBeforeAnythingStarts() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> UpdateRequest.of("v1", url("v1"), "[1]"))
+        .hasMessageStartingWith("E1-0104-203");
+    assertThat(Cookies.parse("{}").isEmpty()).isTrue();
+  }
+
+  static Map<String, Object> inodes(Path root) throws IOException {
+    Map<String, Object> m = new HashMap<>();
+    try (var s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          m.put("/" + root.relativize(p), Files.getAttribute(p, "unix:ino"));
+        }
+      }
+    }
+    return m;
+  }
+
+  static void copyTree(Path from, Path to) throws IOException, InterruptedException {
+    Files.createDirectories(to.getParent());
+    Process p = new ProcessBuilder("cp", "-a", from.toString(), to.toString()).inheritIO().start();
+    assertThat(p.waitFor()).isZero();
+  }
+
+  static String read(Path p) throws IOException {
+    return Files.readString(p, StandardCharsets.UTF_8);
+  }
+}
