@@ -32,6 +32,11 @@ import java.util.HexFormat;
 public final class BlobWriter {
   /** Chunk size for reading, decoding and writing. */
   public static final int BUFFER_SIZE = 1 << 20;
+  /**
+   * One buffer per fetching thread: an update writes tens of thousands of mostly small files, and a
+   * fresh 1 MiB array per file would be pure garbage-collector load on a small ECU.
+   */
+  private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_SIZE]);
 
   private BlobWriter() {}
 
@@ -68,7 +73,7 @@ public final class BlobWriter {
     CountingStream wire = new CountingStream(transport, listener);
     MessageDigest sha = sha256();
     long written = 0;
-    byte[] buf = new byte[BUFFER_SIZE];
+    byte[] buf = BUFFERS.get();
     try (FileChannel out = openDestination(destination);
          InputStream decoded = request.isZstd() ? new ZstdInputStream(wire) : wire) {
       while (true) {
