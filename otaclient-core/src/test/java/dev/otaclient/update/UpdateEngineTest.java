@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.error.FailureType;
+import dev.otaclient.fetch.CacheControl;
 import dev.otaclient.fetch.Cookies;
 import dev.otaclient.fetch.RetryPolicy;
 import dev.otaclient.image.CaStore;
@@ -15,6 +16,8 @@ import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
+import dev.otaclient.testing.FaultyHttpServer;
+import dev.otaclient.testing.FaultyHttpServer.Fault;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.SampleRootfs;
 import dev.otaclient.testing.TreeSnapshot;
@@ -288,6 +291,44 @@ class UpdateEngineTest {
       assertThat(again).as("files already placed must not be downloaded again").isEmpty();
       assertThat(own.accessLog().subList(before, own.accessLog().size()))
           .anyMatch(l -> l.contains(victim.getFileName().toString()));
+    }
+  }
+
+  @Test
+  void networkFaultsAreSurvivedAndCountedAsDownloadErrors(@TempDir Path tmp) throws Exception {
+    try (FaultyHttpServer faulty = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
+      // each fault breaks any file, however small
+      List<Fault> faults = List.of(Fault.resetAfter(1), Fault.status(500), Fault.truncateAfter(1),
+          Fault.flipBit(0), Fault.status(503), Fault.stallAfter(1, Duration.ofSeconds(3)));
+      List<String> blobs = new java.util.ArrayList<>();
+      try (var s = Files.list(www.resolve("v1/data.zst"))) {
+        s.map(p -> "v1/data.zst/" + p.getFileName()).sorted().forEach(blobs::add);
+      }
+      for (String plain : List.of(SampleRootfs.RANDOM, SampleRootfs.PASSWD, SampleRootfs.SETUID, SampleRootfs.KERNEL,
+          SampleRootfs.USER_FILE)) {
+        blobs.add("v1/data" + plain);
+      }
+      for (int i = 0; i < blobs.size(); i++) {
+        faulty.script(blobs.get(i), faults.get(i % faults.size()), faults.get((i + 1) % faults.size()));
+      }
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      OtaClient c = new OtaClient("main", slots, UpdateSettings.defaults(CaStore.load(cas))
+          .withHttp(dev.otaclient.fetch.HttpSettings.defaults().withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+          .withRetry(new RetryPolicy(5, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(20))));
+      c.start();
+      Progress[] last = new Progress[1];
+      c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+      EcuStatus s = c.update(UpdateRequest.of("v1", faulty.baseUri().resolve("v1/").toString(), "{}"));
+
+      assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
+      assertThat(last[0].errorsDownload()).isEqualTo(2L * blobs.size());
+      for (String b : blobs) {
+        List<FaultyHttpServer.Recorded> reqs = faulty.requests(b);
+        assertThat(reqs).hasSize(3);
+        assertThat(reqs.get(0).header(CacheControl.HEADER)).doesNotContain("retry_caching");
+        assertThat(reqs.get(2).header(CacheControl.HEADER)).contains("retry_caching");
+      }
     }
   }
 
