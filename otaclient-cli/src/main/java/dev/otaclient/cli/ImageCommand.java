@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     name = "image",
     mixinStandardHelpOptions = true,
     description = "Build, verify and inspect OTA images.",
-    subcommands = {ImageBuildCommand.class, ImageVerifyCommand.class, ImageInspectCommand.class})
+    subcommands = {ImageBuildCommand.class, ImageVerifyCommand.class, ImageInspectCommand.class,
+        ImageDiffCommand.class, ImageServeCommand.class})
 final class ImageCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
