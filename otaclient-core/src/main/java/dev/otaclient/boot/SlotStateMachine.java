@@ -55,6 +55,11 @@ abstract class SlotStateMachine implements BootController {
   /** Called before finalisation (directory slots: perform a boot that a restart-style reboot requested). */
   protected void beforeFinalize() throws IOException {}
 
+  /** Whether the running slot has never been initialised (§3.4 row 1; CBoot also needs slot_in_use). */
+  protected boolean needsInitialisation(SlotFiles active) {
+    return active.status().isEmpty();
+  }
+
   /** First start on a slot with no status file: backend layout set-up (GRUB: ota-partition tree). */
   protected abstract void initialiseFirstBoot() throws IOException;
 
@@ -237,7 +242,7 @@ abstract class SlotStateMachine implements BootController {
     rollbackInFlight = false;
     SlotFiles a = activeFiles();
     Optional<OtaStatus> stored = a.status();
-    if (stored.isEmpty()) {
+    if (stored.isEmpty() || needsInitialisation(a)) {
       log.info("slot {} has no status file: first start, initialising", activeSlotId());
       initialiseFirstBoot();
       a.writeSlotInUse(activeSlotId());

@@ -18,7 +18,7 @@ import java.util.List;
  *   <li>{@code mounts}: "MOUNTPOINT SOURCE" lines, read by findmnt, changed by mount/umount;</li>
  *   <li>{@code blkid}: "DEVICE UUID PARTUUID" lines;</li>
  *   <li>{@code disk} / {@code children}: what lsblk answers for PKNAME / NAME,FSTYPE;</li>
- *   <li>{@code nvbootctrl/}: current, active, successful_N, unbootable_N (a tiny A/B simulator).</li>
+ *   <li>{@code t_nvbootctrl/}: current, active, successful_N, unbootable_N (a tiny A/B simulator).</li>
  * </ul>
  * Only commands installed with {@link #install} are faked; others run for real.
  */
@@ -80,7 +80,7 @@ final class FakeSystem {
       echo "Filesystem state:         $state"
       """;
   static final String NVBOOTCTRL = """
-      S="$D/nvbootctrl"; mkdir -p "$S"
+      S="$D/t_nvbootctrl"; mkdir -p "$S"
       [ "$1" = "-t" ] && shift 2
       case "$1" in
         get-current-slot) cat "$S/current" ;;
@@ -154,7 +154,7 @@ final class FakeSystem {
   }
 
   Path nv(String file) {
-    return dir.resolve("nvbootctrl").resolve(file);
+    return dir.resolve("t_nvbootctrl").resolve(file);
   }
 
   static String resource(String name) {
