@@ -72,7 +72,6 @@ final class ConfigYaml {
   /** Parses {@code text}, which must hold exactly one document whose top level is a mapping. */
   static Fields parseMapping(String text, String fileName) {
     LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
     options.setMaxAliasesForCollections(20);
     options.setAllowRecursiveKeys(false);
     options.setCodePointLimit(MAX_FILE_BYTES);
@@ -159,8 +158,11 @@ final class ConfigYaml {
         if (!(key instanceof ScalarNode) || !Tag.STR.equals(key.getTag())) {
           throw error(fileName, key, path, "keys must be plain names, got " + describe(key));
         }
-        // duplicate keys are already refused by the loader options
-        entries.put(((ScalarNode) key).getValue(), t);
+        // Composing does not apply the loader's duplicate-key check (construction does), so do it here.
+        String name = ((ScalarNode) key).getValue();
+        if (entries.put(name, t) != null) {
+          throw error(fileName, key, pathOf(name), "key given twice");
+        }
       }
     }
 
