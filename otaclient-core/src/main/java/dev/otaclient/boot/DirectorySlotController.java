@@ -279,15 +279,25 @@ public final class DirectorySlotController extends SlotStateMachine {
     // nothing is mounted
   }
 
+  /** The IN_PROCESS rebooter: the boot and the finalisation happen inside the call. */
+  public Rebooter inProcessRebooter() {
+    return this::simulateBoot;
+  }
+
+  /**
+   * The EXIT_PROCESS rebooter: records the request, then runs {@code exit}; the next start-up's
+   * {@link #finalizeAtStartup()} performs the boot.
+   */
+  public Rebooter exitingRebooter(Runnable exit) {
+    return () -> {
+      AtomicFiles.writeString(state.resolve(REBOOT_REQUESTED), "");
+      exit.run();
+    };
+  }
+
   @Override
   protected Rebooter rebooter() {
-    if (options.rebootMode() == RebootMode.EXIT_PROCESS) {
-      return () -> {
-        AtomicFiles.writeString(state.resolve(REBOOT_REQUESTED), "");
-        options.exitAction().run();
-      };
-    }
-    return this::simulateBoot;
+    return options.rebootMode() == RebootMode.EXIT_PROCESS ? exitingRebooter(options.exitAction()) : inProcessRebooter();
   }
 
   // ---------------------------------------------------------------- internals

@@ -242,7 +242,7 @@ abstract class SlotStateMachine implements BootController {
     rollbackInFlight = false;
     SlotFiles a = activeFiles();
     Optional<OtaStatus> stored = a.status();
-    if (stored.isEmpty() || needsInitialisation(a)) {
+    if (needsInitialisation(a)) {
       log.info("slot {} has no status file: first start, initialising", activeSlotId());
       initialiseFirstBoot();
       a.writeSlotInUse(activeSlotId());
