@@ -23,6 +23,9 @@ public final class OtaCallException extends RuntimeException {
     BAD_ANSWER
   }
 
+  private static final java.util.regex.Pattern NATIVE_PREFIX =
+      java.util.regex.Pattern.compile("^\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?: ");
+
   private final String target;
   private final Kind kind;
   private final transient Status.Code code;
@@ -74,7 +77,8 @@ public final class OtaCallException extends RuntimeException {
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
       if (t.getMessage() != null && !t.getMessage().isBlank()) {
-        best = t.getMessage();
+        // Netty's native transport prefixes the OS message with the syscall that failed
+        best = NATIVE_PREFIX.matcher(t.getMessage()).replaceFirst("");
       }
     }
     return Objects.requireNonNullElse(best, "no connection");
