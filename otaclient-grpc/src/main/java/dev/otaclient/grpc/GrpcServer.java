@@ -67,14 +67,21 @@ public final class GrpcServer implements AutoCloseable {
       throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE,
           "gRPC bind address " + bindAddress + " does not resolve", e);
     }
-    Server s = NettyServerBuilder
-        .forAddress(new InetSocketAddress(address, requestedPort), tls.serverCredentials())
-        .addService(service)
-        .maxInboundMessageSize(service.limits().maxInboundMessageBytes())
-        .handshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .permitKeepAliveTime(PERMIT_KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)
-        .permitKeepAliveWithoutCalls(true)
-        .build();
+    Server s;
+    try {
+      s = NettyServerBuilder
+          .forAddress(new InetSocketAddress(address, requestedPort), tls.serverCredentials())
+          .addService(service)
+          .maxInboundMessageSize(service.limits().maxInboundMessageBytes())
+          .handshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .permitKeepAliveTime(PERMIT_KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)
+          .permitKeepAliveWithoutCalls(true)
+          .build();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // e.g. a server key that does not match its certificate
+      throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE,
+          "gRPC server TLS setup failed (see tls.yaml): " + e.getMessage(), e);
+    }
     try {
       s.start();
     } catch (IOException e) {

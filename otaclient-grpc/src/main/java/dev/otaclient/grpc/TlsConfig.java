@@ -15,6 +15,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.security.cert.CertificateFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -168,8 +177,11 @@ public record TlsConfig(Optional<ServerSide> server, Optional<ClientSide> client
     }
     ServerSide s = server.get();
     TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder();
+    checkCertificates("server_cert", s.cert());
+    checkKey("server_key", s.key(), s.cert());
     load("server_cert/server_key", () -> b.keyManager(s.cert().toFile(), s.key().toFile()));
     if (s.clientCa().isPresent()) {
+      checkCertificates("client_ca", s.clientCa().get());
       load("client_ca", () -> b.trustManager(s.clientCa().get().toFile()));
       b.clientAuth(s.requireClientAuth()
           ? TlsServerCredentials.ClientAuth.REQUIRE
@@ -185,11 +197,73 @@ public record TlsConfig(Optional<ServerSide> server, Optional<ClientSide> client
     }
     ClientSide c = client.get();
     TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+    checkCertificates("ca", c.ca());
     load("ca", () -> b.trustManager(c.ca().toFile()));
     if (c.cert().isPresent()) {
+      checkCertificates("client_cert", c.cert().get());
+      checkKey("client_key", c.key().get(), c.cert().get());
       load("client_cert/client_key", () -> b.keyManager(c.cert().get().toFile(), c.key().get().toFile()));
     }
     return b.build();
+  }
+
+  /**
+   * grpc reads the PEM bytes lazily and reports a bad file only when the server or channel starts,
+   * without naming the setting; check here so the error says which file is wrong.
+   */
+  private static void checkCertificates(String key, Path file) {
+    try (var in = Files.newInputStream(file)) {
+      if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+        throw new CertificateException("no certificate found");
+      }
+    } catch (IOException | CertificateException e) {
+      throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE,
+          "tls.yaml: " + key + ": " + file + " is not a PEM certificate chain: " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkKey(String key, Path file, Path certFile) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE,
+          "tls.yaml: " + key + ": cannot read " + file + ": " + e.getMessage(), e);
+    }
+    if (!text.contains("-----BEGIN PRIVATE KEY-----")) {
+      throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE, "tls.yaml: " + key + ": " + file
+          + " is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); convert it with"
+          + " 'openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key'");
+    }
+    // Netty accepts a key that does not belong to the certificate and then fails every handshake
+    // with an obscure error; prove the pair by signing and verifying a challenge.
+    try (var in = Files.newInputStream(certFile)) {
+      X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+      String body = text.substring(text.indexOf("-----BEGIN PRIVATE KEY-----") + 27, text.indexOf("-----END PRIVATE KEY-----"));
+      byte[] der = Base64.getMimeDecoder().decode(body);
+      String algorithm = cert.getPublicKey().getAlgorithm();
+      PrivateKey privateKey = KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+      String signatureAlgorithm = switch (algorithm) {
+        case "RSA" -> "SHA256withRSA";
+        case "EC" -> "SHA256withECDSA";
+        default -> algorithm; // Ed25519, Ed448 name their own signature
+      };
+      byte[] challenge = "otaclient tls key check".getBytes(StandardCharsets.US_ASCII);
+      Signature signer = Signature.getInstance(signatureAlgorithm);
+      signer.initSign(privateKey);
+      signer.update(challenge);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(signatureAlgorithm);
+      verifier.initVerify(cert.getPublicKey());
+      verifier.update(challenge);
+      if (!verifier.verify(signature)) {
+        throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE,
+            "tls.yaml: " + key + ": " + file + " is not the key of certificate " + certFile);
+      }
+    } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+      throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE,
+          "tls.yaml: " + key + ": " + file + " cannot be used with certificate " + certFile + ": " + e, e);
+    }
   }
 
   private interface PemLoad {
