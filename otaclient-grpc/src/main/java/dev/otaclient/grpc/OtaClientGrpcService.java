@@ -9,7 +9,9 @@ import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.api.v2.UpdateRequest;
 import dev.otaclient.api.v2.UpdateRequestEcu;
 import dev.otaclient.api.v2.UpdateResponse;
+import dev.otaclient.ecu.EcuNode;
 import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.ecu.StatusReport;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
 import io.grpc.Status;
@@ -41,6 +43,31 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
 
   public OtaClientGrpcService(OtaOperations operations) {
     this(operations, RequestLimits.DEFAULT);
+  }
+
+  /** The production service: answers come from this ECU's node of the tree. */
+  public static OtaClientGrpcService forNode(EcuNode node, RequestLimits limits) {
+    Objects.requireNonNull(node);
+    return new OtaClientGrpcService(new OtaOperations() {
+      @Override
+      public List<EcuResult> update(List<dev.otaclient.ecu.UpdateRequestEcu> request) {
+        return node.update(request);
+      }
+
+      @Override
+      public List<EcuResult> rollback(List<String> ecuIds) {
+        return node.rollback(ecuIds);
+      }
+
+      @Override
+      public StatusReport status() {
+        return node.status();
+      }
+    }, limits);
+  }
+
+  public static OtaClientGrpcService forNode(EcuNode node) {
+    return forNode(node, RequestLimits.DEFAULT);
   }
 
   public RequestLimits limits() {
