@@ -9,6 +9,8 @@ import dev.otaclient.api.v2.StatusRequest;
 import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.api.v2.StatusResponseEcu;
 import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.ecu.EcuUnreachableException;
+import dev.otaclient.ecu.SecondaryEcu;
 import dev.otaclient.ecu.StatusReport;
 import dev.otaclient.ecu.UpdateRequestEcu;
 import dev.otaclient.error.ErrorCode;
@@ -182,6 +184,113 @@ class ServiceAndStubTest {
           .hasMessageContaining("StatusResponse.ecu[p9].status.status: unknown StatusOta 6");
     } finally {
       s.shutdownNow();
+    }
+  }
+
+  @Test
+  void serverListensOnlyOnItsIpAddrNotOnEveryAddress() {
+    // 127.0.0.2 is another address of the loopback interface: a wildcard bind would answer there
+    try (OtaClientStub other = OtaClientStub.connect("127.0.0.2", server.port(), Duration.ofSeconds(5))) {
+      assertThatThrownBy(other::status).isInstanceOfSatisfying(OtaCallException.class,
+          e -> assertThat(e.code()).contains(io.grpc.Status.Code.UNAVAILABLE));
+    }
+    assertThat(client.status()).isEqualTo(ops.status);
+  }
+
+  @Test
+  void transportCallsAChildAndReportsAnUnreachableOneByName() throws Exception {
+    ops.onRollback = ids -> List.of(new EcuResult("k", FailureType.UNRECOVERABLE));
+    ops.status = new StatusReport(List.of(new EcuStatus("k", OtaStatus.ROLLBACK_FAILURE, FailureType.UNRECOVERABLE,
+        "E2-0201-307: failed to prepare the rollback", "5", Optional.empty())), List.of("k"));
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = s.getLocalPort();
+    }
+    try (GrpcEcuTransport transport = new GrpcEcuTransport()) {
+      SecondaryEcu child = new SecondaryEcu("k", "127.0.0.1", server.port());
+      assertThat(transport.update(child, List.of(entry("k")), Duration.ofSeconds(5)))
+          .containsExactly(new EcuResult("k", FailureType.NO_FAILURE));
+      assertThat(ops.updates).containsExactly(List.of(entry("k")));
+      assertThat(transport.rollback(child, List.of("k"), Duration.ofSeconds(5)))
+          .containsExactly(new EcuResult("k", FailureType.UNRECOVERABLE));
+      assertThat(ops.rollbacks).containsExactly(List.of("k"));
+      assertThat(transport.status(child, Duration.ofSeconds(5))).isEqualTo(ops.status);
+      assertThat(transport.openChannels()).isEqualTo(1);
+
+      SecondaryEcu gone = new SecondaryEcu("gone", "127.0.0.1", deadPort);
+      assertThatThrownBy(() -> transport.status(gone, Duration.ofSeconds(5)))
+          .isInstanceOf(EcuUnreachableException.class)
+          .hasMessage("ecu gone: cannot reach 127.0.0.1:" + deadPort + ": Connection refused (UNAVAILABLE)");
+      assertThat(transport.openChannels()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void transportCallRunsIntoItsDeadlineAndStopsWhenInterrupted() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        GrpcEcuTransport transport = new GrpcEcuTransport()) {
+      SecondaryEcu child = new SecondaryEcu("h", "127.0.0.1", silent.getLocalPort());
+      assertThatThrownBy(() -> transport.update(child, List.of(entry("h")), Duration.ofMillis(200)))
+          .isInstanceOf(EcuUnreachableException.class)
+          .hasMessageContaining("no answer to Update within 200ms (DEADLINE_EXCEEDED)");
+
+      // EcuNode interrupts a call it has abandoned: the blocked thread must come back promptly
+      java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread caller = new Thread(() -> {
+        try {
+          transport.status(child, Duration.ofSeconds(30));
+        } catch (Throwable t) {
+          thrown.set(t);
+        }
+      });
+      caller.start();
+      Thread.sleep(200);
+      caller.interrupt();
+      caller.join(5_000);
+      assertThat(caller.isAlive()).isFalse();
+      assertThat(thrown.get()).isInstanceOf(EcuUnreachableException.class);
+    }
+  }
+
+  @Test
+  void closeLetsARunningCallFinishWithinTheGraceThenCancelsTheRest() throws Exception {
+    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(2);
+    ScriptedOperations slow = new ScriptedOperations();
+    slow.onUpdate = r -> {
+      entered.countDown();
+      if (r.get(0).ecuId().equals("quick")) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return List.of(new EcuResult("quick", FailureType.NO_FAILURE));
+      }
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return List.of();
+    };
+    GrpcServer s = new GrpcServer("127.0.0.1", 0, new OtaClientGrpcService(slow), TlsConfig.DISABLED,
+        Duration.ofMillis(500)).start();
+    try (OtaClientStub stub = OtaClientStub.connect("127.0.0.1", s.port(), Duration.ofSeconds(30))) {
+      var quick = java.util.concurrent.CompletableFuture.supplyAsync(() -> stub.update(List.of(entry("quick"))));
+      var stuck = java.util.concurrent.CompletableFuture.supplyAsync(() -> stub.update(List.of(entry("stuck"))));
+      assertThat(entered.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      long t0 = System.nanoTime();
+      s.close();
+      long closeMillis = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(closeMillis).as("close is bounded by grace + 1 s").isLessThan(5_000);
+      assertThat(quick.get(5, java.util.concurrent.TimeUnit.SECONDS))
+          .containsExactly(new EcuResult("quick", FailureType.NO_FAILURE));
+      assertThat(stuck).failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withCauseInstanceOf(OtaCallException.class);
+    } finally {
+      never.countDown();
     }
   }
 
