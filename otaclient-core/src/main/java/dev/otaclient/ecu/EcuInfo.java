@@ -71,7 +71,7 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
    */
   public static EcuInfo parse(String yaml, String fileName) {
     ConfigYaml.Fields f = ConfigYaml.parseMapping(yaml, fileName);
-    warnUnknown(f, KNOWN_KEYS);
+    warnUnknown(f, KNOWN_KEYS, LATER_KEYS);
 
     long formatVersion = f.integer("format_version").orElse(1L);
     if (formatVersion < 1 || formatVersion > Integer.MAX_VALUE) {
@@ -90,7 +90,7 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
     List<Node> items = f.list("secondaries").orElse(List.of());
     for (int i = 0; i < items.size(); i++) {
       ConfigYaml.Fields s = f.mappingItem("secondaries", i, items.get(i));
-      warnUnknown(s, SECONDARY_KEYS);
+      warnUnknown(s, SECONDARY_KEYS, Set.of());
       String id = s.string("ecu_id").orElseThrow(() -> s.fail("ecu_id", "required field is missing"));
       checkId(s, "ecu_id", id);
       if (id.equals(ecuId)) {
@@ -141,9 +141,9 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
     }
   }
 
-  private static void warnUnknown(ConfigYaml.Fields f, Set<String> known) {
+  private static void warnUnknown(ConfigYaml.Fields f, Set<String> known, Set<String> later) {
     for (String key : f.keys()) {
-      if (LATER_KEYS.contains(key) && known == KNOWN_KEYS) {
+      if (later.contains(key)) {
         LOG.info("{}: '{}' is not used by this client, ignored", f.fileName(), f.pathOf(key));
       } else if (!known.contains(key)) {
         // Unknown keys are tolerated so that files written for newer clients still load.
