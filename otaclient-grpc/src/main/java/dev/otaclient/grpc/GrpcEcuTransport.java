@@ -1,0 +1,87 @@
+package dev.otaclient.grpc;
+
+import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.ecu.EcuTransport;
+import dev.otaclient.ecu.EcuUnreachableException;
+import dev.otaclient.ecu.SecondaryEcu;
+import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.ecu.UpdateRequestEcu;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Calls child ECUs over gRPC. One channel per child address, opened on first use and kept (with
+ * keep-alive) for the life of the transport, because the tree polls children every second while
+ * updating. Every failure, whatever its gRPC status, means "no answer from this child" to the tree.
+ */
+public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
+  private final TlsConfig tls;
+  private final Map<String, OtaClientStub> stubs = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /** Calls children with the client side of {@code tls} (plaintext if that side is absent). */
+  public GrpcEcuTransport(TlsConfig tls) {
+    this.tls = Objects.requireNonNull(tls);
+  }
+
+  public GrpcEcuTransport() {
+    this(TlsConfig.DISABLED);
+  }
+
+  @Override
+  public List<EcuResult> update(SecondaryEcu child, List<UpdateRequestEcu> request, Duration deadline)
+      throws EcuUnreachableException {
+    try {
+      return stub(child).update(request, deadline);
+    } catch (OtaCallException e) {
+      throw unreachable(child, e);
+    }
+  }
+
+  @Override
+  public List<EcuResult> rollback(SecondaryEcu child, List<String> ecuIds, Duration deadline)
+      throws EcuUnreachableException {
+    try {
+      return stub(child).rollback(ecuIds, deadline);
+    } catch (OtaCallException e) {
+      throw unreachable(child, e);
+    }
+  }
+
+  @Override
+  public StatusReport status(SecondaryEcu child, Duration deadline) throws EcuUnreachableException {
+    try {
+      return stub(child).status(deadline);
+    } catch (OtaCallException e) {
+      throw unreachable(child, e);
+    }
+  }
+
+  /** Number of open channels (one per distinct child address used so far). */
+  public int openChannels() {
+    return stubs.size();
+  }
+
+  private OtaClientStub stub(SecondaryEcu child) {
+    if (closed) {
+      throw new IllegalStateException("transport closed");
+    }
+    String target = Channels.target(child.ipAddr(), child.port());
+    return stubs.computeIfAbsent(target,
+        t -> OtaClientStub.connect(child.ipAddr(), child.port(), OtaClientStub.DEFAULT_DEADLINE, tls));
+  }
+
+  private static EcuUnreachableException unreachable(SecondaryEcu child, OtaCallException e) {
+    return new EcuUnreachableException("ecu " + child.ecuId() + ": " + e.getMessage(), e);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    stubs.values().forEach(OtaClientStub::close);
+    stubs.clear();
+  }
+}

@@ -1,0 +1,179 @@
+package dev.otaclient.grpc;
+
+import dev.otaclient.api.v2.OtaClientServiceGrpc;
+import dev.otaclient.api.v2.RollbackRequest;
+import dev.otaclient.api.v2.RollbackRequestEcu;
+import dev.otaclient.api.v2.RollbackResponse;
+import dev.otaclient.api.v2.StatusRequest;
+import dev.otaclient.api.v2.StatusResponse;
+import dev.otaclient.api.v2.UpdateRequest;
+import dev.otaclient.api.v2.UpdateRequestEcu;
+import dev.otaclient.api.v2.UpdateResponse;
+import dev.otaclient.ecu.EcuNode;
+import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.error.FailureType;
+import dev.otaclient.error.OtaException;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OtaClientV2 service: checks request sizes, converts to core types and delegates to the ECU
+ * tree. A business failure (busy, invalid entry, unreachable child) is always an answer with
+ * RECOVERABLE/UNRECOVERABLE entries, as Python callers expect; a gRPC error status is used only for a
+ * request that cannot be read at all (too many entries, an ecu_id too long to echo back) and for
+ * bugs.
+ */
+public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientServiceImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(OtaClientGrpcService.class);
+
+  private final OtaOperations operations;
+  private final RequestLimits limits;
+
+  public OtaClientGrpcService(OtaOperations operations, RequestLimits limits) {
+    this.operations = Objects.requireNonNull(operations);
+    this.limits = Objects.requireNonNull(limits);
+  }
+
+  public OtaClientGrpcService(OtaOperations operations) {
+    this(operations, RequestLimits.DEFAULT);
+  }
+
+  /** The production service: answers come from this ECU's node of the tree. */
+  public static OtaClientGrpcService forNode(EcuNode node, RequestLimits limits) {
+    Objects.requireNonNull(node);
+    return new OtaClientGrpcService(new OtaOperations() {
+      @Override
+      public List<EcuResult> update(List<dev.otaclient.ecu.UpdateRequestEcu> request) {
+        return node.update(request);
+      }
+
+      @Override
+      public List<EcuResult> rollback(List<String> ecuIds) {
+        return node.rollback(ecuIds);
+      }
+
+      @Override
+      public StatusReport status() {
+        return node.status();
+      }
+    }, limits);
+  }
+
+  public static OtaClientGrpcService forNode(EcuNode node) {
+    return forNode(node, RequestLimits.DEFAULT);
+  }
+
+  public RequestLimits limits() {
+    return limits;
+  }
+
+  @Override
+  public void update(UpdateRequest request, StreamObserver<UpdateResponse> observer) {
+    List<String> ids = request.getEcuList().stream().map(UpdateRequestEcu::getEcuId).toList();
+    Optional<String> unreadable = checkIds("Update", ids);
+    if (unreadable.isPresent()) {
+      reject(observer, unreadable.get());
+      return;
+    }
+    Optional<String> oversized = request.getEcuList().stream()
+        .map(this::checkUpdateFields).flatMap(Optional::stream).findFirst();
+    if (oversized.isPresent()) {
+      LOG.warn("Update refused, nothing started: {}", oversized.get());
+      answer(observer, ProtoMapping.toUpdateResponse(allRecoverable(ids)));
+      return;
+    }
+    run(observer, "Update", ids,
+        () -> operations.update(ProtoMapping.fromProto(request)), ProtoMapping::toUpdateResponse);
+  }
+
+  @Override
+  public void rollback(RollbackRequest request, StreamObserver<RollbackResponse> observer) {
+    List<String> ids = request.getEcuList().stream().map(RollbackRequestEcu::getEcuId).toList();
+    Optional<String> unreadable = checkIds("Rollback", ids);
+    if (unreadable.isPresent()) {
+      reject(observer, unreadable.get());
+      return;
+    }
+    run(observer, "Rollback", ids, () -> operations.rollback(ids), ProtoMapping::toRollbackResponse);
+  }
+
+  @Override
+  public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+    StatusResponse response;
+    try {
+      response = ProtoMapping.toProto(operations.status());
+    } catch (RuntimeException e) {
+      LOG.error("Status failed", e);
+      observer.onError(Status.INTERNAL.withDescription("status unavailable: " + e.getMessage())
+          .asRuntimeException());
+      return;
+    }
+    answer(observer, response);
+  }
+
+  private <R> void run(StreamObserver<R> observer, String rpc, List<String> ids,
+      java.util.function.Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
+    List<EcuResult> results;
+    try {
+      results = call.get();
+    } catch (OtaException e) {
+      // The tree answers business failures as entries; if one escapes anyway it is still an answer,
+      // not a transport error, so callers see the same shape either way.
+      LOG.warn("{} failed: {}", rpc, e.getMessage(), e);
+      results = ids.stream().distinct().map(id -> new EcuResult(id, e.failureType())).toList();
+    } catch (RuntimeException e) {
+      LOG.error("{} failed", rpc, e);
+      observer.onError(Status.INTERNAL.withDescription(rpc + " failed: " + e.getMessage()).asRuntimeException());
+      return;
+    }
+    answer(observer, toProto.apply(results));
+  }
+
+  /** Problems that make the request impossible to answer entry by entry. */
+  private Optional<String> checkIds(String rpc, List<String> ids) {
+    if (ids.size() > limits.maxEntries()) {
+      return Optional.of(rpc + " request has " + ids.size() + " ecu entries, at most " + limits.maxEntries()
+          + " are accepted");
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      if (ids.get(i).length() > limits.maxEcuIdLength()) {
+        return Optional.of(rpc + " request ecu[" + i + "].ecu_id is " + ids.get(i).length()
+            + " characters, at most " + limits.maxEcuIdLength());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Optional<String> checkUpdateFields(UpdateRequestEcu e) {
+    return tooLong(e, "version", e.getVersion(), limits.maxVersionLength())
+        .or(() -> tooLong(e, "url", e.getUrl(), limits.maxUrlLength()))
+        .or(() -> tooLong(e, "cookies", e.getCookies(), limits.maxCookiesLength()));
+  }
+
+  private static Optional<String> tooLong(UpdateRequestEcu e, String field, String value, int max) {
+    return value.length() > max
+        ? Optional.of("ecu " + e.getEcuId() + ": " + field + " is " + value.length() + " characters, at most " + max)
+        : Optional.empty();
+  }
+
+  private static List<EcuResult> allRecoverable(List<String> ids) {
+    return ids.stream().map(id -> new EcuResult(id, FailureType.RECOVERABLE)).toList();
+  }
+
+  private static void reject(StreamObserver<?> observer, String reason) {
+    LOG.warn("request rejected: {}", reason);
+    observer.onError(Status.INVALID_ARGUMENT.withDescription(reason).asRuntimeException());
+  }
+
+  private static <R> void answer(StreamObserver<R> observer, R response) {
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+}

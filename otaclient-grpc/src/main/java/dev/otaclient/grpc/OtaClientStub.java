@@ -1,0 +1,98 @@
+package dev.otaclient.grpc;
+
+import dev.otaclient.api.v2.OtaClientServiceGrpc;
+import dev.otaclient.api.v2.StatusRequest;
+import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.ecu.UpdateRequestEcu;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * A typed client of one OtaClientV2 server (any ECU, Java or Python). Every call has a deadline;
+ * a call without a usable answer throws {@link OtaCallException} with a message such as
+ * {@code cannot reach 127.0.0.1:50051: Connection refused (UNAVAILABLE)}. Thread-safe; one channel
+ * that reconnects by itself, so keep one instance per server.
+ */
+public final class OtaClientStub implements AutoCloseable {
+  public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
+
+  private final String target;
+  private final ManagedChannel channel;
+  private final OtaClientServiceGrpc.OtaClientServiceBlockingStub stub;
+  private final Duration deadline;
+
+  private OtaClientStub(String host, int port, TlsConfig tls, Duration deadline) {
+    if (deadline.isNegative() || deadline.isZero()) {
+      throw new IllegalArgumentException("deadline must be positive: " + deadline);
+    }
+    this.target = Channels.target(host, port);
+    this.deadline = deadline;
+    this.channel = Channels.open(host, port, Objects.requireNonNull(tls));
+    this.stub = OtaClientServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** Plaintext client. Connecting is lazy: an unreachable server shows on the first call. */
+  public static OtaClientStub connect(String host, int port, Duration deadline) {
+    return new OtaClientStub(host, port, TlsConfig.DISABLED, deadline);
+  }
+
+  /** Client using the {@code ca}/{@code client_*} side of {@code tls} (plaintext if that side is absent). */
+  public static OtaClientStub connect(String host, int port, Duration deadline, TlsConfig tls) {
+    return new OtaClientStub(host, port, tls, deadline);
+  }
+
+  /** {@code host:port} as dialled. */
+  public String target() {
+    return target;
+  }
+
+  public List<EcuResult> update(List<UpdateRequestEcu> request) {
+    return update(request, deadline);
+  }
+
+  public List<EcuResult> update(List<UpdateRequestEcu> request, Duration callDeadline) {
+    return call("Update", callDeadline,
+        s -> ProtoMapping.fromProto(s.update(ProtoMapping.toUpdateRequest(request))));
+  }
+
+  public List<EcuResult> rollback(List<String> ecuIds) {
+    return rollback(ecuIds, deadline);
+  }
+
+  public List<EcuResult> rollback(List<String> ecuIds, Duration callDeadline) {
+    return call("Rollback", callDeadline,
+        s -> ProtoMapping.fromProto(s.rollback(ProtoMapping.toRollbackRequest(ecuIds))));
+  }
+
+  public StatusReport status() {
+    return status(deadline);
+  }
+
+  public StatusReport status(Duration callDeadline) {
+    return call("Status", callDeadline,
+        s -> ProtoMapping.fromProto(s.status(StatusRequest.getDefaultInstance())));
+  }
+
+  private <T> T call(String rpc, Duration callDeadline,
+      Function<OtaClientServiceGrpc.OtaClientServiceBlockingStub, T> body) {
+    var withDeadline = stub.withDeadlineAfter(callDeadline);
+    try {
+      return body.apply(withDeadline);
+    } catch (StatusRuntimeException e) {
+      throw OtaCallException.of(target, rpc, e, callDeadline);
+    } catch (RuntimeException e) {
+      // the only other failure is converting the answer (unknown enum value, bad duration)
+      throw OtaCallException.badAnswer(target, rpc, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    Channels.close(channel);
+  }
+}

@@ -1,0 +1,20 @@
+package dev.otaclient.grpc;
+
+import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.ecu.UpdateRequestEcu;
+import java.util.List;
+
+/**
+ * What the gRPC service needs from the ECU tree. {@code EcuNode} is the production implementation;
+ * the interface exists so the wire layer can be tested with a scripted backend.
+ */
+public interface OtaOperations {
+  /** Fans the request out and answers after the children acknowledged: children's entries, then self. */
+  List<EcuResult> update(List<UpdateRequestEcu> request);
+
+  List<EcuResult> rollback(List<String> ecuIds);
+
+  /** Answers from the cache; must not block on children. */
+  StatusReport status();
+}

@@ -1,0 +1,305 @@
+package dev.otaclient.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.otaclient.api.v2.OtaClientServiceGrpc;
+import dev.otaclient.api.v2.Status;
+import dev.otaclient.api.v2.StatusRequest;
+import dev.otaclient.api.v2.StatusResponse;
+import dev.otaclient.api.v2.StatusResponseEcu;
+import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.ecu.EcuUnreachableException;
+import dev.otaclient.ecu.SecondaryEcu;
+import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.FailureType;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The service's request checks and the typed client's answers and errors, over real Netty. */
+class ServiceAndStubTest {
+  private final ScriptedOperations ops = new ScriptedOperations();
+  private GrpcServer server;
+  private OtaClientStub client;
+
+  @BeforeEach
+  void start() {
+    server = new GrpcServer("127.0.0.1", 0, new OtaClientGrpcService(ops), TlsConfig.DISABLED,
+        Duration.ofSeconds(1)).start();
+    client = OtaClientStub.connect("127.0.0.1", server.port(), Duration.ofSeconds(5));
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    server.close();
+  }
+
+  private static UpdateRequestEcu entry(String id) {
+    return new UpdateRequestEcu(id, "1.0", "http://127.0.0.1/img", "{}");
+  }
+
+  @Test
+  void typedClientRoundTripsThroughTheServer() {
+    ops.onUpdate = r -> List.of(new EcuResult("c", FailureType.RECOVERABLE), new EcuResult("m", FailureType.NO_FAILURE));
+    ops.status = new StatusReport(List.of(new EcuStatus("m", OtaStatus.SUCCESS, FailureType.NO_FAILURE, "", "3",
+        Optional.empty())), List.of("m", "c"));
+
+    assertThat(client.update(List.of(entry("m"), entry("c")))).containsExactly(
+        new EcuResult("c", FailureType.RECOVERABLE), new EcuResult("m", FailureType.NO_FAILURE));
+    assertThat(ops.updates).containsExactly(List.of(entry("m"), entry("c")));
+    assertThat(client.rollback(List.of("m"))).containsExactly(new EcuResult("m", FailureType.NO_FAILURE));
+    assertThat(client.status()).isEqualTo(ops.status);
+  }
+
+  @Test
+  void tooManyEntriesIsInvalidArgumentAndNothingStarts() {
+    List<UpdateRequestEcu> request = IntStream.range(0, 65).mapToObj(i -> entry("e" + i)).toList();
+    assertThatThrownBy(() -> client.update(request))
+        .isInstanceOfSatisfying(OtaCallException.class, e -> {
+          assertThat(e.kind()).isEqualTo(OtaCallException.Kind.REJECTED);
+          assertThat(e.code()).contains(io.grpc.Status.Code.INVALID_ARGUMENT);
+        })
+        .hasMessageContaining("rejected Update: INVALID_ARGUMENT")
+        .hasMessageContaining("65 ecu entries, at most 64");
+    assertThatThrownBy(() -> client.rollback(IntStream.range(0, 65).mapToObj(i -> "e" + i).toList()))
+        .hasMessageContaining("65 ecu entries");
+    assertThat(ops.updates).isEmpty();
+    assertThat(ops.rollbacks).isEmpty();
+
+    // the limit itself is fine
+    assertThat(client.update(request.subList(0, 64))).hasSize(64);
+  }
+
+  @Test
+  void ecuIdTooLongToEchoIsInvalidArgument() {
+    assertThatThrownBy(() -> client.update(List.of(entry("ok"), entry("x".repeat(257)))))
+        .hasMessageContaining("ecu[1].ecu_id is 257 characters, at most 256");
+    assertThat(ops.updates).isEmpty();
+  }
+
+  @Test
+  void oversizedFieldMakesEveryEntryRecoverableAndNothingStarts() {
+    UpdateRequestEcu longUrl = new UpdateRequestEcu("b", "1", "http://h/" + "a".repeat(9000), "");
+    assertThat(client.update(List.of(entry("a"), longUrl))).containsExactly(
+        new EcuResult("a", FailureType.RECOVERABLE), new EcuResult("b", FailureType.RECOVERABLE));
+    UpdateRequestEcu longVersion = new UpdateRequestEcu("a", "v".repeat(300), "http://h/", "");
+    assertThat(client.update(List.of(longVersion))).containsExactly(new EcuResult("a", FailureType.RECOVERABLE));
+    UpdateRequestEcu longCookies = new UpdateRequestEcu("a", "1", "http://h/", "{\"k\":\"" + "c".repeat(70_000) + "\"}");
+    assertThat(client.update(List.of(longCookies))).containsExactly(new EcuResult("a", FailureType.RECOVERABLE));
+    assertThat(ops.updates).isEmpty();
+  }
+
+  @Test
+  void messageOverOneMebibyteIsRefusedByTheTransport() {
+    String cookies = "{\"k\":\"" + "c".repeat(60_000) + "\"}";
+    List<UpdateRequestEcu> request = IntStream.range(0, 20)
+        .mapToObj(i -> new UpdateRequestEcu("e" + i, "1", "http://h/", cookies)).toList();
+    assertThatThrownBy(() -> client.update(request))
+        .isInstanceOfSatisfying(OtaCallException.class,
+            e -> assertThat(e.code()).contains(io.grpc.Status.Code.RESOURCE_EXHAUSTED));
+    assertThat(ops.updates).isEmpty();
+  }
+
+  @Test
+  void businessExceptionFromTheTreeIsStillAnAnswer() {
+    ops.onUpdate = r -> {
+      throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API, "scripted");
+    };
+    assertThat(client.update(List.of(entry("a"), entry("b"), entry("a")))).containsExactly(
+        new EcuResult("a", FailureType.RECOVERABLE), new EcuResult("b", FailureType.RECOVERABLE));
+
+    ops.onRollback = r -> {
+      throw new IllegalStateException("bug");
+    };
+    assertThatThrownBy(() -> client.rollback(List.of("a")))
+        .isInstanceOfSatisfying(OtaCallException.class,
+            e -> assertThat(e.code()).contains(io.grpc.Status.Code.INTERNAL))
+        .hasMessageContaining("Rollback failed: bug");
+  }
+
+  @Test
+  void connectionRefusedNamesTheTarget() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    try (OtaClientStub dead = OtaClientStub.connect("127.0.0.1", port, Duration.ofSeconds(5))) {
+      assertThatThrownBy(dead::status)
+          .isInstanceOfSatisfying(OtaCallException.class, e -> {
+            assertThat(e.kind()).isEqualTo(OtaCallException.Kind.UNREACHABLE);
+            assertThat(e.target()).isEqualTo("127.0.0.1:" + port);
+          })
+          .hasMessageStartingWith("cannot reach 127.0.0.1:" + port + ": ")
+          .hasMessageEndingWith("Connection refused (UNAVAILABLE)");
+    }
+  }
+
+  @Test
+  void silentServerRunsIntoTheDeadline() throws IOException {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        OtaClientStub stub = OtaClientStub.connect("127.0.0.1", silent.getLocalPort(), Duration.ofMillis(300))) {
+      assertThatThrownBy(stub::status)
+          .isInstanceOfSatisfying(OtaCallException.class,
+              e -> assertThat(e.code()).contains(io.grpc.Status.Code.DEADLINE_EXCEEDED))
+          .hasMessage("cannot reach 127.0.0.1:" + silent.getLocalPort()
+              + ": no answer to Status within 300ms (DEADLINE_EXCEEDED)");
+    }
+  }
+
+  @Test
+  void unreadableAnswerIsABadAnswerNotACrash() throws Exception {
+    OtaClientServiceGrpc.OtaClientServiceImplBase future = new OtaClientServiceGrpc.OtaClientServiceImplBase() {
+      @Override
+      public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
+        observer.onNext(StatusResponse.newBuilder().addEcu(StatusResponseEcu.newBuilder().setEcuId("p9")
+            .setStatus(Status.newBuilder().setStatusValue(6))).build());
+        observer.onCompleted();
+      }
+    };
+    Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(future).build().start();
+    try (OtaClientStub stub = OtaClientStub.connect("127.0.0.1", s.getPort(), Duration.ofSeconds(5))) {
+      assertThatThrownBy(stub::status)
+          .isInstanceOfSatisfying(OtaCallException.class,
+              e -> assertThat(e.kind()).isEqualTo(OtaCallException.Kind.BAD_ANSWER))
+          .hasMessageContaining("sent an unreadable Status answer")
+          .hasMessageContaining("StatusResponse.ecu[p9].status.status: unknown StatusOta 6");
+    } finally {
+      s.shutdownNow();
+    }
+  }
+
+  @Test
+  void serverListensOnlyOnItsIpAddrNotOnEveryAddress() {
+    // 127.0.0.2 is another address of the loopback interface: a wildcard bind would answer there
+    try (OtaClientStub other = OtaClientStub.connect("127.0.0.2", server.port(), Duration.ofSeconds(5))) {
+      assertThatThrownBy(other::status).isInstanceOfSatisfying(OtaCallException.class,
+          e -> assertThat(e.code()).contains(io.grpc.Status.Code.UNAVAILABLE));
+    }
+    assertThat(client.status()).isEqualTo(ops.status);
+  }
+
+  @Test
+  void transportCallsAChildAndReportsAnUnreachableOneByName() throws Exception {
+    ops.onRollback = ids -> List.of(new EcuResult("k", FailureType.UNRECOVERABLE));
+    ops.status = new StatusReport(List.of(new EcuStatus("k", OtaStatus.ROLLBACK_FAILURE, FailureType.UNRECOVERABLE,
+        "E2-0201-307: failed to prepare the rollback", "5", Optional.empty())), List.of("k"));
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = s.getLocalPort();
+    }
+    try (GrpcEcuTransport transport = new GrpcEcuTransport()) {
+      SecondaryEcu child = new SecondaryEcu("k", "127.0.0.1", server.port());
+      assertThat(transport.update(child, List.of(entry("k")), Duration.ofSeconds(5)))
+          .containsExactly(new EcuResult("k", FailureType.NO_FAILURE));
+      assertThat(ops.updates).containsExactly(List.of(entry("k")));
+      assertThat(transport.rollback(child, List.of("k"), Duration.ofSeconds(5)))
+          .containsExactly(new EcuResult("k", FailureType.UNRECOVERABLE));
+      assertThat(ops.rollbacks).containsExactly(List.of("k"));
+      assertThat(transport.status(child, Duration.ofSeconds(5))).isEqualTo(ops.status);
+      assertThat(transport.openChannels()).isEqualTo(1);
+
+      SecondaryEcu gone = new SecondaryEcu("gone", "127.0.0.1", deadPort);
+      assertThatThrownBy(() -> transport.status(gone, Duration.ofSeconds(5)))
+          .isInstanceOf(EcuUnreachableException.class)
+          .hasMessage("ecu gone: cannot reach 127.0.0.1:" + deadPort + ": Connection refused (UNAVAILABLE)");
+      assertThat(transport.openChannels()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void transportCallRunsIntoItsDeadlineAndStopsWhenInterrupted() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        GrpcEcuTransport transport = new GrpcEcuTransport()) {
+      SecondaryEcu child = new SecondaryEcu("h", "127.0.0.1", silent.getLocalPort());
+      assertThatThrownBy(() -> transport.update(child, List.of(entry("h")), Duration.ofMillis(200)))
+          .isInstanceOf(EcuUnreachableException.class)
+          .hasMessageContaining("no answer to Update within 200ms (DEADLINE_EXCEEDED)");
+
+      // EcuNode interrupts a call it has abandoned: the blocked thread must come back promptly
+      java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread caller = new Thread(() -> {
+        try {
+          transport.status(child, Duration.ofSeconds(30));
+        } catch (Throwable t) {
+          thrown.set(t);
+        }
+      });
+      caller.start();
+      Thread.sleep(200);
+      caller.interrupt();
+      caller.join(5_000);
+      assertThat(caller.isAlive()).isFalse();
+      assertThat(thrown.get()).isInstanceOf(EcuUnreachableException.class);
+    }
+  }
+
+  @Test
+  void closeLetsARunningCallFinishWithinTheGraceThenCancelsTheRest() throws Exception {
+    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(2);
+    ScriptedOperations slow = new ScriptedOperations();
+    slow.onUpdate = r -> {
+      entered.countDown();
+      if (r.get(0).ecuId().equals("quick")) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return List.of(new EcuResult("quick", FailureType.NO_FAILURE));
+      }
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return List.of();
+    };
+    GrpcServer s = new GrpcServer("127.0.0.1", 0, new OtaClientGrpcService(slow), TlsConfig.DISABLED,
+        Duration.ofMillis(500)).start();
+    try (OtaClientStub stub = OtaClientStub.connect("127.0.0.1", s.port(), Duration.ofSeconds(30))) {
+      var quick = java.util.concurrent.CompletableFuture.supplyAsync(() -> stub.update(List.of(entry("quick"))));
+      var stuck = java.util.concurrent.CompletableFuture.supplyAsync(() -> stub.update(List.of(entry("stuck"))));
+      assertThat(entered.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      long t0 = System.nanoTime();
+      s.close();
+      long closeMillis = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(closeMillis).as("close is bounded by grace + 1 s").isLessThan(5_000);
+      assertThat(quick.get(5, java.util.concurrent.TimeUnit.SECONDS))
+          .containsExactly(new EcuResult("quick", FailureType.NO_FAILURE));
+      assertThat(stuck).failsWithin(Duration.ofSeconds(5))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .withCauseInstanceOf(OtaCallException.class);
+    } finally {
+      never.countDown();
+    }
+  }
+
+  @Test
+  void serverRefusesAnAddressItCannotBind() {
+    GrpcServer other = new GrpcServer("127.0.0.1", server.port(), new OtaClientGrpcService(ops),
+        TlsConfig.DISABLED, Duration.ofSeconds(1));
+    assertThatThrownBy(other::start)
+        .isInstanceOf(OtaException.class)
+        .hasMessageContaining("cannot bind gRPC server to 127.0.0.1:" + server.port());
+  }
+}
