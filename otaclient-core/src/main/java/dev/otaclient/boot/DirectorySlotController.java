@@ -100,6 +100,20 @@ public final class DirectorySlotController extends SlotStateMachine {
     }
   }
 
+  /**
+   * The stored state of a directory-slot device, read without changing anything (no finalisation,
+   * nothing created): what {@code otaclient status --state-dir} shows. Empty when there is no device.
+   */
+  public static Optional<BootState> peek(Path stateRoot) {
+    Optional<Path> active = AtomicFiles.readSymlink(stateRoot.resolve(ACTIVE));
+    if (active.isEmpty()) {
+      return Optional.empty();
+    }
+    SlotFiles f = new SlotFiles(stateRoot.resolve("status").resolve(active.get().toString()));
+    return Optional.of(state(f.status().orElse(dev.otaclient.status.OtaStatus.INITIALIZED), f.version(),
+        f.failureReason()));
+  }
+
   public Path stateRoot() {
     return state;
   }

@@ -371,7 +371,7 @@ abstract class SlotStateMachine implements BootController {
     return live;
   }
 
-  private static BootState state(OtaStatus status, String version, String reason) {
+  static BootState state(OtaStatus status, String version, String reason) {
     boolean failed = status == OtaStatus.FAILURE || status == OtaStatus.ROLLBACK_FAILURE;
     return new BootState(status, version, failed ? typeOf(reason) : FailureType.NO_FAILURE, failed ? reason : "");
   }
