@@ -259,6 +259,7 @@ final class ProxyHandler extends Handler.Abstract {
     reply.head(200, meta, c.directives().echo());
     byte[] buf = new byte[CHUNK];
     long total = 0;
+    long expected = ex.contentLength();
     InputStream in = ex.body();
     while (true) {
       int n;
@@ -280,13 +281,19 @@ final class ProxyHandler extends Handler.Abstract {
       if (write != null && !write.append(buf, n, total)) {
         write = null;
       }
+      if (write != null && total == expected) {
+        // Commit before the client has the last byte: once it holds the whole file the entry is
+        // there, so an immediate retry_caching from it finds (and drops) this entry rather than
+        // following a download that is about to commit.
+        write.complete(total);
+        write = null;
+      }
       if (!reply.write(buf, 0, n) && write == null) {
         // Nobody left to serve and nothing to cache: stop pulling bytes.
         ex.abort(new IOException("client went away"));
         return;
       }
     }
-    long expected = ex.contentLength();
     if (expected >= 0 && total != expected) {
       IOException e = new IOException("upstream sent " + total + " of " + expected + " bytes");
       LOG.warn("GET {}: {}", c.target(), e.getMessage());
@@ -451,6 +458,8 @@ final class ProxyHandler extends Handler.Abstract {
         }
       }
       cache.commit(transfer, meta.withSize(total));
+      // Out of the single-flight table at once: later requests see the entry (or a fresh download).
+      cache.release(transfer);
     }
 
     void abandon(String why) {
@@ -461,6 +470,7 @@ final class ProxyHandler extends Handler.Abstract {
         // the temp file is deleted next
       }
       transfer.failed();
+      cache.release(transfer);
     }
 
     private static MessageDigest sha256() {
