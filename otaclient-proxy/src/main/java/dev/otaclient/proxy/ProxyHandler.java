@@ -76,11 +76,14 @@ final class ProxyHandler extends Handler.Abstract {
     String method = request.getMethod();
     if (!HttpMethod.GET.is(method)) {
       reply.header(HttpHeader.ALLOW, "GET");
+      // A refused CONNECT would otherwise leave the connection waiting to become a tunnel.
+      reply.header(HttpHeader.CONNECTION, "close");
       reply.text(405, "ota_proxy: method " + method + " not allowed, only GET is supported");
       return true;
     }
     URI target = absoluteTarget(raw);
     if (target == null) {
+      reply.header(HttpHeader.CONNECTION, "close");
       reply.text(400, "ota_proxy: request target must be an absolute http(s) URL (forward-proxy form), got "
           + (raw == null ? "nothing" : raw));
       return true;
