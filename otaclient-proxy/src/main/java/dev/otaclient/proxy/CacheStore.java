@@ -158,7 +158,7 @@ final class CacheStore {
     evictToSoftLimit();
     if (guard.level() == SpaceGuard.Level.HARD) {
       LOG.info("not caching {}: cache filesystem above the hard limit", transfer.key());
-      transfer.failed();
+      transfer.detached();
       return false;
     }
     String key = transfer.key();
@@ -172,7 +172,7 @@ final class CacheStore {
       transfer.commitTo(dataDir.resolve(key));
     } catch (IOException e) {
       LOG.warn("cannot commit cache entry {}: {}", key, e.toString());
-      transfer.failed();
+      transfer.detached();
       return false;
     }
     lastAccess.put(key, System.currentTimeMillis());

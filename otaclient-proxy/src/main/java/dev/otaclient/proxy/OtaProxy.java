@@ -135,19 +135,21 @@ public final class OtaProxy implements AutoCloseable {
     if (sampler != null) {
       sampler.shutdownNow();
     }
-    try {
-      if (server != null) {
-        server.stop();
-      }
-    } catch (Exception e) {
-      LOG.warn("stopping ota_proxy server: {}", e.toString());
-    }
+    // Upstream first: it aborts the downloads in progress, which frees the server threads that
+    // are blocked on them, so the server stops promptly.
     try {
       if (upstream != null) {
         upstream.close();
       }
     } catch (Exception e) {
       LOG.warn("stopping ota_proxy upstream client: {}", e.toString());
+    }
+    try {
+      if (server != null) {
+        server.stop();
+      }
+    } catch (Exception e) {
+      LOG.warn("stopping ota_proxy server: {}", e.toString());
     }
   }
 }

@@ -48,11 +48,11 @@ final class ProxyHandler extends Handler.Abstract {
   private final long headWaitMillis;
   private final long stallMillis;
 
-  final LongAdder hits = new LongAdder();
-  final LongAdder misses = new LongAdder();
-  final LongAdder upstreamRequests = new LongAdder();
-  final LongAdder bytesFromUpstream = new LongAdder();
-  final LongAdder bytesServed = new LongAdder();
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder upstreamRequests = new LongAdder();
+  private final LongAdder bytesFromUpstream = new LongAdder();
+  private final LongAdder bytesServed = new LongAdder();
 
   /** {@code cache} and {@code guard} are null when caching is disabled. */
   ProxyHandler(Upstream upstream, CacheStore cache, SpaceGuard guard, Duration readTimeout) {
@@ -162,7 +162,7 @@ final class ProxyHandler extends Handler.Abstract {
     ClientReply reply = c.reply();
     try (FileChannel ch = hit.channel()) {
       reply.head(200, hit.meta(), c.directives().echo());
-      copy(ch, 0, hit.meta().size(), reply);
+      copy(ch, 0, hit.meta().size(), reply, ByteBuffer.allocate(CHUNK));
       reply.finish();
     }
   }
@@ -179,20 +179,23 @@ final class ProxyHandler extends Handler.Abstract {
     }
     hits.increment();
     ClientReply reply = c.reply();
+    long position = 0;
+    ByteBuffer buf = ByteBuffer.allocate(CHUNK);
     try (ch) {
       reply.head(200, head, c.directives().echo());
-      long position = 0;
       while (true) {
         long available = t.awaitBeyond(position, stallMillis);
         if (available < 0) {
           break;
         }
-        position = copy(ch, position, available, reply);
+        position = copy(ch, position, available, reply, buf);
         if (reply.gone()) {
           return true;
         }
       }
       reply.finish();
+    } catch (Transfer.Detached e) {
+      resume(c, head, position);
     } catch (IOException e) {
       LOG.info("GET {}: shared download broke off: {}", c.target(), e.getMessage());
       reply.abort(e);
@@ -200,9 +203,60 @@ final class ProxyHandler extends Handler.Abstract {
     return true;
   }
 
+  /**
+   * Finishes a follower whose shared download stopped feeding the cache (full disk, hard limit):
+   * fetches the file again and skips what the client already has. Costs a second transfer, but
+   * only in that rare case, and works through an upper proxy that does not support ranges.
+   */
+  private void resume(Client c, EntryMeta head, long position) throws InterruptedException {
+    ClientReply reply = c.reply();
+    if (head.size() >= 0 && position == head.size()) {
+      reply.finish();
+      return;
+    }
+    LOG.info("GET {}: shared download left the cache at byte {}; fetching the rest separately", c.target(), position);
+    Upstream.Exchange ex;
+    upstreamRequests.increment();
+    try {
+      ex = upstream.get(c.target(), c.cookies(), c.authorization(), c.cacheControl());
+    } catch (IOException e) {
+      reply.abort(e);
+      return;
+    }
+    try (ex) {
+      long length = ex.contentLength();
+      if (ex.status() != 200 || (head.size() >= 0 && length >= 0 && length != head.size())) {
+        reply.abort(new IOException("upstream answered " + ex.status() + " with " + length
+            + " bytes when resuming at " + position + " of " + head.size()));
+        return;
+      }
+      InputStream in = ex.body();
+      in.skipNBytes(position);
+      bytesFromUpstream.add(position);
+      byte[] buf = new byte[CHUNK];
+      long total = position;
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        total += n;
+        bytesFromUpstream.add(n);
+        if (!reply.write(buf, 0, n)) {
+          ex.abort(new IOException("client went away"));
+          return;
+        }
+      }
+      if (length >= 0 && total != length) {
+        reply.abort(new IOException("upstream sent " + total + " of " + length + " bytes"));
+        return;
+      }
+      reply.finish();
+    } catch (IOException e) {
+      LOG.warn("GET {}: resuming failed: {}", c.target(), e.toString());
+      reply.abort(e);
+    }
+  }
+
   /** Copies [from, to) of a file to the client; returns the position reached. */
-  private static long copy(FileChannel ch, long from, long to, ClientReply reply) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+  private static long copy(FileChannel ch, long from, long to, ClientReply reply, ByteBuffer buf) throws IOException {
     long position = from;
     while (position < to) {
       buf.clear().limit((int) Math.min(CHUNK, to - position));
@@ -271,7 +325,7 @@ final class ProxyHandler extends Handler.Abstract {
       } catch (IOException e) {
         LOG.warn("GET {}: upstream body broke off after {} bytes: {}", c.target(), total, e.toString());
         if (write != null) {
-          write.abandon("upstream failed");
+          write.upstreamFailed();
         }
         reply.abort(e);
         return;
@@ -301,7 +355,7 @@ final class ProxyHandler extends Handler.Abstract {
       IOException e = new IOException("upstream sent " + total + " of " + expected + " bytes");
       LOG.warn("GET {}: {}", c.target(), e.getMessage());
       if (write != null) {
-        write.abandon("short body");
+        write.upstreamFailed();
       }
       reply.abort(e);
       return;
@@ -437,7 +491,7 @@ final class ProxyHandler extends Handler.Abstract {
       if (total >= nextSpaceCheck) {
         nextSpaceCheck = total + SPACE_CHECK_BYTES;
         if (guard.level() == SpaceGuard.Level.HARD) {
-          abandon("cache filesystem above the hard limit");
+          abandon("cache filesystem passed the hard limit after " + total + " bytes");
           return false;
         }
       }
@@ -465,15 +519,27 @@ final class ProxyHandler extends Handler.Abstract {
       cache.release(transfer);
     }
 
+    /** Stops caching for a cache-side reason; the download itself goes on. */
     void abandon(String why) {
       LOG.info("not caching {}: {}", transfer.key(), why);
+      closeQuietly();
+      transfer.detached();
+      cache.release(transfer);
+    }
+
+    /** The upstream body broke off: the partial copy is worthless to everyone. */
+    void upstreamFailed() {
+      closeQuietly();
+      transfer.failed();
+      cache.release(transfer);
+    }
+
+    private void closeQuietly() {
       try {
         channel.close();
       } catch (IOException ignored) {
         // the temp file is deleted next
       }
-      transfer.failed();
-      cache.release(transfer);
     }
 
     private static MessageDigest sha256() {

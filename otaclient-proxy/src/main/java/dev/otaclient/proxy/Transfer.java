@@ -21,8 +21,13 @@ final class Transfer {
     STREAMING,
     /** Body complete and renamed into place; {@link #file} is the entry. */
     COMMITTED,
-    /** The cache copy was abandoned (upstream error, cache write error, space limit). */
+    /** The upstream transfer broke: nobody gets the rest of the body from here. */
     FAILED,
+    /**
+     * The cache copy was abandoned for a cache-side reason (space limit, write error, hash
+     * mismatch) while upstream was fine: followers keep what they read and fetch the rest themselves.
+     */
+    DETACHED,
     /** The leader decided not to cache (error status, hard limit): followers fetch on their own. */
     UNCACHED
   }
@@ -62,8 +67,20 @@ final class Transfer {
     notifyAll();
   }
 
-  /** Abandons the cache copy; followers reading it get an error. */
+  /** Abandons the cache copy because upstream broke; followers reading it get an error. */
   synchronized void failed() {
+    end(State.FAILED);
+  }
+
+  /**
+   * Abandons the cache copy for a cache-side reason. Followers still read what was written (their
+   * open channel outlives the deleted file) and then continue on their own.
+   */
+  synchronized void detached() {
+    end(State.DETACHED);
+  }
+
+  private void end(State terminal) {
     if (state == State.STREAMING && file != null) {
       try {
         Files.deleteIfExists(file);
@@ -71,7 +88,7 @@ final class Transfer {
         // a leftover temp file is removed at the next start
       }
     }
-    state = State.FAILED;
+    state = terminal;
     notifyAll();
   }
 
@@ -111,6 +128,7 @@ final class Transfer {
    * Blocks until more than {@code position} bytes are available and returns how many there are, or
    * returns -1 when the body is complete and {@code position} is its end.
    *
+   * @throws Detached if the cache copy was abandoned while upstream was fine
    * @throws IOException if the transfer failed or made no progress for {@code stallMillis}
    */
   synchronized long awaitBeyond(long position, long stallMillis) throws IOException, InterruptedException {
@@ -122,6 +140,9 @@ final class Transfer {
       if (state == State.COMMITTED) {
         return -1;
       }
+      if (state == State.DETACHED) {
+        throw new Detached(key);
+      }
       if (state != State.STREAMING) {
         throw new IOException("upstream transfer for cache entry " + key + " was abandoned");
       }
@@ -130,6 +151,15 @@ final class Transfer {
         throw new IOException("upstream transfer for cache entry " + key + " stalled for " + stallMillis + " ms");
       }
       wait(left);
+    }
+  }
+
+  /** The shared download stopped feeding the cache; the reader must get the rest from upstream. */
+  static final class Detached extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Detached(String key) {
+      super("cache copy of " + key + " was abandoned");
     }
   }
 }

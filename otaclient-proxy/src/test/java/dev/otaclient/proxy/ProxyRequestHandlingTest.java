@@ -76,6 +76,20 @@ class ProxyRequestHandlingTest {
   }
 
   @Test
+  void gatewayReallyTalksHttpsToTheOrigin() throws Exception {
+    // nginx here only speaks plain HTTP, so a TLS handshake towards it must fail: 502 proves the
+    // proxy did not use the client's http scheme.
+    Fixtures.write(root.resolve("tls.bin"), new byte[10]);
+    proxy.close();
+    ProxyConfig base = Fixtures.config(tmp.resolve("cache"));
+    proxy = OtaProxy.start(new ProxyConfig(base.listen(), Optional.empty(), true, true, base.cacheDir(),
+        base.softLimit(), base.hardLimit(), base.upstreamReadTimeout()));
+    HttpResponse<byte[]> r = get(clientVia(proxy), origin.url("/tls.bin"));
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(origin.count("/tls.bin")).isZero();
+  }
+
+  @Test
   void methodsOtherThanGetGet405() throws Exception {
     for (String method : new String[] {"POST", "PUT", "DELETE", "HEAD"}) {
       String answer = Fixtures.raw(proxy.address(), method + " " + origin.url("/a") + " HTTP/1.1\r\nHost: 127.0.0.1:"
