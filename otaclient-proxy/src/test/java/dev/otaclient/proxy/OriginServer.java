@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * nginx on loopback as the OTA origin, private to the proxy tests. Its access log (one line per
@@ -24,6 +25,9 @@ final class OriginServer implements AutoCloseable {
   static final String NGINX = "/usr/sbin/nginx";
   static final int SLOW_RATE_BYTES = 1 << 20;
 
+  private static final String SYNC_PREFIX = "/__log_sync/";
+
+  private final AtomicInteger syncs = new AtomicInteger();
   private final Process process;
   private final int port;
   private final Path accessLog;
@@ -100,9 +104,32 @@ final class OriginServer implements AutoCloseable {
     return "http://127.0.0.1:" + port + path;
   }
 
-  /** All access log lines so far. */
+  /**
+   * All access log lines of requests that completed before this call. A client can hold the whole
+   * response a moment before nginx writes its log line, so a marker request is sent first and the
+   * log is read once the marker shows up: nginx is one event loop that logs a request as soon as its
+   * last byte is written, so every earlier request is in the log by then. Markers are left out.
+   */
   List<String> accessLog() throws IOException {
-    return Files.exists(accessLog) ? Files.readAllLines(accessLog, StandardCharsets.UTF_8) : List.of();
+    String marker = SYNC_PREFIX + syncs.incrementAndGet();
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.getOutputStream().write(("GET " + marker + " HTTP/1.1\r\nHost: origin\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1));
+      s.getInputStream().readAllBytes();
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      List<String> lines = Files.exists(accessLog) ? Files.readAllLines(accessLog, StandardCharsets.UTF_8) : List.of();
+      if (lines.stream().anyMatch(l -> l.startsWith(marker + "|")) || System.nanoTime() > deadline) {
+        return lines.stream().filter(l -> !l.startsWith(SYNC_PREFIX)).toList();
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while reading the access log", e);
+      }
+    }
   }
 
   /** The fields of every access log line for this request URI. */
