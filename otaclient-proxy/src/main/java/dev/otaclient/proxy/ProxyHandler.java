@@ -276,8 +276,9 @@ final class ProxyHandler extends Handler.Abstract {
     try {
       CacheStore.Hit hit = cache.open(key);
       if (hit != null) {
-        // Committed by the previous leader between our lookup and our claim.
-        t.uncached();
+        // Committed by the previous leader between our lookup and our claim. Detached (not
+        // uncached) so that anyone who joined us looks the entry up again instead of relaying.
+        t.detached();
         cache.release(t);
         serveHit(c, hit);
         return;
