@@ -1,0 +1,230 @@
+package dev.otaclient.proxy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The on-disk cache. The file system is the index, so it survives restarts and crashes without a
+ * database or a start-up scrub:
+ *
+ * <pre>
+ * cacheDir/data/&lt;key&gt;   committed bodies; present only once complete (renamed from tmp/)
+ * cacheDir/meta/&lt;key&gt;   content type, encoding and size; written before the body is renamed
+ * cacheDir/tmp/&lt;random&gt; bodies being downloaded; emptied at start
+ * </pre>
+ *
+ * A body whose size disagrees with its sidecar (a rename that reached the disk before the data
+ * did) is deleted on first sight. Recency for LRU eviction is kept in memory, seeded from the files'
+ * modification times and written back to them on every hit, so the order survives a restart.
+ */
+final class CacheStore {
+  private static final Logger LOG = LoggerFactory.getLogger(CacheStore.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** A committed entry opened for reading. */
+  record Hit(FileChannel channel, EntryMeta meta) {}
+
+  /** A request's share in a {@link Transfer}: the leader downloads, the others follow. */
+  record Claim(Transfer transfer, boolean leader) {}
+
+  private final Path dataDir;
+  private final Path metaDir;
+  private final Path tmpDir;
+  private final SpaceGuard guard;
+  private final Map<String, Long> lastAccess = new ConcurrentHashMap<>();
+  private final Map<String, Transfer> inflight = new ConcurrentHashMap<>();
+  private final Object evictionLock = new Object();
+
+  private CacheStore(Path root, SpaceGuard guard) {
+    this.dataDir = root.resolve("data");
+    this.metaDir = root.resolve("meta");
+    this.tmpDir = root.resolve("tmp");
+    this.guard = guard;
+  }
+
+  static CacheStore open(Path root, SpaceGuard guard) throws IOException {
+    CacheStore store = new CacheStore(root, guard);
+    Files.createDirectories(store.dataDir);
+    Files.createDirectories(store.metaDir);
+    Files.createDirectories(store.tmpDir);
+    int leftovers = deleteChildren(store.tmpDir);
+    if (leftovers > 0) {
+      LOG.info("removed {} unfinished download(s) from {}", leftovers, store.tmpDir);
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(store.dataDir)) {
+      for (Path p : entries) {
+        BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class);
+        if (attrs.isRegularFile()) {
+          store.lastAccess.put(p.getFileName().toString(), attrs.lastModifiedTime().toMillis());
+        }
+      }
+    }
+    LOG.info("cache {} opened with {} entries", root, store.lastAccess.size());
+    return store;
+  }
+
+  Path dataDir() {
+    return dataDir;
+  }
+
+  int entryCount() {
+    return lastAccess.size();
+  }
+
+  /** Opens a committed entry and marks it recently used; null when there is none (or it was broken). */
+  Hit open(String key) throws IOException {
+    Path body = dataDir.resolve(key);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(body, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      lastAccess.remove(key);
+      return null;
+    }
+    EntryMeta meta = EntryMeta.readSidecar(metaDir.resolve(key));
+    long size = channel.size();
+    if (meta.size() >= 0 && meta.size() != size) {
+      channel.close();
+      LOG.warn("cache entry {} has {} bytes but its sidecar says {}; dropping it", key, size, meta.size());
+      drop(key);
+      return null;
+    }
+    long now = System.currentTimeMillis();
+    lastAccess.put(key, now);
+    try {
+      Files.setLastModifiedTime(body, FileTime.fromMillis(now));
+    } catch (IOException e) {
+      LOG.debug("cannot touch {}: {}", body, e.toString());
+    }
+    return new Hit(channel, meta.withSize(size));
+  }
+
+  /** Deletes a committed entry (retry_caching, a broken entry, eviction). */
+  void drop(String key) {
+    lastAccess.remove(key);
+    try {
+      Files.deleteIfExists(dataDir.resolve(key));
+      Files.deleteIfExists(metaDir.resolve(key));
+    } catch (IOException e) {
+      LOG.warn("cannot delete cache entry {}: {}", key, e.toString());
+    }
+  }
+
+  /** Whether a download for this key is running right now. */
+  boolean downloading(String key) {
+    return inflight.containsKey(key);
+  }
+
+  /** Joins the running download of {@code key}, or starts one with the caller as leader. */
+  Claim claim(String key) {
+    Transfer mine = new Transfer(key);
+    Transfer running = inflight.putIfAbsent(key, mine);
+    return running == null ? new Claim(mine, true) : new Claim(running, false);
+  }
+
+  /** Called by the leader when its transfer ended, whatever the outcome. */
+  void release(Transfer transfer) {
+    inflight.remove(transfer.key(), transfer);
+  }
+
+  Path newTempFile() {
+    byte[] name = new byte[16];
+    RANDOM.nextBytes(name);
+    return tmpDir.resolve(HexFormat.of().formatHex(name));
+  }
+
+  /**
+   * Makes a complete download an entry. Evicts older entries first when above the soft limit, and
+   * gives up (deleting the download) when the filesystem is still above the hard limit.
+   */
+  boolean commit(Transfer transfer, EntryMeta meta) {
+    evictToSoftLimit();
+    if (guard.level() == SpaceGuard.Level.HARD) {
+      LOG.info("not caching {}: cache filesystem above the hard limit", transfer.key());
+      transfer.detached();
+      return false;
+    }
+    String key = transfer.key();
+    try {
+      // Sidecar first: a body without a sidecar would be served with default headers, but a sidecar
+      // without a body is only a stray small file.
+      Path sidecarTmp = newTempFile();
+      Files.writeString(sidecarTmp, meta.toSidecar(), StandardCharsets.UTF_8);
+      Files.move(sidecarTmp, metaDir.resolve(key), StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      transfer.commitTo(dataDir.resolve(key));
+    } catch (IOException e) {
+      LOG.warn("cannot commit cache entry {}: {}", key, e.toString());
+      transfer.detached();
+      return false;
+    }
+    lastAccess.put(key, System.currentTimeMillis());
+    return true;
+  }
+
+  /** Deletes least recently used entries until usage is below the soft limit or nothing is left. */
+  void evictToSoftLimit() {
+    if (guard.belowSoft()) {
+      return;
+    }
+    synchronized (evictionLock) {
+      List<Map.Entry<String, Long>> byAge = new ArrayList<>(lastAccess.entrySet());
+      byAge.sort(Map.Entry.comparingByValue());
+      int evicted = 0;
+      for (Map.Entry<String, Long> e : byAge) {
+        if (guard.belowSoft()) {
+          break;
+        }
+        drop(e.getKey());
+        evicted++;
+      }
+      if (evicted > 0) {
+        LOG.info("evicted {} least recently used cache entries (soft limit)", evicted);
+      }
+    }
+  }
+
+  /** Deletes every committed entry; downloads in progress finish normally. */
+  void clear() {
+    synchronized (evictionLock) {
+      for (String key : new ArrayList<>(lastAccess.keySet())) {
+        drop(key);
+      }
+      try {
+        deleteChildren(dataDir);
+        deleteChildren(metaDir);
+      } catch (IOException e) {
+        LOG.warn("cannot clear cache: {}", e.toString());
+      }
+    }
+  }
+
+  private static int deleteChildren(Path dir) throws IOException {
+    int n = 0;
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+      for (Path p : children) {
+        if (Files.deleteIfExists(p)) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,197 @@
+package dev.otaclient.proxy;
+
+import static dev.otaclient.proxy.Fixtures.clientVia;
+import static dev.otaclient.proxy.Fixtures.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.otaclient.fetch.CacheControl;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Soft/hard limits on a real small filesystem: an 8 MiB tmpfs mounted for each test (needs root;
+ * skipped with the reason otherwise). Cache files are whole MiB so the arithmetic below is exact:
+ * tmpfs charges one 4 KiB page per sidecar and nothing for directories.
+ */
+class ProxySpaceLimitTest {
+  private static final int MIB = 1 << 20;
+  private static final long FS_BYTES = 8L * MIB;
+
+  @TempDir Path tmp;
+  private Path mount;
+  private Path cache;
+  private OriginServer origin;
+  private OtaProxy proxy;
+  private final Map<String, byte[]> files = new HashMap<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    mount = tmp.resolve("fs");
+    Files.createDirectories(mount);
+    String why = mountTmpfs(mount);
+    assumeTrue(why == null, () -> "space-limit tests skipped: " + why);
+    cache = mount.resolve("cache");
+    Path root = tmp.resolve("www");
+    for (int i = 1; i <= 8; i++) {
+      files.put("/f" + i + ".bin", Fixtures.write(root.resolve("f" + i + ".bin"), Fixtures.randomBytes(i, MIB)));
+    }
+    files.put("/big3.bin", Fixtures.write(root.resolve("big3.bin"), Fixtures.randomBytes(30, 3 * MIB)));
+    files.put("/big4.bin", Fixtures.write(root.resolve("big4.bin"), Fixtures.randomBytes(40, 4 * MIB)));
+    files.put("/half.bin", Fixtures.write(root.resolve("half.bin"), Fixtures.randomBytes(50, MIB / 2)));
+    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (origin != null) {
+      origin.close();
+    }
+    if (mount != null && Files.exists(mount)) {
+      run("umount", mount.toString());
+    }
+  }
+
+  private void startProxy(double soft, double hard) {
+    ProxyConfig base = Fixtures.config(cache);
+    proxy = OtaProxy.start(new ProxyConfig(base.listen(), Optional.empty(), false, true, cache, soft, hard,
+        Duration.ofSeconds(5)));
+  }
+
+  @Test
+  void aboveTheSoftLimitTheLeastRecentlyUsedEntriesAreEvicted() throws Exception {
+    startProxy(0.70, 0.80);
+    HttpClient client = clientVia(proxy);
+    for (int i = 1; i <= 5; i++) {
+      fetch(client, "/f" + i + ".bin");
+      Thread.sleep(5); // distinct access times
+    }
+    assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f2.bin", "/f3.bin", "/f4.bin", "/f5.bin");
+    assertThat(usage()).isLessThan(0.70);
+
+    fetch(client, "/f1.bin"); // a hit: f2 is now the least recently used
+    Thread.sleep(5);
+    fetch(client, "/f6.bin"); // 5 entries + 1 MiB download = 75 % > soft
+    assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f3.bin", "/f4.bin", "/f5.bin", "/f6.bin");
+    assertThat(usage()).isLessThan(0.70);
+
+    // The order survives a restart: it is kept in the files' modification times.
+    proxy.close();
+    startProxy(0.70, 0.80);
+    fetch(clientVia(proxy), "/f7.bin");
+    assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f4.bin", "/f5.bin", "/f6.bin", "/f7.bin");
+    assertThat(origin.count("/f1.bin")).isEqualTo(1);
+  }
+
+  @Test
+  void aboveTheHardLimitNothingIsCachedButClientsAreServed() throws Exception {
+    ballast(7L * MIB); // 87.5 %
+    startProxy(0.70, 0.80);
+    HttpClient client = clientVia(proxy);
+    fetch(client, "/half.bin");
+    fetch(client, "/half.bin");
+    assertThat(origin.count("/half.bin")).isEqualTo(2);
+    assertThat(cachedFiles()).isEmpty();
+    assertThat(Fixtures.tmpFiles(cache)).isZero();
+  }
+
+  @Test
+  void crossingTheHardLimitMidDownloadAbortsTheCacheWriteNotTheClient() throws Exception {
+    ballast(4L * MIB + MIB / 2); // 56 %: caching starts, and stops when the download passes 2 MiB
+    startProxy(0.70, 0.80);
+    fetch(clientVia(proxy), "/big3.bin");
+    assertThat(cachedFiles()).isEmpty();
+    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(usage()).isLessThan(0.60);
+  }
+
+  @Test
+  void fullDiskNeverReachesTheClients() throws Exception {
+    // Limits above 100 % of what is left: the cache write runs into ENOSPC after ~2.9 MiB.
+    ballast(5L * MIB + 100 * 1024);
+    startProxy(0.995, 0.999);
+    // Three clients at once: a leader that hits ENOSPC and followers reading its temp file.
+    List<CompletableFuture<HttpResponse<byte[]>>> all = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      all.add(clientVia(proxy).sendAsync(Fixtures.request(origin.url("/big4.bin"), header("/big4.bin")),
+          HttpResponse.BodyHandlers.ofByteArray()));
+    }
+    for (CompletableFuture<HttpResponse<byte[]>> r : all) {
+      HttpResponse<byte[]> response = r.get(60, TimeUnit.SECONDS);
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo(files.get("/big4.bin"));
+    }
+    assertThat(cachedFiles()).isEmpty();
+    assertThat(Fixtures.tmpFiles(cache)).isZero();
+
+    // Still caching what fits afterwards.
+    fetch(clientVia(proxy), "/half.bin");
+    assertThat(cachedFiles()).containsExactly("/half.bin");
+  }
+
+  private String[] header(String path) {
+    return new String[] {CacheControl.HEADER, CacheControl.forFile(Fixtures.sha256(files.get(path)), null, false)};
+  }
+
+  private void fetch(HttpClient client, String path) throws Exception {
+    HttpResponse<byte[]> r = get(client, origin.url(path), header(path));
+    assertThat(r.statusCode()).as(path).isEqualTo(200);
+    assertThat(r.body()).as(path).isEqualTo(files.get(path));
+  }
+
+  /** Paths of the files currently in the cache. */
+  private List<String> cachedFiles() throws IOException {
+    Map<String, String> bySha = new HashMap<>();
+    files.forEach((path, content) -> bySha.put(Fixtures.sha256(content), path));
+    return Fixtures.entries(cache).map(e -> bySha.getOrDefault(e, e)).toList();
+  }
+
+  private double usage() throws IOException {
+    var store = Files.getFileStore(mount);
+    assertThat(store.getTotalSpace()).isEqualTo(FS_BYTES);
+    return (double) (store.getTotalSpace() - store.getUsableSpace()) / store.getTotalSpace();
+  }
+
+  private void ballast(long bytes) throws IOException {
+    Files.write(mount.resolve("ballast"), new byte[(int) bytes]);
+  }
+
+  /** Mounts the tmpfs; returns why it could not, or null. */
+  private static String mountTmpfs(Path dir) throws IOException, InterruptedException {
+    String uid = run("id", "-u");
+    if (!"0".equals(uid.trim())) {
+      return "not root (mount needs root)";
+    }
+    String out = run("mount", "-t", "tmpfs", "-o", "size=" + FS_BYTES, "tmpfs", dir.toString());
+    if (!Files.getFileStore(dir).type().equals("tmpfs")) {
+      return "mount -t tmpfs failed: " + out;
+    }
+    return null;
+  }
+
+  private static String run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(30, TimeUnit.SECONDS);
+    return out;
+  }
+}
