@@ -213,6 +213,61 @@ def report(a):
             f.write(text + "\n")
 
 
+def verdicts(a):
+    """The issue's targets as check rows (JSON lines), from results.jsonl and the expect-*.json files."""
+    W = a.workdir
+    rows = [json.loads(l) for l in open(os.path.join(W, "results.jsonl")) if l.strip()]
+    ref = {r["name"]: r for r in rows if r.get("kind") == "ref"}
+    ours = {r["name"]: r for r in rows if r.get("kind") == "ours"}
+    load = lambda n: json.load(open(os.path.join(W, n)))
+    out = []
+
+    def row(name, expected, measured, ok):
+        out.append({"kind": "check", "name": name, "expected": expected, "measured": measured,
+                    "verdict": "met" if ok else "MISSED"})
+
+    def ratio(a_, b_):
+        return a_ / b_ if b_ else float("inf")
+
+    for settings in ("default", "low"):
+        s1, s2, s3, s4 = (ours.get("%s-%s" % (n, settings)) for n in ("s1-full", "s2-delta", "s3-inplace", "s4-noop"))
+        if not s1:
+            continue
+        r = ratio(s1["wall"], ref["curl-v1"]["wall"])
+        row("full install <= 1.3x parallel curl (%s)" % settings, "<= 1.30x", "%.2fx" % r, r <= 1.3)
+        r = ratio(s2["wall"], ref["rsync-v1-to-v2"]["wall"])
+        row("delta <= 1.0x rsync -a --delete (%s)" % settings, "<= 1.00x", "%.2fx (%.2fx rsync --checksum)" % (
+            r, ratio(s2["wall"], ref["rsync-v1-to-v2-checksum"]["wall"])), r <= 1.0)
+        r = ratio(s4["wall"], s1["wall"])
+        row("no-op < 10 %% of the full install (%s)" % settings, "< 10 %", "%.1f %%" % (100 * r), r < 0.10)
+        rep = load("s4-noop-%s.replaced.json" % settings)
+        row("no-op writes nothing (%s)" % settings, "0 files written",
+            "%d files written, %.1f MiB written by the process" % (rep["written_files"], s4["write_bytes"] / 1048576),
+            rep["written_files"] == 0)
+        rep = load("s3-inplace-%s.replaced.json" % settings)
+        exp = load("expect-v3.json")
+        row("in place writes only the changed files (%s)" % settings,
+            "%d changed paths (v1 -> v3)" % exp["changed_path_files"],
+            "%d files written, %d kept" % (rep["written_files"], rep["kept_files"]),
+            rep["written_files"] <= exp["changed_path_files"])
+        for s in (s1, s2, s3, s4):
+            if not s["tree_ok"]:
+                row("%s leaves the exact tree" % s["name"], "ok", json.dumps(s["check"]), False)
+        peak = max(s["rss_kb"] for s in (s1, s2, s3, s4)) / 1024
+        limit = 256 if settings == "default" else 128
+        row("peak RSS, scenarios 1-4 (%s)" % settings, "<= %d MiB" % limit, "%.0f MiB" % peak, peak <= limit)
+    for name, exp_file in (("s2-delta-default", "expect-v2.json"), ("s2-delta-zstd", "expect-v2z.json")):
+        if name in ours:
+            e = load(exp_file)
+            got = ours[name]["download_bytes"]
+            row("%s downloads only the changed unique blobs" % name, "%.1f MiB (%d blobs)" % (
+                e["download_wire_bytes"] / 1048576, e["download_files"]),
+                "%.1f MiB (%d files)" % (got / 1048576, ours[name]["files_download"]),
+                abs(got - e["download_wire_bytes"]) <= max(65536, 0.01 * e["download_wire_bytes"]))
+    for l in out:
+        print(json.dumps(l))
+
+
 def main(argv):
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -238,9 +293,11 @@ def main(argv):
     rp = sub.add_parser("report")
     rp.add_argument("--results", required=True)
     rp.add_argument("--markdown")
+    v = sub.add_parser("verdicts")
+    v.add_argument("--workdir", required=True)
     a = ap.parse_args(argv)
     {"curl-config": curl_config, "expect": expect, "snapshot": snapshot, "replaced": replaced,
-     "check": check, "report": report}[a.cmd](a)
+     "check": check, "report": report, "verdicts": verdicts}[a.cmd](a)
 
 
 if __name__ == "__main__":
