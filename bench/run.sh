@@ -36,6 +36,8 @@ low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
 jar="$repo/otaclient-cli/target/otaclient.jar"
 results="$W/results.jsonl"
 t_start=$(date +%s)
+: > "$W/run.log"
+exec 2> >(tee -a "$W/run.log" >&2)
 
 say() { printf '[bench %4ds] %s\n' $(($(date +%s) - t_start)) "$*" >&2; }
 
