@@ -16,13 +16,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "apply", mixinStandardHelpOptions = true,
-    description = "Update this machine (or a directory-slot device) straight from an image, no server needed.")
+@Command(name = "apply",     description = "Update this machine (or a directory-slot device) straight from an image, no server needed.")
 final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--url", required = true, paramLabel = "URL|DIR|TAR",
       description = "The image: http(s) base URL, directory, file:// URL, .tar or .tar.zst.")
   String url;
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
+
+  // --version is the image version here, as the command line says; `otaclient --version` prints ours
   @Option(names = "--version", description = "Version to record (default: the image location's last path element).")
   String version;
 

@@ -17,8 +17,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "update", mixinStandardHelpOptions = true,
-    description = "Ask the main ECU to update the given ECUs from an image URL.")
+@Command(name = "update",     description = "Ask the main ECU to update the given ECUs from an image URL.")
 final class UpdateCommand implements Callable<Integer> {
   @Option(names = "--ecu", required = true, description = "ECU id to update (repeatable).")
   List<String> ecus;
@@ -26,6 +25,10 @@ final class UpdateCommand implements Callable<Integer> {
   @Option(names = "--url", required = true, description = "Image base URL (http or https).")
   String url;
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
+
+  // --version is the image version here, as the command line says; `otaclient --version` prints ours
   @Option(names = "--version", description = "Version to record (default: the URL's last path element).")
   String version;
 
