@@ -14,6 +14,7 @@ import dev.otaclient.image.TrustPolicy;
 import dev.otaclient.proxy.OtaProxy;
 import dev.otaclient.proxy.ProxyConfig;
 import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
 import dev.otaclient.update.OtaClient;
 import dev.otaclient.update.UpdateSettings;
 import java.net.InetSocketAddress;
@@ -133,6 +134,9 @@ public final class EcuDaemon implements AutoCloseable {
       }
       node = new EcuNode(info, new OtaClientEcu(client), transport, c.nodeSettings());
       node.start();
+      if (proxy != null) {
+        clearCacheWhenTreeSucceeded(client, node, proxy);
+      }
       server = GrpcServer.forEcu(info, c.port(), OtaClientGrpcService.forNode(node), tls).start();
       log.info("ECU {} serving OtaClientService on {}:{}", info.ecuId(), info.ipAddr(), server.port());
       return new EcuDaemon(info, client, node, transport, server, proxy);
@@ -143,6 +147,22 @@ public final class EcuDaemon implements AutoCloseable {
       closeQuietly(transport);
       throw e;
     }
+  }
+
+  /**
+   * The cache serves retries after a failure; once this ECU and every ECU below it run the new
+   * version it is only taking space, so it is cleared (reference §5.1).
+   */
+  private static void clearCacheWhenTreeSucceeded(OtaClient client, EcuNode node, OtaProxy proxy) {
+    java.util.concurrent.atomic.AtomicReference<OtaStatus> previous = new java.util.concurrent.atomic.AtomicReference<>();
+    client.addListener(s -> {
+      OtaStatus before = previous.getAndSet(s.status());
+      if (before == OtaStatus.UPDATING && s.status() == OtaStatus.SUCCESS
+          && node.status().ecus().stream().allMatch(e -> e.status() == OtaStatus.SUCCESS)) {
+        log.info("every ECU of this subtree succeeded: clearing the ota_proxy cache");
+        proxy.clearCache();
+      }
+    });
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -100,8 +100,96 @@ class EcuTreeUpdateTest {
     }
   }
 
+  /**
+   * The same tree with ota_proxy: main and A run proxies (A chained to main), B and C download through
+   * their parent's proxy. The origin serves every file of the image once for the whole tree, and the
+   * caches are cleared after everyone succeeded.
+   */
+  @Test
+  void withProxiesTheOriginServesEachFileOnceForTheWholeTree() throws Exception {
+    assumeTrue(Nginx.available(), "nginx not installed");
+    TestCa ca = TestCa.create("tree", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
+    Path certs = tmp.resolve("certs");
+    ca.installInto(certs, "1");
+    Path cert = tmp.resolve("sign.pem");
+    ca.writeSigningMaterial(tmp.resolve("sign.key"), cert);
+    Path rootfs = SampleRootfs.create(tmp.resolve("rootfs"));
+    ImageBuilder.fromRootfs(rootfs).outputDir(tmp.resolve("www/v2")).signWith(ca.signingKey(), cert).compress(true).build();
+    EcuNodeSettings fast = new EcuNodeSettings(Duration.ofSeconds(6), Duration.ofMillis(200), Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofMinutes(1));
+    Map<String, Long> successAt = new ConcurrentHashMap<>();
+    List<EcuDaemon> daemons = new ArrayList<>();
+    int mainProxy = freePort();
+    int aProxy = freePort();
+    try (Nginx nginx = Nginx.serve(tmp.resolve("www"))) {
+      EcuDaemon c = start("C", List.of(), certs, fast, successAt, daemons,
+          "enable_local_ota_proxy: false\nupper_ota_proxy: \"http://127.0.0.1:" + aProxy + "\"\n");
+      EcuDaemon a = start("A", List.of(c), certs, fast, successAt, daemons,
+          "enable_local_ota_proxy: true\ngateway: false\nlocal_ota_proxy_listen_addr: \"127.0.0.1\"\n"
+              + "local_ota_proxy_listen_port: " + aProxy + "\nupper_ota_proxy: \"http://127.0.0.1:" + mainProxy + "\"\n");
+      EcuDaemon b = start("B", List.of(), certs, fast, successAt, daemons,
+          "enable_local_ota_proxy: false\nupper_ota_proxy: \"http://127.0.0.1:" + mainProxy + "\"\n");
+      EcuDaemon main = start("main", List.of(a, b), certs, fast, successAt, daemons,
+          "enable_local_ota_proxy: true\ngateway: false\nlocal_ota_proxy_listen_addr: \"127.0.0.1\"\n"
+              + "local_ota_proxy_listen_port: " + mainProxy + "\n");
+      assertThat(main.proxy()).isPresent();
+      assertThat(a.proxy()).isPresent();
+      String url = nginx.baseUri().resolve("v2/").toString();
+      try (OtaClientStub stub = OtaClientStub.connect("127.0.0.1", main.port(), Duration.ofSeconds(10))) {
+        List<UpdateRequestEcu> req = new ArrayList<>();
+        for (String id : List.of("main", "A", "B", "C")) {
+          req.add(new UpdateRequestEcu(id, "2.0", url, "{\"session\":\"s1\"}"));
+        }
+        assertThat(stub.update(req)).allMatch(r -> r.result() == FailureType.NO_FAILURE);
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        StatusReport last = null;
+        while (System.nanoTime() < deadline) {
+          last = stub.status();
+          if (last.ecus().size() == 4 && last.ecus().stream().allMatch(s -> s.status() == OtaStatus.SUCCESS)) {
+            break;
+          }
+          Thread.sleep(50);
+        }
+        assertThat(last.ecus()).allSatisfy(s -> assertThat(s.status()).as(s.ecuId() + ": " + s.failureReason())
+            .isEqualTo(OtaStatus.SUCCESS));
+      }
+      List<String> fileRequests = nginx.accessLog().stream()
+          .filter(l -> l.startsWith("/v2/data/") || l.startsWith("/v2/data.zst/")).map(l -> l.split(" ")[0]).toList();
+      assertThat(fileRequests).isNotEmpty();
+      assertThat(fileRequests).doesNotHaveDuplicates();
+      assertThat(nginx.accessLog()).allMatch(l -> l.contains("session=s1"));
+      for (EcuDaemon d : daemons) {
+        Path slot = ((DirectorySlotController) d.client().bootController()).activeRoot();
+        assertThat(TreeSnapshot.of(slot, List.of("/opt/ota"))).isEqualTo(TreeSnapshot.of(rootfs));
+      }
+      // everyone succeeded: the caches were cleared
+      for (EcuDaemon d : List.of(main, a)) {
+        Path cache = tmp.resolve("ecu-" + d.info().ecuId() + "/cache");
+        try (var files = Files.walk(cache)) {
+          assertThat(files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
+              .toList()).as(d.info().ecuId() + " cache").isEmpty();
+        }
+      }
+    } finally {
+      for (int i = daemons.size() - 1; i >= 0; i--) {
+        daemons.get(i).close();
+      }
+    }
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
   private EcuDaemon start(String id, List<EcuDaemon> children, Path certs, EcuNodeSettings settings,
       Map<String, Long> successAt, List<EcuDaemon> all) throws Exception {
+    return start(id, children, certs, settings, successAt, all, "enable_local_ota_proxy: false\n");
+  }
+
+  private EcuDaemon start(String id, List<EcuDaemon> children, Path certs, EcuNodeSettings settings,
+      Map<String, Long> successAt, List<EcuDaemon> all, String proxyInfo) throws Exception {
     Path cfg = Files.createDirectories(tmp.resolve("ecu-" + id));
     StringBuilder yaml = new StringBuilder("ecu_id: \"" + id + "\"\nip_addr: \"127.0.0.1\"\n");
     if (!children.isEmpty()) {
@@ -117,7 +205,7 @@ class EcuTreeUpdateTest {
       yaml.append("]\n");
     }
     Files.writeString(cfg.resolve("ecu_info.yaml"), yaml);
-    Files.writeString(cfg.resolve("proxy_info.yaml"), "enable_local_ota_proxy: false\n");
+    Files.writeString(cfg.resolve("proxy_info.yaml"), proxyInfo);
     EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.defaults(cfg, certs, cfg.resolve("slots"))
         .withBackend(BootBackend.DIRECTORY).withPort(0).withProxyCacheDir(cfg.resolve("cache")).withNodeSettings(settings));
     all.add(d);
