@@ -7,21 +7,17 @@ import dev.otaclient.boot.BootBackend;
 import dev.otaclient.ecu.EcuNodeSettings;
 import dev.otaclient.ecu.StatusReport;
 import dev.otaclient.ecu.UpdateRequestEcu;
-import dev.otaclient.image.build.ImageBuilder;
-import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.FaultyHttpServer;
 import dev.otaclient.testing.FaultyHttpServer.Fault;
 import dev.otaclient.testing.Nginx;
-import dev.otaclient.testing.SampleRootfs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -38,14 +34,9 @@ class ChildKilledMidUpdateTest {
   @Test
   void killedChildReportsFailureParentFinishesAndARetryCompletes() throws Exception {
     assumeTrue(Nginx.available(), "nginx not installed");
-    TestCa ca = TestCa.create("kill", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    Path certs = tmp.resolve("certs");
-    ca.installInto(certs, "1");
-    Path cert = tmp.resolve("sign.pem");
-    ca.writeSigningMaterial(tmp.resolve("sign.key"), cert);
-    Path rootfs = SampleRootfs.create(tmp.resolve("rootfs"));
-    ImageBuilder.fromRootfs(rootfs).outputDir(tmp.resolve("www/v2")).signWith(ca.signingKey(), cert).compress(true).build();
-    int childPort = freePort();
+    SampleImage image = SampleImage.create(tmp);
+    Path certs = image.certs();
+    int childPort = SampleImage.freePort();
     Path childCfg = Files.createDirectories(tmp.resolve("child"));
     Files.writeString(childCfg.resolve("ecu_info.yaml"), "ecu_id: \"sub\"\nip_addr: \"127.0.0.1\"\n");
     Files.writeString(childCfg.resolve("proxy_info.yaml"), "enable_local_ota_proxy: false\n");
@@ -136,9 +127,4 @@ class ChildKilledMidUpdateTest {
     throw new AssertionError("child daemon did not start");
   }
 
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

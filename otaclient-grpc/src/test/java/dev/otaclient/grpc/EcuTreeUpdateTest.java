@@ -10,8 +10,6 @@ import dev.otaclient.ecu.EcuResult;
 import dev.otaclient.ecu.StatusReport;
 import dev.otaclient.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
-import dev.otaclient.image.build.ImageBuilder;
-import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.Nginx;
@@ -20,7 +18,6 @@ import dev.otaclient.testing.TreeSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,13 +35,9 @@ class EcuTreeUpdateTest {
   @Test
   void oneUpdateReachesEveryEcuAndChildrenRebootBeforeParents() throws Exception {
     assumeTrue(Nginx.available(), "nginx not installed");
-    TestCa ca = TestCa.create("tree", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    Path certs = tmp.resolve("certs");
-    ca.installInto(certs, "1");
-    Path cert = tmp.resolve("sign.pem");
-    ca.writeSigningMaterial(tmp.resolve("sign.key"), cert);
-    Path rootfs = SampleRootfs.create(tmp.resolve("rootfs"));
-    ImageBuilder.fromRootfs(rootfs).outputDir(tmp.resolve("www/v2")).signWith(ca.signingKey(), cert).compress(true).build();
+    SampleImage image = SampleImage.create(tmp);
+    Path certs = image.certs();
+    Path rootfs = image.rootfs();
 
     EcuNodeSettings fast = new EcuNodeSettings(Duration.ofSeconds(6), Duration.ofMillis(200), Duration.ofSeconds(1),
         Duration.ofSeconds(2), Duration.ofMinutes(1));
@@ -108,19 +101,15 @@ class EcuTreeUpdateTest {
   @Test
   void withProxiesTheOriginServesEachFileOnceForTheWholeTree() throws Exception {
     assumeTrue(Nginx.available(), "nginx not installed");
-    TestCa ca = TestCa.create("tree", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    Path certs = tmp.resolve("certs");
-    ca.installInto(certs, "1");
-    Path cert = tmp.resolve("sign.pem");
-    ca.writeSigningMaterial(tmp.resolve("sign.key"), cert);
-    Path rootfs = SampleRootfs.create(tmp.resolve("rootfs"));
-    ImageBuilder.fromRootfs(rootfs).outputDir(tmp.resolve("www/v2")).signWith(ca.signingKey(), cert).compress(true).build();
+    SampleImage image = SampleImage.create(tmp);
+    Path certs = image.certs();
+    Path rootfs = image.rootfs();
     EcuNodeSettings fast = new EcuNodeSettings(Duration.ofSeconds(6), Duration.ofMillis(200), Duration.ofSeconds(1),
         Duration.ofSeconds(2), Duration.ofMinutes(1));
     Map<String, Long> successAt = new ConcurrentHashMap<>();
     List<EcuDaemon> daemons = new ArrayList<>();
-    int mainProxy = freePort();
-    int aProxy = freePort();
+    int mainProxy = SampleImage.freePort();
+    int aProxy = SampleImage.freePort();
     try (Nginx nginx = Nginx.serve(tmp.resolve("www"))) {
       EcuDaemon c = start("C", List.of(), certs, fast, successAt, daemons,
           "enable_local_ota_proxy: false\nupper_ota_proxy: \"http://127.0.0.1:" + aProxy + "\"\n");
@@ -177,11 +166,6 @@ class EcuTreeUpdateTest {
     }
   }
 
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   private EcuDaemon start(String id, List<EcuDaemon> children, Path certs, EcuNodeSettings settings,
       Map<String, Long> successAt, List<EcuDaemon> all) throws Exception {
