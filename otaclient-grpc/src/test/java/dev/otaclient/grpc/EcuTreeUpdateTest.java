@@ -13,7 +13,6 @@ import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.Nginx;
-import dev.otaclient.testing.SampleRootfs;
 import dev.otaclient.testing.TreeSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
