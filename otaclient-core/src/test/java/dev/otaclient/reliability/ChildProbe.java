@@ -41,6 +41,11 @@ final class ChildProbe {
    * {@code delayMicros} and sends SIGKILL. Lines printed before the process died are still collected.
    */
   static Run run(Path log, List<String> args, Predicate<String> killAt, long delayMicros) {
+    return run(log, args, killAt, delayMicros, () -> { });
+  }
+
+  /** As above, running {@code beforeKill} (e.g. cutting the power of its file system) just before the SIGKILL. */
+  static Run run(Path log, List<String> args, Predicate<String> killAt, long delayMicros, Runnable beforeKill) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UseSerialGC", "-Xmx256m",
         "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
@@ -65,6 +70,7 @@ final class ChildProbe {
           if (delayMicros > 0) {
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(delayMicros));
           }
+          beforeKill.run();
           // SIGKILL through the handle: Process#destroyForcibly would also close our end of the pipe,
           // losing the lines the child printed just before it died
           p.toHandle().destroyForcibly();
