@@ -1,0 +1,118 @@
+import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.image.CaStore;
+import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.Progress;
+import dev.otaclient.update.OtaClient;
+import dev.otaclient.update.UpdateRequest;
+import dev.otaclient.update.UpdateSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The benchmark's driver of the update engine, compiled once by run.sh against otaclient.jar (javac,
+ * not the single-file launcher, so no compiler runs inside the measured JVM).
+ *
+ * <pre>
+ * Harness ca --out DIR                      test CA: DIR/certs/ (CA store), DIR/sign.key, DIR/sign.pem
+ * Harness apply --state-dir D --certs C --image URL|DIR --version V [--workers N] [--downloads M]
+ *     one local update on directory slots, in-process reboot; prints one JSON line with the final
+ *     status, the engine's wall time, its progress counters and this process's I/O counters
+ * </pre>
+ */
+public final class Harness {
+  private Harness() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0) {
+      usage();
+    }
+    List<String> rest = new ArrayList<>(List.of(args).subList(1, args.length));
+    switch (args[0]) {
+      case "ca" -> ca(Path.of(option(rest, "--out", null)));
+      case "apply" -> apply(rest);
+      default -> usage();
+    }
+  }
+
+  private static void usage() {
+    System.err.println("usage: Harness ca --out DIR | Harness apply --state-dir D --certs C --image URL"
+        + " --version V [--workers N] [--downloads M]");
+    System.exit(2);
+  }
+
+  private static String option(List<String> args, String name, String dflt) {
+    int i = args.indexOf(name);
+    if (i < 0 || i + 1 >= args.size()) {
+      if (dflt == null) {
+        System.err.println("missing " + name);
+        System.exit(2);
+      }
+      return dflt;
+    }
+    return args.get(i + 1);
+  }
+
+  private static void ca(Path out) throws IOException {
+    Files.createDirectories(out);
+    TestCa ca = TestCa.create("otaclient-bench", Instant.now().minus(Duration.ofDays(1)),
+        Instant.now().plus(Duration.ofDays(3650)));
+    ca.installInto(out.resolve("certs"), "1");
+    ca.writeSigningMaterial(out.resolve("sign.key"), out.resolve("sign.pem"));
+  }
+
+  private static void apply(List<String> args) throws IOException {
+    Path state = Path.of(option(args, "--state-dir", null));
+    CaStore cas = CaStore.load(Path.of(option(args, "--certs", null)));
+    UpdateSettings settings = UpdateSettings.defaults(cas);
+    int workers = Integer.parseInt(option(args, "--workers", String.valueOf(settings.workers())));
+    int downloads = Integer.parseInt(option(args, "--downloads", String.valueOf(settings.downloadConcurrency())));
+    settings = settings.withThreads(workers, downloads);
+
+    OtaClient client = new OtaClient("autoware", new DirectorySlotController(state), settings);
+    client.start();
+    // The status carries progress only while UPDATING; keep the last snapshot seen (at POST_PROCESSING
+    // every file has been placed, so its counters are final).
+    AtomicReference<Progress> last = new AtomicReference<>(Progress.EMPTY);
+    client.addListener(s -> s.progress().ifPresent(last::set));
+    String before = io();
+    long t0 = System.nanoTime();
+    EcuStatus end = client.update(UpdateRequest.of(option(args, "--version", null), option(args, "--image", null), "{}"));
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Progress p = last.get();
+    Runtime rt = Runtime.getRuntime();
+    System.out.println(String.format(Locale.ROOT,
+        "{\"status\":\"%s\",\"version\":\"%s\",\"failure_reason\":%s,\"engine_seconds\":%.3f,"
+            + "\"workers\":%d,\"downloads\":%d,\"total_regular_files\":%d,\"files_copy\":%d,\"files_link\":%d,"
+            + "\"files_download\":%d,\"size_copy\":%d,\"size_link\":%d,\"size_download\":%d,\"download_bytes\":%d,"
+            + "\"errors_download\":%d,\"heap_max\":%d,\"heap_committed\":%d,\"io_before\":%s,\"io_after\":%s}",
+        end.status(), end.version(), quote(end.failureReason()), seconds, workers, downloads,
+        p.totalRegularFiles(), p.filesProcessedCopy(), p.filesProcessedLink(), p.filesProcessedDownload(),
+        p.fileSizeProcessedCopy(), p.fileSizeProcessedLink(), p.fileSizeProcessedDownload(), p.downloadBytes(),
+        p.errorsDownload(), rt.maxMemory(), rt.totalMemory(), before, io()));
+    System.exit("SUCCESS".equals(end.status().name()) ? 0 : 1);
+  }
+
+  /** This process's /proc/self/io as a JSON object (write_bytes: what reached the page cache for disk). */
+  private static String io() throws IOException {
+    StringBuilder b = new StringBuilder("{");
+    for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+      String[] kv = line.split(":\\s*");
+      if (kv.length == 2) {
+        b.append(b.length() > 1 ? "," : "").append('"').append(kv[0]).append("\":").append(kv[1].trim());
+      }
+    }
+    return b.append('}').toString();
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+  }
+}

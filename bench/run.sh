@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# Benchmarks of the update engine against the physical limit and standard tools (issue 8).
+#
+#   bench/run.sh [--quick]
+#
+# --quick: ~10 000 files / 300 MiB (under 5 minutes on 2 cores); default: ~60 000 files / 2 GiB.
+# Environment:
+#   BENCH_WORKDIR   work directory (default bench/work); everything is written below it
+#   BENCH_PORT      nginx port on 127.0.0.1 (default 18080)
+#   BENCH_REGEN=1   regenerate the workload even when a matching one exists
+#   BENCH_LOW_JAVA_OPTS / BENCH_LOW_THREADS   the documented low-memory setting (see docs/benchmarks.md)
+#
+# Prints the result table and writes it to <workdir>/<profile>/report.md; raw figures are in
+# results.jsonl next to it. All runs are warm-cache (caches cannot be dropped in a container); every
+# measurement starts after a `sync`, so none pays for another's dirty pages, and every reference that
+# writes files is timed including a final `sync -f` of its target, because the client syncs too.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+profile=full
+files=60000
+bytes=$((2048 * 1024 * 1024))
+if [[ "${1:-}" == "--quick" ]]; then
+  profile=quick
+  files=10000
+  bytes=$((300 * 1024 * 1024))
+elif [[ -n "${1:-}" ]]; then
+  echo "usage: bench/run.sh [--quick]" >&2
+  exit 2
+fi
+W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/$profile" && cd "${BENCH_WORKDIR:-$here/work}/$profile" && pwd)
+port=${BENCH_PORT:-18080}
+low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
+low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
+jar="$repo/otaclient-cli/target/otaclient.jar"
+results="$W/results.jsonl"
+t_start=$(date +%s)
+: > "$W/run.log"
+exec 2> >(tee -a "$W/run.log" >&2)
+
+say() { printf '[bench %4ds] %s\n' $(($(date +%s) - t_start)) "$*" >&2; }
+
+# ------------------------------------------------------------------ tools (nothing is installed here)
+missing=()
+for t in java javac python3 nginx curl rsync cp sync; do
+  command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+done
+[[ -x /usr/bin/time ]] || missing+=("/usr/bin/time (Debian package: time)")
+if ((${#missing[@]})); then
+  echo "bench: missing tools: ${missing[*]}" >&2
+  echo "bench: on Debian: apt-get install -y nginx-light curl rsync time default-jdk-headless python3" >&2
+  exit 1
+fi
+if [[ ! -f "$jar" ]]; then
+  say "otaclient.jar not found: building it as the README says (mvn -B -ntp -DskipTests package)"
+  (cd "$repo" && mvn -B -ntp -DskipTests package)
+fi
+cores=$(nproc)
+# the engine's default download concurrency (UpdateSettings.defaults): curl gets the same
+conc=$((cores * 4 < 16 ? cores * 4 : 16))
+conc=$((conc < 4 ? 4 : conc))
+
+mkdir -p "$W/classes"
+javac -nowarn -d "$W/classes" -cp "$jar" "$here/Harness.java"
+harness=(java -cp "$jar:$W/classes" Harness)
+
+# ------------------------------------------------------------------ workload (cached by its stamp)
+stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$files bytes=$bytes"
+if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/workload.stamp" 2>/dev/null)" != "$stamp" ]]; then
+  say "generating the workload ($files files, $((bytes / 1048576)) MiB; v2 and v3 change ~10 % each)"
+  rm -rf "$W/trees" "$W/images" "$W/workload.stamp" "$W/images.stamp"
+  mkdir -p "$W/trees"
+  python3 "$here/gen_rootfs.py" create --out "$W/trees/v1" --seed 1 --files "$files" --bytes "$bytes" > "$W/gen-v1.json"
+  cp -a "$W/trees/v1" "$W/trees/v2"
+  python3 "$here/gen_rootfs.py" mutate --tree "$W/trees/v2" --seed 2 --fraction 0.10 > "$W/gen-v2.json"
+  cp -a "$W/trees/v2" "$W/trees/v3"
+  python3 "$here/gen_rootfs.py" mutate --tree "$W/trees/v3" --seed 3 --fraction 0.10 > "$W/gen-v3.json"
+  echo "$stamp" > "$W/workload.stamp"
+else
+  say "reusing the workload in $W/trees ($stamp)"
+fi
+
+img_stamp="$stamp jar=$(stat -c %Y "$jar")"
+if [[ "$(cat "$W/images.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
+  say "building images with the project's builder"
+  rm -rf "$W/images" "$W/ca"
+  mkdir -p "$W/images"
+  "${harness[@]}" ca --out "$W/ca"
+  build() { # name tree extra-args...
+    local name=$1 tree=$2
+    shift 2
+    local t0=$(date +%s.%N)
+    java -jar "$jar" image build --rootfs "$tree" --out "$W/images/$name" --sign-key "$W/ca/sign.key" \
+      --cert "$W/ca/sign.pem" "$@" > "$W/images/$name.build.txt"
+    say "  image $name: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
+  }
+  # Plain images copy data/ (the rootfs keeps st_nlink 1); the zstd images then hard-link it, which
+  # raises every rootfs file's link count, so they are built last and only from trees built already.
+  build v1 "$W/trees/v1"
+  build v2 "$W/trees/v2"
+  build v3 "$W/trees/v3"
+  build v1z "$W/trees/v1" --compress --hard-link-data
+  build v2z "$W/trees/v2" --compress --hard-link-data
+  echo "$img_stamp" > "$W/images.stamp"
+fi
+
+# ------------------------------------------------------------------ nginx on loopback
+if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
+  echo "bench: 127.0.0.1:$port is already in use; set BENCH_PORT" >&2
+  exit 1
+fi
+mkdir -p "$W/nginx/tmp"
+sed -e "s|@W@|$W|g" -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$cores|g" "$here/nginx.conf.in" > "$W/nginx/nginx.conf"
+: > "$W/nginx/access.log"
+nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" &
+nginx_pid=$!
+cleanup() { kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 50); do
+  curl -sf -o /dev/null "http://127.0.0.1:$port/v1/metadata.jwt" && break
+  sleep 0.1
+done
+curl -sf -o /dev/null "http://127.0.0.1:$port/v1/metadata.jwt" || { echo "bench: nginx did not start" >&2; exit 1; }
+base="http://127.0.0.1:$port"
+
+# ------------------------------------------------------------------ measuring
+: > "$results"
+python3 - "$W" "$profile" "$cores" "$conc" >> "$results" <<'EOF'
+import json, sys, os, platform, subprocess
+W, profile, cores, conc = sys.argv[1:]
+g = {v: json.load(open(os.path.join(W, "gen-%s.json" % v))) for v in ("v1", "v2", "v3")}
+mem = next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1]
+jdk = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[1]
+print(json.dumps({"kind": "meta", "profile": profile, "cores": int(cores), "curl_parallel": int(conc),
+    "mem_kb": int(mem), "jdk": jdk, "kernel": platform.release(),
+    "workload": "%s: v1 %d files / %.0f MiB (%d dirs, %d symlinks); v2 changes %.1f %%, v3 %.1f %% of the bytes" % (
+        profile, g["v1"]["regular_files"], g["v1"]["bytes"] / 1048576, g["v1"]["dirs"], g["v1"]["symlinks"],
+        100 * g["v2"]["changed_fraction"], 100 * g["v3"]["changed_fraction"]), "gen": g}))
+EOF
+
+# timed NAME OUTFILE -- CMD...: runs CMD under /usr/bin/time after a sync; sets wall, rss_kb, cpu
+timed() {
+  local out=$2
+  shift 3
+  sync
+  /usr/bin/time -f '%e %M %U %S' -o "$W/time.txt" "$@" > "$out" 2> "$out.err" || {
+    echo "bench: command failed: $*" >&2
+    tail -5 "$out.err" >&2
+    return 1
+  }
+  read -r wall rss_kb user sys < <(tail -1 "$W/time.txt")
+}
+
+# ref NAME TARGET_TO_SYNC FILES BYTES -- CMD...: a reference, timed including `sync -f TARGET`
+ref() {
+  local name=$1 target=$2 nfiles=$3 nbytes=$4
+  shift 5
+  timed "$name" "$W/ref-$name.out" -- "$@"
+  local s0=$(date +%s.%N)
+  [[ -e "$target" ]] && sync -f "$target"
+  local syncs=$(python3 -c "print(round($(date +%s.%N) - $s0, 3))")
+  local total=$(python3 -c "print(round($wall + $syncs, 3))")
+  printf '{"kind":"ref","name":"%s","wall":%s,"cmd_wall":%s,"sync_wall":%s,"rss_kb":%s,"files":%s,"bytes":%s}\n' \
+    "$name" "$total" "$wall" "$syncs" "$rss_kb" "$nfiles" "$nbytes" >> "$results"
+  say "  ref $name: $total s (command $wall s + sync $syncs s)"
+}
+
+count_files() { find "$1" -type f | wc -l; }
+sum_bytes() { du -sb --apparent-size "$1" | cut -f1; }
+
+say "references (curl --parallel-max $conc, cp -a, rsync)"
+mkdir -p "$W/ref"
+for spec in "curl-v1:v1::" "curl-v1z:v1z::--zstd" "curl-v2-delta:v2:v1:"; do
+  IFS=: read -r name img since zflag <<< "$spec"
+  rm -rf "$W/ref/curl"
+  python3 "$here/benchtool.py" curl-config --image "$W/images/$img" --base-url "$base/$img" --out "$W/ref/curl" \
+    ${since:+--since "$W/images/$since"} $zflag > "$W/ref/$name.cfg" 2> "$W/ref/$name.json"
+  n=$(python3 -c "import json; print(json.load(open('$W/ref/$name.json'))['files'])")
+  b=$(python3 -c "import json; print(json.load(open('$W/ref/$name.json'))['bytes'])")
+  ref "$name" "$W/ref" "$n" "$b" -- curl -sS --fail --parallel --parallel-max "$conc" --create-dirs -K "$W/ref/$name.cfg"
+done
+rm -rf "$W/ref/curl"
+
+v1_files=$(count_files "$W/trees/v1")
+v1_bytes=$(sum_bytes "$W/trees/v1")
+rm -rf "$W/ref/cp"
+ref cp-v1 "$W/ref" "$v1_files" "$v1_bytes" -- cp -a "$W/trees/v1" "$W/ref/cp"
+rm -rf "$W/ref/cp"
+
+# rsync NAME FROM INTO [--checksum]: INTO is a fresh copy of tree INTO (untimed), then FROM is synced into it
+rsync_ref() {
+  local name=$1 from=$2 into=$3
+  shift 3
+  rm -rf "$W/ref/rs"
+  cp -a "$W/trees/$into" "$W/ref/rs"
+  ref "$name" "$W/ref" "$(count_files "$W/trees/$from")" "$(sum_bytes "$W/trees/$from")" -- \
+    rsync -a --delete "$@" "$W/trees/$from/" "$W/ref/rs/"
+}
+rsync_ref rsync-v1-to-v2 v2 v1
+rsync_ref rsync-v1-to-v2-checksum v2 v1 --checksum
+rsync_ref rsync-v1-to-v3 v3 v1
+rsync_ref rsync-v1-to-v3-checksum v3 v1 --checksum
+rsync_ref rsync-noop-v2 v2 v2
+rsync_ref rsync-noop-v2-checksum v2 v2 --checksum
+rm -rf "$W/ref/rs"
+
+# ------------------------------------------------------------------ our scenarios
+# apply NAME SETTINGS STATE IMAGE VERSION TREE SLOT REFS [JAVA_OPTS...] : one update, recorded
+apply() {
+  local name=$1 settings=$2 state=$3 image=$4 version=$5 tree=$6 refs=$7
+  shift 7
+  local threads=()
+  if [[ "$settings" == low ]]; then
+    read -r lw ld <<< "$low_threads"
+    threads=(--workers "$lw" --downloads "$ld")
+  fi
+  timed "$name" "$W/$name.json" -- java "$@" -cp "$jar:$W/classes" Harness apply --state-dir "$state" \
+    --certs "$W/ca/certs" --image "$base/$image/" --version "$version" "${threads[@]}"
+  local slot
+  slot=$(readlink "$state/active")
+  python3 "$here/benchtool.py" check --slot "$state/$slot" --tree "$W/trees/$tree" > "$W/$name.check.json"
+  python3 - "$W/$name.json" "$W/$name.check.json" "$name" "$settings" "$wall" "$rss_kb" "$user" "$sys" "$refs" \
+      "$W/images/$image" >> "$results" <<'EOF'
+import json, sys
+out, chk, name, settings, wall, rss, user, sys_, refs, image = sys.argv[1:]
+r = json.loads(open(out).read().strip().splitlines()[-1])
+c = json.load(open(chk))
+total = int(open(image + "/total_regular_size.txt").read().strip())
+print(json.dumps({"kind": "ours", "name": name, "settings": settings, "wall": float(wall), "rss_kb": int(rss),
+    "cpu": float(user) + float(sys_), "engine": r["engine_seconds"], "status": r["status"],
+    "files_processed": r["total_regular_files"], "bytes_processed": total, "download_bytes": r["download_bytes"],
+    "files_download": r["files_download"], "files_copy": r["files_copy"], "files_link": r["files_link"],
+    "write_bytes": r["io_after"]["write_bytes"] - r["io_before"]["write_bytes"],
+    "tree_ok": c["ok"], "check": c, "refs": [x.split("=", 1)[::-1] for x in refs.split(",") if x]}))
+EOF
+  say "  $name ($settings): $wall s, peak RSS $((rss_kb / 1024)) MiB, check ok=$(python3 -c "import json;print(json.load(open('$W/$name.check.json'))['ok'])")"
+}
+
+chain() { # SETTINGS [JAVA_OPTS...]
+  local settings=$1
+  shift
+  local state="$W/dev-$settings"
+  rm -rf "$state"
+  apply "s1-full-$settings" "$settings" "$state" v1 v1 v1 \
+    "parallel curl + sync=curl-v1,cp -a=cp-v1" "$@"
+  apply "s2-delta-$settings" "$settings" "$state" v2 v2 v2 \
+    "rsync=rsync-v1-to-v2,rsync --checksum=rsync-v1-to-v2-checksum" "$@"
+  python3 "$here/benchtool.py" snapshot --tree "$state/slot_b" --out "$W/snap-s3-$settings.json"
+  apply "s3-inplace-$settings" "$settings" "$state" v3 v3 v3 \
+    "rsync=rsync-v1-to-v3,rsync --checksum=rsync-v1-to-v3-checksum" "$@"
+  python3 "$here/benchtool.py" replaced --before "$W/snap-s3-$settings.json" --tree "$state/slot_b" \
+    > "$W/s3-inplace-$settings.replaced.json"
+  python3 "$here/benchtool.py" snapshot --tree "$state/slot_a" --out "$W/snap-s4-$settings.json"
+  apply "s4-noop-$settings" "$settings" "$state" v2 v2 v2 \
+    "rsync=rsync-noop-v2,rsync --checksum=rsync-noop-v2-checksum,full install=ours:s1-full-$settings" "$@"
+  python3 "$here/benchtool.py" replaced --before "$W/snap-s4-$settings.json" --tree "$state/slot_a" \
+    > "$W/s4-noop-$settings.replaced.json"
+  rm -rf "$state"
+}
+
+say "scenarios 1-4, default JVM and engine settings"
+chain default
+say "scenarios 1-2 with zstd blobs, default settings"
+state="$W/dev-zstd"
+rm -rf "$state"
+apply s1-full-zstd default "$state" v1z v1 v1 "parallel curl of the zstd blobs + sync=curl-v1z,parallel curl + sync=curl-v1" 
+apply s2-delta-zstd default "$state" v2z v2 v2 "rsync=rsync-v1-to-v2,rsync --checksum=rsync-v1-to-v2-checksum"
+rm -rf "$state"
+say "scenarios 1-4, low-memory setting: $low_opts, threads (workers, downloads) $low_threads"
+# shellcheck disable=SC2086
+chain low $low_opts
+
+# ------------------------------------------------------------------ expectations and verdicts
+python3 "$here/benchtool.py" expect --image "$W/images/v2" --since "$W/images/v1" > "$W/expect-v2.json"
+python3 "$here/benchtool.py" expect --image "$W/images/v2z" --since "$W/images/v1z" --zstd > "$W/expect-v2z.json"
+python3 "$here/benchtool.py" expect --image "$W/images/v3" --since "$W/images/v1" > "$W/expect-v3.json"
+python3 "$here/benchtool.py" verdicts --workdir "$W" >> "$results"
+python3 "$here/benchtool.py" report --results "$results" --markdown "$W/report.md"
+say "done in $(($(date +%s) - t_start)) s; report: $W/report.md"
