@@ -47,7 +47,7 @@ final class ChildProbe {
   /** As above, running {@code beforeKill} (e.g. cutting the power of its file system) just before the SIGKILL. */
   static Run run(Path log, List<String> args, Predicate<String> killAt, long delayMicros, Runnable beforeKill) {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-Xmx256m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
         "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
         "-cp", System.getProperty("java.class.path"), CrashProbe.class.getName()));
     cmd.addAll(args);

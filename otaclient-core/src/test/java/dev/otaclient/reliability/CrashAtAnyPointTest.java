@@ -75,12 +75,13 @@ class CrashAtAnyPointTest {
     assumeTrue("root".equals(System.getProperty("user.name")), "the sample rootfs needs root (chown)");
     images = SignedImages.create(shared);
     try {
+      deleteTree(LOGS); // logs of an earlier run would be mixed into this run's
       Files.createDirectories(LOGS);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
     }
     images.sampleV1("v1");
-    images.v2WithBulk("v1", "v2", SignedImages.longRun() ? 1500 : 120, SignedImages.seed());
+    images.v2WithBulk("v1", "v2", SignedImages.longRun() ? 1500 : 80, SignedImages.seed());
     nginx = Nginx.serve(images.www());
     log = new NginxLog(nginx);
     imageV2 = TreeSnapshot.of(images.rootfs("v2"));

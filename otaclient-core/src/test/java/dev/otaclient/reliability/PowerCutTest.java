@@ -53,8 +53,13 @@ class PowerCutTest {
     assumeTrue(Nginx.available(), "nginx not installed");
     assumeTrue(LoopFs.available(), "needs root, loop devices, e2fsprogs and perl");
     images = SignedImages.create(shared);
+    try {
+      CrashAtAnyPointTest.deleteTree(Path.of("target", "reliability", "power-cut-logs").toAbsolutePath());
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
     images.sampleV1("v1");
-    images.v2WithBulk("v1", "v2", SignedImages.longRun() ? 600 : 120, SignedImages.seed());
+    images.v2WithBulk("v1", "v2", SignedImages.longRun() ? 600 : 80, SignedImages.seed());
     nginx = Nginx.serve(images.www());
     imageV2 = TreeSnapshot.of(images.rootfs("v2"));
 
@@ -114,7 +119,7 @@ class PowerCutTest {
     points.add(new CutPoint("finalisation", true, e -> e.equals("HEALTH"), r.nextInt(80_000)));
     int total = Integer.getInteger("reliability.powercut.points", SignedImages.longRun() ? 60 : 10);
     while (points.size() < total) {
-      long n = 1 + r.nextInt(140);
+      long n = 1 + r.nextInt(100);
       points.add(new CutPoint("files placed >= " + n, false, e -> e.startsWith("PROGRESS ")
           && CrashAtAnyPointTest.number(e, 1) >= n, 0));
     }
