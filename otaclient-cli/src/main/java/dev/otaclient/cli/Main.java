@@ -14,7 +14,14 @@ import picocli.CommandLine.ScopeType;
     versionProvider = VersionProvider.class,
     description = "File-level A/B OTA update client (OtaClientV2 API).",
     subcommands = {
+        ServeCommand.class,
+        UpdateCommand.class,
+        StatusCommand.class,
+        RollbackCommand.class,
+        ApplyCommand.class,
         ImageCommand.class,
+        ProxyCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -46,6 +53,14 @@ public final class Main implements Runnable {
       PrintWriter err = commandLine.getErr();
       if (ex instanceof OtaException oe) {
         err.println("otaclient: " + oe.failureReason());
+        if (verbose) {
+          ex.printStackTrace(err);
+        }
+        err.flush();
+        // a request the client itself refuses (bad cookies, URL, version) is a usage error
+        return oe.code() == dev.otaclient.error.ErrorCode.INVALID_UPDATE_REQUEST ? 2 : 1;
+      } else if (ex instanceof dev.otaclient.grpc.OtaCallException ce) {
+        err.println("otaclient: " + ce.getMessage());
       } else if (ex instanceof CliFailure cf) {
         err.println("otaclient: " + cf.getMessage());
       } else {

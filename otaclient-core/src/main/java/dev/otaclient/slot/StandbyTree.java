@@ -46,17 +46,31 @@ public final class StandbyTree {
   }
 
   /**
-   * Location of an image path in the standby. The path must already be validated as absolute
+   * Location of a regular file of the image in the standby: below the boot directory for
+   * {@code /boot/...} when the boot controller keeps kernels elsewhere (GRUB), else in the rootfs. The
+   * path must already be validated as absolute
    * without {@code .}/{@code ..}/empty components (the list parsers do that); this re-checks cheaply
    * because a wrong answer here would write outside the slot.
    */
   public Path locate(String imagePath) {
+    return locate(imagePath, true);
+  }
+
+  /**
+   * Location in the standby rootfs itself, ignoring the separate boot directory: directories (the
+   * {@code /boot} mount point must exist in the rootfs), symlinks and persistents.
+   */
+  public Path locateInRootfs(String imagePath) {
+    return locate(imagePath, false);
+  }
+
+  private Path locate(String imagePath, boolean bootMapping) {
     if (!imagePath.startsWith("/") || imagePath.length() < 2) {
       throw escape(imagePath, "not an absolute path below /");
     }
     Path base = root;
     String rel = imagePath.substring(1);
-    if (separateBoot && (imagePath.equals("/boot") || imagePath.startsWith("/boot/"))) {
+    if (bootMapping && separateBoot && (imagePath.equals("/boot") || imagePath.startsWith("/boot/"))) {
       base = bootDir;
       rel = imagePath.equals("/boot") ? "" : imagePath.substring("/boot/".length());
     }

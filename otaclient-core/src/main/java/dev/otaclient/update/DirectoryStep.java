@@ -33,7 +33,7 @@ final class DirectoryStep {
     try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, list)) {
       while (r.hasNext()) {
         DirectoryEntry d = r.next();
-        Path target = tree.locate(d.path());
+        Path target = tree.locateInRootfs(d.path());
         tree.safeParent(d.path(), target);
         try {
           Files.createDirectory(target);
@@ -58,7 +58,7 @@ final class DirectoryStep {
     try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, list)) {
       while (r.hasNext()) {
         DirectoryEntry d = r.next();
-        Path target = tree.locate(d.path());
+        Path target = tree.locateInRootfs(d.path());
         try {
           if (readNoFollow(target).isDirectory()) {
             FileAttributes.apply(target, d.uid(), d.gid(), FileAttributes.canChown() ? d.mode() : d.mode() | 0700);

@@ -11,6 +11,7 @@ import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.status.Progress;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -47,6 +48,7 @@ public final class OtaClient {
   private String failureReason = "";
   private String version = "";
   private volatile ProgressCounters counters;
+  private volatile Progress lastBuild;
 
   public OtaClient(String ecuId, BootController boot, UpdateSettings settings) {
     this.ecuId = Objects.requireNonNull(ecuId);
@@ -86,6 +88,14 @@ public final class OtaClient {
       return new EcuStatus(ecuId, status, failure, failureReason, version,
           c != null && status == OtaStatus.UPDATING ? Optional.of(c.snapshot()) : Optional.empty());
     }
+  }
+
+  /**
+   * Counters of the last update whose standby slot was completely built, frozen at that moment. The
+   * API's {@code progress} is only reported while updating; this keeps the figures afterwards.
+   */
+  public Optional<Progress> lastCompletedBuild() {
+    return Optional.ofNullable(lastBuild);
   }
 
   /** Called on every state or phase change (from the updating thread). */
@@ -154,6 +164,7 @@ public final class OtaClient {
       UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c);
       Standby standby = pipeline.build(request);
       c.phase(dev.otaclient.status.UpdatePhase.POST_PROCESSING);
+      lastBuild = c.snapshot();
       log.info("standby slot of {} is ready; waiting for permission to reboot", ecuId);
       beforeReboot.await();
       boot.commitSwitch(standby);

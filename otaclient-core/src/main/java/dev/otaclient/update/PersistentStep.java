@@ -55,7 +55,7 @@ final class PersistentStep {
         } catch (IOException e) {
           throw SlotIo.failure("persistents.txt:" + r.lineNumber() + ": reading " + p.path(), e);
         }
-        Path dst = tree.locate(p.path());
+        Path dst = tree.locateInRootfs(p.path());
         try {
           createParents(p.path(), dst);
           copyEntry(src, dst, a);

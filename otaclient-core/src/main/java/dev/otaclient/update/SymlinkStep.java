@@ -36,7 +36,7 @@ final class SymlinkStep {
     try (ListReader<SymlinkEntry> r = ListReader.open(ListKind.SYMLINKS, list)) {
       while (r.hasNext()) {
         SymlinkEntry s = r.next();
-        Path target = tree.locate(s.path());
+        Path target = tree.locateInRootfs(s.path());
         tree.safeParent(s.path(), target);
         try {
           place(s, target, r.lineNumber());

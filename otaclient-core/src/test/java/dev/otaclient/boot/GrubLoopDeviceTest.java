@@ -173,6 +173,50 @@ class GrubLoopDeviceTest {
     assertThat(Files.readString(w.root.resolve("etc/os-release"))).isEqualTo("VERSION=v2\n");
   }
 
+  /** The update engine itself builds the standby on the freshly formatted ext4, then GRUB switches. */
+  @Test
+  void theEngineBuildsTheStandbyOnRealExt4AndTheNewSlotFinalises() throws Exception {
+    Path rootfs = Files.createDirectories(work.resolve("image-rootfs/boot"));
+    rootfs = rootfs.getParent();
+    GrubWorld.writeImage(new Standby(rootfs, rootfs.resolve("boot"), false), "v2");
+    Files.createDirectories(rootfs.resolve("usr/bin"));
+    Files.writeString(rootfs.resolve("usr/bin/tool"), "tool v2\n");
+    Files.createSymbolicLink(rootfs.resolve("bin"), Path.of("usr/bin"));
+    dev.otaclient.image.sign.TestCa ca = dev.otaclient.image.sign.TestCa.create("grub",
+        java.time.Instant.now().minusSeconds(3600), java.time.Instant.now().plusSeconds(86400));
+    Path cas = work.resolve("cas");
+    ca.installInto(cas, "1");
+    Path cert = work.resolve("sign.pem");
+    ca.writeSigningMaterial(work.resolve("sign.key"), cert);
+    Path image = work.resolve("image");
+    dev.otaclient.image.build.ImageBuilder.fromRootfs(rootfs).outputDir(image).signWith(ca.signingKey(), cert)
+        .compress(true).build();
+
+    GrubController c = open();
+    dev.otaclient.update.OtaClient client = new dev.otaclient.update.OtaClient("main", c,
+        dev.otaclient.update.UpdateSettings.defaults(dev.otaclient.image.CaStore.load(cas)));
+    assertThat(client.start().status()).isEqualTo(OtaStatus.INITIALIZED);
+    client.update(dev.otaclient.update.UpdateRequest.of("v2", image.toString(), "{}"));
+    assertThat(fake.calls()).contains("grub-reboot 0");
+    assertThat(fake.calls()).last().isEqualTo("reboot ");
+    assertThat(probeUuid(loopB)).isEqualTo(UUID_B);
+    String standbySlot = GrubController.slotId(loopB);
+    assertThat(w.boot.resolve("ota-partition." + standbySlot + "/vmlinuz-" + GrubWorld.NEW_KERNEL)).exists();
+
+    sh("umount", w.root.toString());
+    sh("mount", loopB, w.root.toString());
+    Files.writeString(w.cmdline, "BOOT_IMAGE=/vmlinuz-ota.standby root=UUID=" + UUID_B + " ro quiet splash\n");
+    GrubController booted = open();
+    assertThat(booted.finalizeAtStartup()).isEqualTo(new BootState(OtaStatus.SUCCESS, "v2", FailureType.NO_FAILURE, ""));
+    assertThat(Files.readString(w.root.resolve("etc/os-release"))).isEqualTo("VERSION=v2\n");
+    assertThat(Files.readString(w.root.resolve("usr/bin/tool"))).isEqualTo("tool v2\n");
+    assertThat(Files.readSymbolicLink(w.root.resolve("bin"))).isEqualTo(Path.of("usr/bin"));
+    assertThat(w.root.resolve("boot")).isDirectory();
+    assertThat(w.root.resolve("opt/ota/image-meta/regulars.txt")).exists();
+    assertThat(Files.readString(w.root.resolve("etc/fstab")))
+        .isEqualTo(FakeSystem.resource("boot/grub/fstab.merged.expected"));
+  }
+
   @Test
   void failedUpdateUnmountsAndReuseInPlaceKeepsACleanStandby() throws IOException {
     Files.writeString(w.boot.resolve("grub/grubenv"), "# GRUB Environment Block\n");

@@ -333,6 +333,28 @@ class UpdateEngineTest {
   }
 
   @Test
+  void aSecondUpdateWhileOneRunsIsRefusedAsBusy(@TempDir Path tmp) throws Exception {
+    try (FaultyHttpServer slow = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
+      // every file drips slowly, so the first update is still running when the second arrives
+      slow.byDefault(attempt -> Fault.drip(64, Duration.ofMillis(5)));
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      OtaClient c = client(slots);
+      Thread first = c.startUpdate(UpdateRequest.of("v1", slow.baseUri().resolve("v1/").toString(), "{}"),
+          BeforeReboot.NONE);
+      assertThat(c.status().status()).isEqualTo(OtaStatus.UPDATING);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> c.startUpdate(UpdateRequest.of("v2", url("v2"), "{}"), BeforeReboot.NONE))
+          .isInstanceOfSatisfying(dev.otaclient.error.OtaException.class,
+              e -> assertThat(e.failureType()).isEqualTo(FailureType.RECOVERABLE))
+          .hasMessageStartingWith("E1-0104-201");
+      first.join(60_000);
+      EcuStatus s = c.status();
+      assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
+    }
+  }
+
+  @Test
   void badCookiesAreRefusedBeforeAnythingStarts() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> UpdateRequest.of("v1", url("v1"), "[1]"))
         .hasMessageStartingWith("E1-0104-203");

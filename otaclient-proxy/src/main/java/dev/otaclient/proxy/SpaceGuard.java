@@ -27,15 +27,19 @@ final class SpaceGuard {
   }
 
   /**
-   * Share of the filesystem in use, counting blocks reserved for root as used: the cache must not
-   * eat the reserve that keeps the rest of the system alive.
+   * Share of the filesystem in use as {@code df} reports it: used / (used + available to users).
+   * Blocks reserved for root (or otherwise unavailable) are outside the scale, so 100 % means nothing
+   * is left for ordinary writers and the limits keep the cache well away from the reserve. Dividing by
+   * the raw total instead would call a disk full whose capacity is partly unavailable.
    */
   double usage() throws IOException {
     long total = store.getTotalSpace();
-    if (total <= 0) {
+    long used = total - store.getUnallocatedSpace();
+    long capacity = used + store.getUsableSpace();
+    if (total <= 0 || capacity <= 0) {
       return 1.0;
     }
-    return (double) (total - store.getUsableSpace()) / total;
+    return (double) used / capacity;
   }
 
   Level level() {

@@ -26,10 +26,14 @@ final class Fixtures {
 
   private Fixtures() {}
 
-  /** A caching proxy on a free loopback port talking plain HTTP to the origin. */
+  /**
+   * A caching proxy on a free loopback port talking plain HTTP to the origin. The space limits are
+   * near 100 % so these tests never depend on how full the build machine's disk is;
+   * {@link ProxySpaceLimitTest} tests the limits on a filesystem of its own.
+   */
   static ProxyConfig config(Path cacheDir) {
     return new ProxyConfig(new InetSocketAddress("127.0.0.1", 0), Optional.empty(), false, true, cacheDir,
-        0.70, 0.80, Duration.ofSeconds(5));
+        0.98, 0.99, Duration.ofSeconds(5));
   }
 
   static HttpClient clientVia(OtaProxy proxy) {

@@ -1,0 +1,78 @@
+package dev.otaclient.cli;
+
+import dev.otaclient.boot.BootBackend;
+import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.grpc.EcuDaemon;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run the OTA client daemon of this ECU: finalise the last update, then serve gRPC.")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--config-dir", defaultValue = "/boot/ota",
+      description = "Holds ecu_info.yaml, proxy_info.yaml, tls.yaml (default ${DEFAULT-VALUE}).")
+  Path configDir;
+
+  @Option(names = "--certs", defaultValue = "/opt/ota/client/certs", description = "CA store (default ${DEFAULT-VALUE}).")
+  Path certs;
+
+  @Option(names = "--boot", defaultValue = "directory", description = "directory, grub or jetson-cboot (default ${DEFAULT-VALUE}).")
+  String boot;
+
+  @Option(names = "--state-dir", defaultValue = "/var/lib/otaclient",
+      description = "Directory-slot state root (default ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  @Option(names = "--port", defaultValue = "50051", description = "gRPC port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--proxy-cache-dir", defaultValue = "/ota-cache", description = "ota_proxy cache (default ${DEFAULT-VALUE}).")
+  Path proxyCacheDir;
+
+  @Option(names = "--exit-on-reboot",
+      description = "Directory slots: exit instead of rebooting in-process; a supervisor restarts the daemon.")
+  boolean exitOnReboot;
+
+  @Option(names = "--lock-file", description = "Single-instance lock (default <state-dir>/otaclient.lock).")
+  Path lockFile;
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(stateDir);
+    Path lock = lockFile != null ? lockFile : stateDir.resolve("otaclient.lock");
+    try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+         FileLock held = tryLock(ch, lock)) {
+      DirectorySlotController.Options slots = exitOnReboot
+          ? DirectorySlotController.Options.defaults().withExitProcess(() -> System.exit(0))
+          : DirectorySlotController.Options.defaults();
+      EcuDaemon.Config cfg = EcuDaemon.Config.defaults(configDir, certs, stateDir)
+          .withBackend(BootBackend.parse(boot)).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir);
+      CountDownLatch stop = new CountDownLatch(1);
+      try (EcuDaemon daemon = EcuDaemon.start(cfg)) {
+        System.err.printf("otaclient: ECU %s serving on %s:%d%n", daemon.info().ecuId(), daemon.info().ipAddr(), daemon.port());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          daemon.close();
+          stop.countDown();
+        }, "otaclient-shutdown"));
+        stop.await();
+      }
+    }
+    return 0;
+  }
+
+  private static FileLock tryLock(FileChannel ch, Path lock) throws IOException {
+    FileLock l = ch.tryLock();
+    if (l == null) {
+      throw new CliFailure("another otaclient daemon holds " + lock);
+    }
+    return l;
+  }
+}

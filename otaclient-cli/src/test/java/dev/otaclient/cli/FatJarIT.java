@@ -1,0 +1,82 @@
+package dev.otaclient.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The packaged fat jar run as a user runs it: a separate process (after `package`, by failsafe). */
+class FatJarIT {
+  static final Path JAR = Path.of("target", "otaclient.jar");
+
+  static String run(List<String> args, int expectedExit, int timeoutSeconds) throws Exception {
+    assertThat(JAR).exists();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new java.util.ArrayList<>(List.of(java, "-jar", JAR.toString()));
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).as(out).isTrue();
+    assertThat(p.exitValue()).as(out).isEqualTo(expectedExit);
+    return out;
+  }
+
+  @Test
+  void helpLists() throws Exception {
+    assertThat(run(List.of("--help"), 0, 30)).contains("demo", "apply", "serve");
+  }
+
+  @Test
+  void demoRunsTheWholeUpdateAndLeavesNothingBehind() throws Exception {
+    Path work = Files.createTempDirectory("fatjar-demo");
+    String out = run(List.of("demo", "--workdir", work.toString()), 0, 120);
+    assertThat(out).contains("demo succeeded: both ECUs run version 2.0");
+    assertThat(out).containsPattern("main +SUCCESS +2\\.0");
+    assertThat(out).containsPattern("sub +SUCCESS +2\\.0");
+  }
+
+  @Test
+  void serveAnswersStatusHoldsItsLockAndStopsOnSigterm() throws Exception {
+    Path dir = Files.createTempDirectory("fatjar-serve");
+    Files.writeString(dir.resolve("ecu_info.yaml"), "ecu_id: \"ecu1\"\nip_addr: \"127.0.0.1\"\n");
+    Files.writeString(dir.resolve("proxy_info.yaml"), "enable_local_ota_proxy: false\n");
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> serve = List.of(java, "-jar", JAR.toString(), "serve", "--config-dir", dir.toString(),
+        "--certs", dir.resolve("certs").toString(), "--state-dir", dir.resolve("state").toString(),
+        "--port", String.valueOf(port), "--proxy-cache-dir", dir.resolve("cache").toString());
+    Process daemon = new ProcessBuilder(serve).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("serve.log").toFile()).start();
+    try {
+      String status = null;
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        Process p = new ProcessBuilder(java, "-jar", JAR.toString(), "status", "--target", "127.0.0.1:" + port, "--json")
+            .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() == 0) {
+          status = out;
+          break;
+        }
+        Thread.sleep(300);
+      }
+      assertThat(status).as(Files.readString(dir.resolve("serve.log"))).isNotNull()
+          .contains("\"ecu_id\" : \"ecu1\"").contains("\"status\" : \"INITIALIZED\"");
+
+      // a second daemon on the same state directory refuses to start
+      String second = run(List.of("serve", "--config-dir", dir.toString(), "--certs", dir.resolve("certs").toString(),
+          "--state-dir", dir.resolve("state").toString(), "--port", "0"), 1, 30);
+      assertThat(second).contains("another otaclient daemon holds");
+    } finally {
+      daemon.destroy(); // SIGTERM
+      assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).as("daemon stops on SIGTERM").isTrue();
+    }
+  }
+}

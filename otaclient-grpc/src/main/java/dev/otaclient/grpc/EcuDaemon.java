@@ -1,0 +1,206 @@
+package dev.otaclient.grpc;
+
+import dev.otaclient.boot.BootBackend;
+import dev.otaclient.boot.BootController;
+import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.ecu.EcuInfo;
+import dev.otaclient.ecu.EcuNode;
+import dev.otaclient.ecu.EcuNodeSettings;
+import dev.otaclient.ecu.OtaClientEcu;
+import dev.otaclient.ecu.ProxyInfo;
+import dev.otaclient.fetch.HttpSettings;
+import dev.otaclient.image.CaStore;
+import dev.otaclient.image.TrustPolicy;
+import dev.otaclient.proxy.OtaProxy;
+import dev.otaclient.proxy.ProxyConfig;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
+import dev.otaclient.update.OtaClient;
+import dev.otaclient.update.UpdateSettings;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ECU's daemon, composed in one place: configuration -> boot controller (start-up finalisation)
+ * -> OTA client -> ECU tree node -> optional local ota_proxy -> gRPC server. The CLI's {@code serve}
+ * and {@code demo} only fill in {@link Config}.
+ */
+public final class EcuDaemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EcuDaemon.class);
+
+  /**
+   * @param configDir holds {@code ecu_info.yaml}, {@code proxy_info.yaml} and {@code tls.yaml} (each optional)
+   * @param certsDir the CA store the image signing certificate must chain to
+   * @param backend boot-control backend
+   * @param stateDir directory-slot state root (directory backend only)
+   * @param slotOptions simulated-reboot mode of directory slots
+   * @param port gRPC port (0 = any free port)
+   * @param proxyCacheDir where the local ota_proxy caches files
+   * @param trustPolicy refuse images when no CA is installed, unless explicitly insecure
+   */
+  public record Config(Path configDir, Path certsDir, BootBackend backend, Path stateDir,
+      DirectorySlotController.Options slotOptions, int port, Path proxyCacheDir, TrustPolicy trustPolicy,
+      EcuNodeSettings nodeSettings) {
+    public Config {
+      Objects.requireNonNull(configDir);
+      Objects.requireNonNull(certsDir);
+      Objects.requireNonNull(backend);
+      Objects.requireNonNull(stateDir);
+      Objects.requireNonNull(slotOptions);
+      Objects.requireNonNull(proxyCacheDir);
+      Objects.requireNonNull(trustPolicy);
+      Objects.requireNonNull(nodeSettings);
+    }
+
+    public static Config defaults(Path configDir, Path certsDir, Path stateDir) {
+      return new Config(configDir, certsDir, BootBackend.DIRECTORY, stateDir, DirectorySlotController.Options.defaults(),
+          GrpcServer.DEFAULT_PORT, Path.of("/ota-cache"), TrustPolicy.REQUIRE_CA, EcuNodeSettings.defaults());
+    }
+
+    public Config withPort(int p) {
+      return new Config(configDir, certsDir, backend, stateDir, slotOptions, p, proxyCacheDir, trustPolicy, nodeSettings);
+    }
+
+    public Config withBackend(BootBackend b) {
+      return new Config(configDir, certsDir, b, stateDir, slotOptions, port, proxyCacheDir, trustPolicy, nodeSettings);
+    }
+
+    public Config withSlotOptions(DirectorySlotController.Options o) {
+      return new Config(configDir, certsDir, backend, stateDir, o, port, proxyCacheDir, trustPolicy, nodeSettings);
+    }
+
+    public Config withProxyCacheDir(Path d) {
+      return new Config(configDir, certsDir, backend, stateDir, slotOptions, port, d, trustPolicy, nodeSettings);
+    }
+
+    public Config withNodeSettings(EcuNodeSettings s) {
+      return new Config(configDir, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy, s);
+    }
+  }
+
+  private final EcuInfo info;
+  private final OtaClient client;
+  private final EcuNode node;
+  private final GrpcEcuTransport transport;
+  private final GrpcServer server;
+  private final OtaProxy proxy;
+
+  private EcuDaemon(EcuInfo info, OtaClient client, EcuNode node, GrpcEcuTransport transport, GrpcServer server,
+      OtaProxy proxy) {
+    this.info = info;
+    this.client = client;
+    this.node = node;
+    this.transport = transport;
+    this.server = server;
+    this.proxy = proxy;
+  }
+
+  public static EcuDaemon start(Config c) {
+    EcuInfo info = EcuInfo.load(c.configDir().resolve("ecu_info.yaml"));
+    ProxyInfo proxyInfo = ProxyInfo.load(c.configDir().resolve("proxy_info.yaml"));
+    TlsConfig tls = TlsConfig.load(c.configDir().resolve("tls.yaml"));
+
+    BootController boot = c.backend().open(c.stateDir(), c.slotOptions());
+    HttpSettings http = HttpSettings.defaults();
+    Optional<InetSocketAddress> via = proxyInfo.clientProxy();
+    if (via.isPresent()) {
+      http = http.withProxy(via.get());
+    }
+    UpdateSettings settings = UpdateSettings.defaults(CaStore.load(c.certsDir()))
+        .withTrustPolicy(c.trustPolicy()).withHttp(http);
+    OtaClient client = new OtaClient(info.ecuId(), boot, settings);
+    EcuStatus initial = client.start();
+    log.info("ECU {}: {} (version '{}') on {} slots, active slot {}", info.ecuId(), initial.status(),
+        initial.version(), c.backend(), boot.activeSlotId());
+
+    OtaProxy proxy = null;
+    GrpcEcuTransport transport = new GrpcEcuTransport(tls);
+    EcuNode node = null;
+    GrpcServer server = null;
+    try {
+      if (proxyInfo.enableLocalOtaProxy()) {
+        // Started with the daemon rather than per update session: children may start downloading at
+        // any time, and a running proxy with a warm cache costs nothing while idle.
+        ProxyConfig pc = new ProxyConfig(
+            new InetSocketAddress(proxyInfo.localOtaProxyListenAddr(), proxyInfo.localOtaProxyListenPort()),
+            proxyInfo.upperOtaProxy(), proxyInfo.gateway() && proxyInfo.upperOtaProxy().isEmpty(),
+            proxyInfo.enableLocalOtaProxyCache(), c.proxyCacheDir(), 0.70, 0.80, java.time.Duration.ofSeconds(10));
+        proxy = OtaProxy.start(pc);
+        log.info("ota_proxy listening on {}", proxy.address());
+      }
+      node = new EcuNode(info, new OtaClientEcu(client), transport, c.nodeSettings());
+      node.start();
+      if (proxy != null) {
+        clearCacheWhenTreeSucceeded(client, node, proxy);
+      }
+      server = GrpcServer.forEcu(info, c.port(), OtaClientGrpcService.forNode(node), tls).start();
+      log.info("ECU {} serving OtaClientService on {}:{}", info.ecuId(), info.ipAddr(), server.port());
+      return new EcuDaemon(info, client, node, transport, server, proxy);
+    } catch (RuntimeException e) {
+      closeQuietly(server);
+      closeQuietly(node);
+      closeQuietly(proxy);
+      closeQuietly(transport);
+      throw e;
+    }
+  }
+
+  /**
+   * The cache serves retries after a failure; once this ECU and every ECU below it run the new
+   * version it is only taking space, so it is cleared (reference §5.1).
+   */
+  private static void clearCacheWhenTreeSucceeded(OtaClient client, EcuNode node, OtaProxy proxy) {
+    java.util.concurrent.atomic.AtomicReference<OtaStatus> previous = new java.util.concurrent.atomic.AtomicReference<>();
+    client.addListener(s -> {
+      OtaStatus before = previous.getAndSet(s.status());
+      if (before == OtaStatus.UPDATING && s.status() == OtaStatus.SUCCESS
+          && node.status().ecus().stream().allMatch(e -> e.status() == OtaStatus.SUCCESS)) {
+        log.info("every ECU of this subtree succeeded: clearing the ota_proxy cache");
+        proxy.clearCache();
+      }
+    });
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.debug("close: {}", e.toString());
+    }
+  }
+
+  public EcuInfo info() {
+    return info;
+  }
+
+  public OtaClient client() {
+    return client;
+  }
+
+  public EcuNode node() {
+    return node;
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public Optional<OtaProxy> proxy() {
+    return Optional.ofNullable(proxy);
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(server);
+    closeQuietly(node);
+    closeQuietly(proxy);
+    closeQuietly(transport);
+  }
+}
