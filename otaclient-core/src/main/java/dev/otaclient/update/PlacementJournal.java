@@ -41,6 +41,7 @@ final class PlacementJournal implements AutoCloseable {
   private final Path syncTarget;
   private final Map<String, Rec> trusted;
   private final List<String> pending = new ArrayList<>();
+  private final Object flushLock = new Object();
   private long lastFlush = System.nanoTime();
   private FileChannel out;
 
@@ -127,11 +128,13 @@ final class PlacementJournal implements AutoCloseable {
       String body = sha256 + "\t" + a.size() + "\t" + mtimeNanos(a) + "\t" + a.fileKey() + "\t" + imagePath;
       CRC32 crc = new CRC32();
       crc.update(body.getBytes(StandardCharsets.UTF_8));
+      boolean due;
       synchronized (pending) {
         pending.add(Long.toHexString(crc.getValue()) + "\t" + body);
-        if (pending.size() >= BATCH || System.nanoTime() - lastFlush > BATCH_NANOS) {
-          flush();
-        }
+        due = pending.size() >= BATCH || System.nanoTime() - lastFlush > BATCH_NANOS;
+      }
+      if (due) {
+        flush();
       }
     } catch (IOException e) {
       // the journal only saves work on a resume; never fail the update because of it
@@ -139,17 +142,26 @@ final class PlacementJournal implements AutoCloseable {
     }
   }
 
-  /** Syncs the standby filesystem, then appends and fsyncs the pending records. */
+  /**
+   * Syncs the standby filesystem, then appends and fsyncs the records collected before the sync.
+   * Workers keep placing files meanwhile: only the batch taken here is written, and one flush runs at
+   * a time.
+   */
   void flush() {
-    synchronized (pending) {
-      lastFlush = System.nanoTime();
-      if (pending.isEmpty()) {
-        return;
+    synchronized (flushLock) {
+      List<String> batch;
+      synchronized (pending) {
+        lastFlush = System.nanoTime();
+        if (pending.isEmpty()) {
+          return;
+        }
+        batch = new ArrayList<>(pending);
+        pending.clear();
       }
       try {
         FilesystemSync.sync(syncTarget);
         StringBuilder sb = new StringBuilder();
-        for (String l : pending) {
+        for (String l : batch) {
           sb.append(l).append('\n');
         }
         ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
@@ -157,8 +169,8 @@ final class PlacementJournal implements AutoCloseable {
           out.write(b);
         }
         out.force(true);
-        pending.clear();
       } catch (IOException e) {
+        // the records are dropped: those files are re-verified by hashing on a resume
         log.debug("journal: flush failed: {}", e.toString());
       }
     }
