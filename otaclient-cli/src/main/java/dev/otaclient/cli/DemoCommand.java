@@ -1,5 +1,6 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.boot.BootBackend;
 import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.ecu.EcuNodeSettings;
@@ -21,12 +22,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,9 +49,7 @@ final class DemoCommand implements Callable<Integer> {
       return run(w, t0);
     } finally {
       if (temporary) {
-        try (Stream<Path> s = Files.walk(w)) {
-          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+        AtomicFiles.deleteTree(w);
       }
     }
   }

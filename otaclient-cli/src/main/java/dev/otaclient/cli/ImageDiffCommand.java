@@ -1,19 +1,11 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.fetch.Cookies;
-import dev.otaclient.fetch.HttpSettings;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.ImageSource;
-import dev.otaclient.image.ImageSources;
-import dev.otaclient.image.OtaImage;
-import dev.otaclient.image.TrustPolicy;
-import dev.otaclient.image.VerifiedLists;
 import dev.otaclient.update.DeltaEstimate;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,7 +29,9 @@ final class ImageDiffCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path tmp = Files.createTempDirectory("otaclient-diff");
     try {
-      DeltaEstimate d = DeltaEstimate.between(lists(oldImage, tmp.resolve("old")), lists(newImage, tmp.resolve("new")));
+      DeltaEstimate d = DeltaEstimate.between(
+          VerifiedImages.fetch(oldImage, certs, Cookies.none(), tmp.resolve("old")).lists(),
+          VerifiedImages.fetch(newImage, certs, Cookies.none(), tmp.resolve("new")).lists());
       if (json) {
         System.out.println(Json.write(d));
       } else {
@@ -50,18 +44,7 @@ final class ImageDiffCommand implements Callable<Integer> {
       }
       return 0;
     } finally {
-      try (Stream<Path> s = Files.walk(tmp)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
-  }
-
-  private VerifiedLists lists(String image, Path dir) throws Exception {
-    CaStore cas = certs == null ? CaStore.empty() : CaStore.load(certs);
-    TrustPolicy policy = certs == null ? TrustPolicy.INSECURE_SKIP_CHAIN_CHECK_NO_CA_INSTALLED : TrustPolicy.REQUIRE_CA;
-    try (ImageSource src = ImageSources.open(image, Cookies.none(), HttpSettings.defaults());
-         OtaImage img = OtaImage.open(src, cas, policy)) {
-      return img.fetchLists(dir);
+      AtomicFiles.deleteTree(tmp);
     }
   }
 }

@@ -1,20 +1,12 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.fetch.Cookies;
-import dev.otaclient.fetch.HttpSettings;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.ImageSource;
-import dev.otaclient.image.ImageSources;
 import dev.otaclient.image.ImageSummary;
-import dev.otaclient.image.OtaImage;
-import dev.otaclient.image.TrustPolicy;
-import dev.otaclient.image.VerifiedLists;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,9 +28,7 @@ final class ImageInspectCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ImageSummary s = certs == null
-        ? verify(image, CaStore.empty(), TrustPolicy.INSECURE_SKIP_CHAIN_CHECK_NO_CA_INSTALLED, Cookies.parse(cookies))
-        : verify(image, CaStore.load(certs), TrustPolicy.REQUIRE_CA, Cookies.parse(cookies));
+    ImageSummary s = summary(image, certs, Cookies.parse(cookies));
     if (json) {
       System.out.println(Json.write(s));
     } else {
@@ -53,17 +43,14 @@ final class ImageInspectCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Opens and verifies the image, fetches its lists into a temp dir, and summarises them. */
-  static ImageSummary verify(String image, CaStore cas, TrustPolicy policy, Cookies cookies) throws IOException {
+  /** Verifies the image (see {@link VerifiedImages#fetch}), fetches its lists into a temp dir, and summarises them. */
+  static ImageSummary summary(String image, Path certs, Cookies cookies) throws IOException {
     Path tmp = Files.createTempDirectory("otaclient-inspect");
-    try (ImageSource src = ImageSources.open(image, cookies, HttpSettings.defaults());
-         OtaImage img = OtaImage.open(src, cas, policy)) {
-      VerifiedLists lists = img.fetchLists(tmp);
-      return ImageSummary.of(src.location(), img.metadata(), lists);
+    try {
+      VerifiedImages.Fetched f = VerifiedImages.fetch(image, certs, cookies, tmp);
+      return ImageSummary.of(f.location(), f.metadata(), f.lists());
     } finally {
-      try (Stream<Path> s = Files.walk(tmp)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      AtomicFiles.deleteTree(tmp);
     }
   }
 }

@@ -1,15 +1,7 @@
 package dev.otaclient.cli;
 
 import dev.otaclient.fetch.Cookies;
-import dev.otaclient.fetch.HttpSettings;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.ImageSource;
-import dev.otaclient.image.ImageSources;
 import dev.otaclient.image.ImageSummary;
-import dev.otaclient.image.OtaImage;
-import dev.otaclient.image.TrustPolicy;
-import dev.otaclient.image.VerifiedLists;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +25,7 @@ final class ImageVerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ImageSummary s = ImageInspectCommand.verify(image, CaStore.load(certs), TrustPolicy.REQUIRE_CA, Cookies.parse(cookies));
+    ImageSummary s = ImageInspectCommand.summary(image, certs, Cookies.parse(cookies));
     if (json) {
       System.out.println(Json.write(s));
     } else {
