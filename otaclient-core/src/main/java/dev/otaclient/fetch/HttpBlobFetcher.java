@@ -7,45 +7,59 @@ import dev.otaclient.image.ImageUrls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.ProxySelector;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.io.HttpClientConnectionOperator;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.SchemePortResolver;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.config.RegistryBuilder;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Fetches blobs from an image served over HTTP(S), directly or through a forward proxy (ota_proxy).
- * One HTTP/1.1 client with connection reuse is shared by all calling threads; at most
- * {@code maxConcurrentConnections} requests are in flight. Failed attempts are retried as the Python
+ * Blocking HTTP/1.1 on a pool of keep-alive connections: each download runs on its caller's thread,
+ * from the socket through decoding and hashing into the file, with at most
+ * {@code maxConcurrentConnections} requests in flight. Failed attempts are retried as the Python
  * client does (reference §2.7): transport errors, timeouts, truncated or wrong content and HTTP
  * 413/429/5xx; other HTTP errors end the fetch at once.
  */
 public final class HttpBlobFetcher implements BlobFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(HttpBlobFetcher.class);
-  private static final AtomicInteger CLIENT_IDS = new AtomicInteger();
+  /** A pooled connection idle for longer is checked before reuse, so a keep-alive the server closed is not a failed attempt. */
+  private static final TimeValue VALIDATE_AFTER_IDLE = TimeValue.ofSeconds(1);
 
   private final URI base;
   private final Cookies cookies;
-  private final HttpSettings http;
   private final RetryPolicy retry;
   private final Semaphore permits;
   private final DownloadBudget budget;
-  private final ExecutorService executor;
-  private final HttpClient client;
+  private final CloseableHttpClient client;
   private volatile boolean closed;
 
   public HttpBlobFetcher(URI imageBase, Cookies cookies, HttpSettings http, RetryPolicy retry,
@@ -54,7 +68,7 @@ public final class HttpBlobFetcher implements BlobFetcher {
       throw new IllegalArgumentException("maxConcurrentConnections must be >= 1: " + maxConcurrentConnections);
     }
     this.cookies = Objects.requireNonNull(cookies, "cookies");
-    this.http = Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(http, "http");
     this.retry = Objects.requireNonNull(retry, "retry");
     URI normalised = ImageUrls.normaliseBase(imageBase);
     // Through a proxy the client always speaks plain HTTP; the proxy decides how to reach the origin.
@@ -63,24 +77,55 @@ public final class HttpBlobFetcher implements BlobFetcher {
         : normalised;
     this.permits = new Semaphore(maxConcurrentConnections);
     this.budget = new DownloadBudget(retry.noSuccessBudget());
-    this.executor = Executors.newCachedThreadPool(daemonThreads("ota-http-" + CLIENT_IDS.incrementAndGet()));
-    HttpClient.Builder builder = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(http.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .executor(executor);
-    // Without a configured proxy we connect directly; JVM-wide proxy properties must not leak in.
-    builder.proxy(http.proxy().map(ProxySelector::of).orElse(HttpClient.Builder.NO_PROXY));
-    this.client = builder.build();
+    this.client = newClient(http, maxConcurrentConnections);
   }
 
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+  private static CloseableHttpClient newClient(HttpSettings http, int connections) {
+    Timeout read = Timeout.of(http.readTimeout());
+    PoolingHttpClientConnectionManager pool = new InterruptibleSockets()
+        .setMaxConnTotal(connections)
+        .setMaxConnPerRoute(connections)
+        .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
+        .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(read).setTcpNoDelay(true).build())
+        .setDefaultConnectionConfig(ConnectionConfig.custom()
+            .setConnectTimeout(Timeout.of(http.connectTimeout()))
+            .setSocketTimeout(read)
+            .setValidateAfterInactivity(VALIDATE_AFTER_IDLE)
+            .build())
+        .build();
+    var builder = HttpClients.custom()
+        .setConnectionManager(pool)
+        // retries, cookies and caching headers are this class's business; compression must stay off
+        // so the bytes hashed and counted are the blob's own
+        .disableAutomaticRetries()
+        .disableCookieManagement()
+        .disableContentCompression()
+        .disableAuthCaching()
+        .disableConnectionState();
+    // Without a configured proxy we connect directly; JVM-wide proxy properties must not leak in.
+    http.proxy().ifPresent(p -> builder.setProxy(new HttpHost(URIScheme.HTTP.id, p.getHostString(), p.getPort())));
+    return builder.build();
+  }
+
+  /**
+   * Sockets backed by {@link SocketChannel}: a thread blocked reading one is woken by
+   * {@link Thread#interrupt()} (the channel is closed), which plain {@link Socket}s ignore until their
+   * read timeout. Cancelling an update must not wait for a stalled server.
+   */
+  private static final class InterruptibleSockets extends PoolingHttpClientConnectionManagerBuilder {
+    @Override
+    protected HttpClientConnectionOperator createConnectionOperator(SchemePortResolver ports, DnsResolver dns,
+                                                                    TlsSocketStrategy tls) {
+      return new DefaultHttpClientConnectionOperator(InterruptibleSockets::open, ports, dns,
+          RegistryBuilder.<TlsSocketStrategy>create().register(URIScheme.HTTPS.id, tls).build());
+    }
+
+    private static Socket open(Proxy socksProxy) throws IOException {
+      if (socksProxy != null && socksProxy.type() != Proxy.Type.DIRECT) {
+        return new Socket(socksProxy);
+      }
+      return SocketChannel.open().socket();
+    }
   }
 
   /** The URL a request is fetched from (scheme {@code http} when a proxy is configured). */
@@ -101,8 +146,7 @@ public final class HttpBlobFetcher implements BlobFetcher {
     if (closed) {
       throw new IllegalStateException("fetcher is closed");
     }
-    // The per-read timeout bounds a silent body; the request timeout (connect + read) bounds the wait
-    // for the status line and headers.
+    // The read timeout bounds every silence: before the status line, in the headers and in the body.
     URI url = urlOf(request);
     if (request.compressAlg() != null && !request.isZstd()) {
       // a bad image, not a transport problem: downloading again cannot help
@@ -167,56 +211,52 @@ public final class HttpBlobFetcher implements BlobFetcher {
 
   private BlobWriter.Written attemptOnce(URI url, BlobRequest request, Path destination, FetchListener listener,
                                          boolean isRetry) throws IOException, BlobWriter.ContentMismatchException {
-    HttpRequest.Builder rb = HttpRequest.newBuilder(url)
-        .GET()
-        .timeout(http.connectTimeout().plus(http.readTimeout()))
-        .header(CacheControl.HEADER, CacheControl.forFile(request.sha256(), request.compressAlg(), isRetry));
+    HttpGet get = new HttpGet(url);
+    get.setHeader(CacheControl.HEADER, CacheControl.forFile(request.sha256(), request.compressAlg(), isRetry));
     String cookieHeader = cookies.headerValue();
     if (!cookieHeader.isEmpty()) {
-      rb.header("Cookie", cookieHeader);
+      get.setHeader("Cookie", cookieHeader);
     }
-    HttpRequest req = rb.build();
     try {
       permits.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a connection slot");
     }
+    ClassicHttpResponse response = null;
+    boolean complete = false;
     try {
-      CompletableFuture<HttpResponse<InputStream>> pending;
-      try {
-        pending = client.sendAsync(req, info -> new ResponseBodyStream(http.readTimeout()));
-      } catch (RejectedExecutionException e) {
-        throw new IOException("HTTP client shut down", e); // close() raced with this fetch
-      }
-      HttpResponse<InputStream> response = await(pending);
-      try (InputStream body = response.body()) {
-        int status = response.statusCode();
-        if (status == 200) {
-          return BlobWriter.write(body, request, destination, listener);
-        }
+      response = client.executeOpen(null, get, null);
+      int status = response.getCode();
+      if (status != 200) {
         throw new HttpStatusException(status, isRetryableStatus(status));
       }
+      HttpEntity entity = response.getEntity();
+      BlobWriter.Written w = BlobWriter.write(entity == null ? InputStream.nullInputStream() : entity.getContent(),
+          request, destination, listener);
+      complete = true;
+      return w;
+    } catch (IllegalStateException e) {
+      throw new IOException("HTTP client shut down", e); // close() raced with this fetch
     } finally {
+      if (!complete) {
+        // Closing an unfinished response would read the rest of the body to keep the connection;
+        // a refused or wrong blob may be large (or endless), so the connection is dropped instead.
+        get.cancel();
+      }
+      closeQuietly(response);
       permits.release();
     }
   }
 
-  private static HttpResponse<InputStream> await(CompletableFuture<HttpResponse<InputStream>> pending)
-      throws IOException {
+  private static void closeQuietly(ClassicHttpResponse response) {
+    if (response == null) {
+      return;
+    }
     try {
-      return pending.get();
-    } catch (InterruptedException e) {
-      pending.cancel(true);
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for the response");
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) {
-        // rethrown in this thread so the trace shows the fetch that failed
-        throw new IOException(io.toString(), io);
-      }
-      throw new IOException(String.valueOf(c), c);
+      response.close();
+    } catch (IOException e) {
+      LOG.debug("closing a response: {}", e.toString());
     }
   }
 
@@ -255,7 +295,7 @@ public final class HttpBlobFetcher implements BlobFetcher {
   @Override
   public void close() {
     closed = true;
-    executor.shutdownNow();
+    client.close(CloseMode.IMMEDIATE);
   }
 
   /** A non-200 response; {@code retryable} for 413, 429 and 5xx. */
