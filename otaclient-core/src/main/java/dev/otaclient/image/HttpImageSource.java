@@ -92,6 +92,11 @@ public final class HttpImageSource implements ImageSource {
   }
 
   @Override
+  public boolean isRemote() {
+    return true;
+  }
+
+  @Override
   public void close() {
     // HttpClient in Java 17 has no close(); its threads end once it is unreachable
   }

@@ -21,4 +21,12 @@ public interface ImageSource extends Closeable {
 
   /** Where the image is, for messages and logs. */
   String location();
+
+  /**
+   * True when files come over the network: a file that cannot be fetched is then a network failure
+   * worth retrying later; from a directory or an archive it means the image itself is broken.
+   */
+  default boolean isRemote() {
+    return false;
+  }
 }

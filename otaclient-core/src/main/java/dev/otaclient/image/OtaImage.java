@@ -65,11 +65,16 @@ public final class OtaImage implements Closeable {
       }
       return bytes;
     } catch (NoSuchFileException e) {
+      if (!source.isRemote()) {
+        // a local path that is not an OTA image: asking again will not help, the request is wrong
+        throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API,
+            name + " not found in image " + source.location() + ": not an OTA image", e);
+      }
       throw new OtaException(ErrorCode.NETWORK, ErrorModule.DOWNLOADER,
           name + " not found in image " + source.location(), e);
     } catch (IOException e) {
-      throw new OtaException(ErrorCode.NETWORK, ErrorModule.DOWNLOADER,
-          "cannot fetch " + name + " from " + source.location() + ": " + e, e);
+      throw new OtaException(source.isRemote() ? ErrorCode.NETWORK : ErrorCode.METADATA_DOWNLOAD,
+          ErrorModule.DOWNLOADER, "cannot fetch " + name + " from " + source.location() + ": " + e, e);
     }
   }
 
@@ -86,7 +91,7 @@ public final class OtaImage implements Closeable {
    * against the verified sha256 while copying. A file is only visible under its final name once it
    * matched, so a failed or interrupted fetch never leaves a plausible-looking list behind.
    *
-   * @throws OtaException METADATA_VERIFICATION naming the list on a hash mismatch; NETWORK when it
+   * @throws OtaException METADATA_VERIFICATION naming the list on a hash mismatch; METADATA_DOWNLOAD when it
    *     cannot be fetched
    */
   public VerifiedLists fetchLists(Path dir) {
@@ -120,7 +125,8 @@ public final class OtaImage implements Closeable {
       }
     } catch (IOException e) {
       deleteQuietly(partial);
-      throw new OtaException(ErrorCode.NETWORK, ErrorModule.DOWNLOADER,
+      // reference §2.10: a list that cannot be fetched is "OTA meta download failed" (101)
+      throw new OtaException(ErrorCode.METADATA_DOWNLOAD, ErrorModule.DOWNLOADER,
           "cannot fetch list " + ref.name() + " from " + source.location() + ": " + e, e);
     }
     String actual = HexFormat.of().formatHex(digest.digest());

@@ -112,6 +112,18 @@ class OtaImageTest {
   }
 
   @Test
+  void missingListIsAMetadataDownloadFailure() throws Exception {
+    SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
+    Files.delete(image.root.resolve("symlinks.txt"));
+    try (OtaImage img = OtaImage.open(new DirectoryImageSource(image.root), store(), TrustPolicy.REQUIRE_CA)) {
+      assertThatThrownBy(() -> img.fetchLists(tmp.resolve("lists")))
+          .isInstanceOfSatisfying(OtaException.class,
+              e -> assertThat(e.failureReason()).startsWith("E1-0103-101: "))
+          .hasMessageContaining("cannot fetch list symlinks.txt");
+    }
+  }
+
+  @Test
   void tamperedListFailsNamingTheFileAndLeavesNoPartialFile() throws Exception {
     SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
     Files.writeString(image.root.resolve("regulars.txt"), "\n", StandardCharsets.UTF_8,
@@ -132,13 +144,14 @@ class OtaImageTest {
   }
 
   @Test
-  void missingMetadataIsANetworkError() throws Exception {
+  void directoryWithoutMetadataIsAnInvalidRequestNotANetworkError() throws Exception {
     SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
     Files.delete(image.root.resolve("metadata.jwt"));
     assertThatThrownBy(() -> OtaImage.open(new DirectoryImageSource(image.root), store(), TrustPolicy.REQUIRE_CA))
         .isInstanceOfSatisfying(OtaException.class, e -> {
-          assertThat(e.code()).isEqualTo(ErrorCode.NETWORK);
-          assertThat(e.module()).isEqualTo(ErrorModule.DOWNLOADER);
+          assertThat(e.code()).isEqualTo(ErrorCode.INVALID_UPDATE_REQUEST);
+          assertThat(e.module()).isEqualTo(ErrorModule.API);
+          assertThat(e.failureReason()).startsWith("E1-0104-203: ");
         })
         .hasMessageContaining("metadata.jwt not found in image " + image.root.toRealPath());
   }
