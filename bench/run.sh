@@ -147,7 +147,12 @@ sed -e "s|@W@|$W|g" -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$cores|g" "$here/nginx
 : > "$W/nginx/access.log"
 nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" &
 nginx_pid=$!
-cleanup() { kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; }
+proxy_java=""
+cleanup() {
+  [[ -n "$proxy_java" ]] && kill "$proxy_java" 2>/dev/null
+  kill "$nginx_pid" 2>/dev/null || true
+  wait "$nginx_pid" 2>/dev/null || true
+}
 trap cleanup EXIT
 for _ in $(seq 50); do
   curl -sf -o /dev/null "http://127.0.0.1:$port/v1/metadata.jwt" && break
@@ -358,6 +363,8 @@ if want 6; then
     sleep 0.1
   done
   port_open "$proxy_port" || { echo "bench: ota_proxy did not start" >&2; cat "$W/s6/proxy.log" >&2; exit 1; }
+  # the proxy's JVM is the child of /usr/bin/time: stopped by its pid (also by cleanup on failure)
+  proxy_java=$(ps -o pid= --ppid "$proxy_time_pid" | tr -d ' ')
   t0=$(date +%s.%N)
   pids=()
   for i in 1 2 3 4; do
@@ -371,10 +378,10 @@ if want 6; then
     wait "$p" || s6_failed=$((s6_failed + 1))
   done
   s6_wall=$(python3 -c "print(round($(date +%s.%N) - $t0, 3))")
-  # stop the proxy (the java child of /usr/bin/time, by its pid) and let time write its figures
-  proxy_java=$(ps -o pid= --ppid "$proxy_time_pid" | tr -d ' ')
+  # stop the proxy and let /usr/bin/time write its figures
   [[ -n "$proxy_java" ]] && kill "$proxy_java"
   wait "$proxy_time_pid" || true
+  proxy_java=""
   flush_log
   if ((s6_failed)); then
     echo "bench: $s6_failed of the 4 clients through the proxy failed:" >&2
