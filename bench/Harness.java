@@ -7,6 +7,8 @@ import dev.otaclient.update.OtaClient;
 import dev.otaclient.update.UpdateRequest;
 import dev.otaclient.update.UpdateSettings;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * Harness ca --out DIR                      test CA: DIR/certs/ (CA store), DIR/sign.key, DIR/sign.pem
  * Harness apply --state-dir D --certs C --image URL|DIR --version V [--workers N] [--downloads M]
+ *               [--proxy http://HOST:PORT]
  *     one local update on directory slots, in-process reboot; prints one JSON line with the final
- *     status, the engine's wall time, its progress counters and this process's I/O counters
+ *     status, the engine's wall time, its progress counters and this process's I/O counters;
+ *     with --proxy every request goes through that forward proxy (an ota_proxy)
  * </pre>
  */
 public final class Harness {
@@ -44,7 +48,7 @@ public final class Harness {
 
   private static void usage() {
     System.err.println("usage: Harness ca --out DIR | Harness apply --state-dir D --certs C --image URL"
-        + " --version V [--workers N] [--downloads M]");
+        + " --version V [--workers N] [--downloads M] [--proxy http://HOST:PORT]");
     System.exit(2);
   }
 
@@ -75,6 +79,15 @@ public final class Harness {
     int workers = Integer.parseInt(option(args, "--workers", String.valueOf(settings.workers())));
     int downloads = Integer.parseInt(option(args, "--downloads", String.valueOf(settings.downloadConcurrency())));
     settings = settings.withThreads(workers, downloads);
+    String proxy = option(args, "--proxy", "");
+    if (!proxy.isEmpty()) {
+      URI u = URI.create(proxy);
+      if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
+        System.err.println("--proxy must be http://HOST:PORT, got " + proxy);
+        System.exit(2);
+      }
+      settings = settings.withHttp(settings.http().withProxy(new InetSocketAddress(u.getHost(), u.getPort())));
+    }
 
     OtaClient client = new OtaClient("autoware", new DirectorySlotController(state), settings);
     client.start();
@@ -92,11 +105,12 @@ public final class Harness {
         "{\"status\":\"%s\",\"version\":\"%s\",\"failure_reason\":%s,\"engine_seconds\":%.3f,"
             + "\"workers\":%d,\"downloads\":%d,\"total_regular_files\":%d,\"files_copy\":%d,\"files_link\":%d,"
             + "\"files_download\":%d,\"size_copy\":%d,\"size_link\":%d,\"size_download\":%d,\"download_bytes\":%d,"
-            + "\"errors_download\":%d,\"heap_max\":%d,\"heap_committed\":%d,\"io_before\":%s,\"io_after\":%s}",
+            + "\"errors_download\":%d,\"heap_max\":%d,\"heap_committed\":%d,\"proxy\":%s,\"io_before\":%s,"
+            + "\"io_after\":%s}",
         end.status(), end.version(), quote(end.failureReason()), seconds, workers, downloads,
         p.totalRegularFiles(), p.filesProcessedCopy(), p.filesProcessedLink(), p.filesProcessedDownload(),
         p.fileSizeProcessedCopy(), p.fileSizeProcessedLink(), p.fileSizeProcessedDownload(), p.downloadBytes(),
-        p.errorsDownload(), rt.maxMemory(), rt.totalMemory(), before, io()));
+        p.errorsDownload(), rt.maxMemory(), rt.totalMemory(), quote(proxy), before, io()));
     System.exit("SUCCESS".equals(end.status().name()) ? 0 : 1);
   }
 

@@ -13,8 +13,15 @@
   benchtool.py check --slot DIR --tree DIR
       JSON: the slot holds the tree's paths with the same types, sizes, modes, owners and symlink
       targets (contents are verified by the engine's own hashing); /opt/ota/image-meta is ignored.
+  benchtool.py status-rows --out FILE --wall S --rss-kb K --cpu S
+      Scenario 5: StatusLoad's JSON lines with the figures of its process added (JSON lines).
+  benchtool.py proxy-row --dir DIR --wall S --expect FILE --log FILE --log-offset N --image NAME --refs SPEC
+      Scenario 6: one JSON line from the four clients' outputs (DIR/c1..c4.json, .time, .check.json),
+      the proxy's DIR/proxy.time and the nginx access log from byte N on (what the origin served).
   benchtool.py report --results FILE [--markdown FILE]
       The table of scenarios against their references, as `ours / reference` ratios.
+  benchtool.py verdicts --workdir DIR
+      The issue's targets as check rows (JSON lines).
 """
 
 import argparse
@@ -165,6 +172,98 @@ def fmt_mb(x):
     return "%.1f MiB" % (x / 1048576.0)
 
 
+def status_rows(a):
+    for line in open(a.out):
+        if line.startswith("{"):
+            r = json.loads(line)
+            r.update({"process_wall": float(a.wall), "process_rss_kb": int(a.rss_kb), "process_cpu": float(a.cpu)})
+            print(json.dumps(r))
+
+
+def origin_log(log, offset, prefix):
+    """What nginx served below PREFIX from byte OFFSET of its access log (format: uri status bytes)."""
+    out = {"requests": 0, "bytes": 0, "blob_requests": 0, "blob_bytes": 0, "blob_urls": 0, "blob_urls_twice": 0,
+           "other_status": 0}
+    seen = {}
+    with open(log, "rb") as f:
+        f.seek(offset)
+        for raw in f:
+            parts = raw.decode("utf-8", "replace").split()
+            if len(parts) != 3:
+                continue
+            uri, status, size = parts
+            if "://" in uri:  # absolute form, should a proxy send it
+                uri = "/" + uri.split("://", 1)[1].split("/", 1)[-1]
+            if not uri.startswith(prefix):
+                continue
+            out["requests"] += 1
+            out["bytes"] += int(size)
+            if status not in ("200", "206"):
+                out["other_status"] += 1
+            rel = uri[len(prefix):]
+            if rel.startswith("data/") or rel.startswith("data.zst/"):
+                out["blob_requests"] += 1
+                out["blob_bytes"] += int(size)
+                seen[uri] = seen.get(uri, 0) + 1
+    out["blob_urls"] = len(seen)
+    out["blob_urls_twice"] = sum(1 for n in seen.values() if n > 1)
+    return out
+
+
+def read_time(path):
+    """/usr/bin/time -f '%e %M %U %S' output: wall, rss_kb, cpu; None when missing."""
+    try:
+        wall, rss, user, sys_ = open(path).read().split("\n")[-2].split()
+        return float(wall), int(rss), float(user) + float(sys_)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def proxy_row(a):
+    clients = []
+    for i in (1, 2, 3, 4):
+        c = {"client": i, "status": "NO OUTPUT"}
+        try:
+            lines = [l for l in open(os.path.join(a.dir, "c%d.json" % i)).read().splitlines() if l.startswith("{")]
+            if lines:
+                r = json.loads(lines[-1])
+                c.update({"status": r["status"], "engine": r["engine_seconds"], "download_bytes": r["download_bytes"],
+                          "files_download": r["files_download"], "failure_reason": r.get("failure_reason", "")})
+        except OSError:
+            pass
+        t = read_time(os.path.join(a.dir, "c%d.time" % i))
+        if t:
+            c.update({"wall": t[0], "rss_kb": t[1], "cpu": t[2]})
+        try:
+            chk = json.load(open(os.path.join(a.dir, "c%d.check.json" % i)))
+            c["tree_ok"] = chk["ok"]
+        except (OSError, ValueError):
+            c["tree_ok"] = False
+        clients.append(c)
+    exp = json.load(open(a.expect))
+    origin = origin_log(a.log, int(a.log_offset), "/%s/" % a.image)
+    proxy = read_time(os.path.join(a.dir, "proxy.time"))
+    served = sum(c.get("download_bytes", 0) for c in clients)
+    image_blob = exp["download_wire_bytes"]
+    r = {"kind": "proxy", "name": "s6-proxy-4-clients", "image": a.image, "wall": float(a.wall),
+         "clients": clients, "ok": all(c["status"] == "SUCCESS" and c["tree_ok"] for c in clients),
+         "origin_requests": origin["requests"], "origin_bytes": origin["bytes"],
+         "origin_blob_requests": origin["blob_requests"], "origin_blob_bytes": origin["blob_bytes"],
+         "origin_blob_urls_twice": origin["blob_urls_twice"], "origin_other_status": origin["other_status"],
+         "image_blob_bytes": image_blob, "image_blobs": exp["download_files"],
+         "origin_ratio": origin["blob_bytes"] / image_blob if image_blob else float("inf"),
+         "served_bytes": served, "served_ratio": served / origin["blob_bytes"] if origin["blob_bytes"] else 0.0,
+         "proxy_rss_kb": proxy[1] if proxy else 0, "proxy_cpu": proxy[2] if proxy else 0.0,
+         "refs": [x.split("=", 1)[::-1] for x in a.refs.split(",") if x]}
+    r["summary"] = ("4 clients in %.1f s (%s); origin served %.1f MiB of blobs in %d requests for %.1f MiB of image"
+                    " blobs (%.2fx), the proxy served %.1f MiB to the clients" % (
+                        r["wall"], "all exact trees" if r["ok"] else "FAILED: %s" % [
+                            (c["client"], c["status"], c.get("failure_reason", "")) for c in clients],
+                        origin["blob_bytes"] / 1048576, origin["blob_requests"], image_blob / 1048576,
+                        r["origin_ratio"], served / 1048576))
+    print(json.dumps(r))
+
+
 def report(a):
     rows = [json.loads(l) for l in open(a.results) if l.strip()]
     ref = {r["name"]: r for r in rows if r.get("kind") == "ref"}
@@ -191,14 +290,51 @@ def report(a):
             r["name"], r.get("settings", ""), fmt_s(r["wall"]), fmt_s(r.get("engine", 0)), files,
             fmt_mb(r.get("download_bytes", 0)), files / r["wall"] if r["wall"] else 0, mbps,
             fmt_mb(r.get("rss_kb", 0) * 1024), "; ".join(ratios) or "-"))
-    p("")
-    p("| reference | wall | files | bytes | files/s | MB/s | peak RSS |")
-    p("|---|---|---|---|---|---|---|")
+    if ref:
+        p("")
+        p("| reference | wall | files | bytes | files/s | MB/s | peak RSS |")
+        p("|---|---|---|---|---|---|---|")
     for name, r in ref.items():
         files = r.get("files", 0)
         p("| %s | %s | %d | %s | %.0f | %.0f | %s |" % (
             name, fmt_s(r["wall"]), files, fmt_mb(r.get("bytes", 0)), files / r["wall"] if r["wall"] else 0,
             r.get("bytes", 0) / 1e6 / r["wall"] if r["wall"] else 0, fmt_mb(r.get("rss_kb", 0) * 1024)))
+    status = [r for r in rows if r.get("kind") == "status"]
+    if status:
+        p("")
+        p("Scenario 5, Status on the main ECU of an 8-ECU tree (one child hung), N callers back to back"
+          " (%.0f s per row; process: %.1f s, peak RSS %s, one JVM for the tree and the callers):" % (
+              status[0]["seconds"], status[0].get("process_wall", 0), fmt_mb(status[0].get("process_rss_kb", 0) * 1024)))
+        p("")
+        p("| scenario | tree | callers | calls/s | p50 | p90 | p99 | p99.9 | max | errors | answers missing an ECU |"
+          " answers with main UPDATING | main's updates |")
+        p("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in status:
+            p("| %s | %s | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d | %d | %s | %s |" % (
+                r["name"], r["phase"], r["callers"], r["calls_per_s"], r["p50_ms"], r["p90_ms"], r["p99_ms"],
+                r["p999_ms"], r["max_ms"], r["errors"], r["short_answers"],
+                "%.0f %%" % (100.0 * r["main_busy_answers"] / r["calls"]) if r["calls"] else "-",
+                "%d started, %d succeeded, %d failed" % (r["updates_started"], r["updates_succeeded"],
+                                                        r["updates_failed"]) if "updates_started" in r else "-"))
+    proxies = [r for r in rows if r.get("kind") == "proxy"]
+    if proxies:
+        p("")
+        p("Scenario 6, four clients updating at once through one ota_proxy (empty cache at start):")
+        p("")
+        p("| scenario | image | wall (all 4) | slowest client | origin blob bytes | image blob bytes | origin / image |"
+          " origin requests | served to clients | proxy peak RSS | ours / reference |")
+        p("|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in proxies:
+            ratios = []
+            for refname, label in r.get("refs", []):
+                other = next((o for o in ours if "ours:" + o["name"] == refname), None)
+                if other:
+                    ratios.append("%.2f× %s (%s)" % (r["wall"] / other["wall"], label, fmt_s(other["wall"])))
+            slowest = max((c.get("wall", 0) for c in r["clients"]), default=0)
+            p("| %s | %s | %s | %s | %s | %s | %.2f× | %d | %s | %s | %s |" % (
+                r["name"], r["image"], fmt_s(r["wall"]), fmt_s(slowest), fmt_mb(r["origin_blob_bytes"]),
+                fmt_mb(r["image_blob_bytes"]), r["origin_ratio"], r["origin_requests"], fmt_mb(r["served_bytes"]),
+                fmt_mb(r["proxy_rss_kb"] * 1024), "; ".join(ratios) or "-"))
     checks = [r for r in rows if r.get("kind") == "check"]
     if checks:
         p("")
@@ -264,6 +400,37 @@ def verdicts(a):
                 e["download_wire_bytes"] / 1048576, e["download_files"]),
                 "%.1f MiB (%d files)" % (got / 1048576, ours[name]["files_download"]),
                 abs(got - e["download_wire_bytes"]) <= max(65536, 0.01 * e["download_wire_bytes"]))
+    status = [r for r in rows if r.get("kind") == "status"]
+    for phase in ("idle", "updating"):
+        rs = [r for r in status if r["phase"] == phase]
+        if not rs:
+            continue
+        what = "tree idle" if phase == "idle" else "main updating"
+        worst = max(r["p99_ms"] for r in rs)
+        bad = sum(r["errors"] + r["short_answers"] for r in rs)
+        measured = ", ".join("%.1f ms (N=%d)" % (r["p99_ms"], r["callers"]) for r in rs)
+        if bad:
+            measured += "; %d failed or incomplete answers" % bad
+        if phase == "updating":
+            busy = sum(r["main_busy_answers"] for r in rs) / max(1, sum(r["calls"] for r in rs))
+            measured += "; main UPDATING in %.0f %% of the answers" % (100 * busy)
+        row("status p99 <= 20 ms with a hung child (%s)" % what, "<= 20 ms at every N", measured,
+            worst <= 20 and not bad)
+        if phase == "updating":
+            last = rs[-1]
+            if last.get("updates_failed", 0) or not last.get("updates_started", 0):
+                row("s5: main's updates succeed while Status is under load", "no failed update",
+                    "%d started, %d succeeded, %d failed: %s" % (last.get("updates_started", 0),
+                        last.get("updates_succeeded", 0), last.get("updates_failed", 0),
+                        last.get("last_update_failure", "")), False)
+    for r in (x for x in rows if x.get("kind") == "proxy"):
+        row("s6: the origin serves each blob once (4 clients through ota_proxy)", "~1.00x the image's blob bytes",
+            "%.2fx (%.1f MiB for %.1f MiB; %d blob URLs fetched more than once)" % (
+                r["origin_ratio"], r["origin_blob_bytes"] / 1048576, r["image_blob_bytes"] / 1048576,
+                r["origin_blob_urls_twice"]), r["origin_ratio"] <= 1.05)
+        if not r["ok"]:
+            row("s6: every client leaves the exact tree", "4 x SUCCESS and exact tree",
+                json.dumps([(c["client"], c["status"], c["tree_ok"]) for c in r["clients"]]), False)
     for l in out:
         print(json.dumps(l))
 
@@ -295,9 +462,23 @@ def main(argv):
     rp.add_argument("--markdown")
     v = sub.add_parser("verdicts")
     v.add_argument("--workdir", required=True)
+    st = sub.add_parser("status-rows")
+    st.add_argument("--out", required=True)
+    st.add_argument("--wall", required=True)
+    st.add_argument("--rss-kb", required=True)
+    st.add_argument("--cpu", required=True)
+    px = sub.add_parser("proxy-row")
+    px.add_argument("--dir", required=True)
+    px.add_argument("--wall", required=True)
+    px.add_argument("--expect", required=True)
+    px.add_argument("--log", required=True)
+    px.add_argument("--log-offset", required=True)
+    px.add_argument("--image", required=True)
+    px.add_argument("--refs", default="")
     a = ap.parse_args(argv)
     {"curl-config": curl_config, "expect": expect, "snapshot": snapshot, "replaced": replaced,
-     "check": check, "report": report, "verdicts": verdicts}[a.cmd](a)
+     "check": check, "report": report, "verdicts": verdicts, "status-rows": status_rows,
+     "proxy-row": proxy_row}[a.cmd](a)
 
 
 if __name__ == "__main__":

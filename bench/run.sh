@@ -9,6 +9,11 @@
 #   BENCH_PORT      nginx port on 127.0.0.1 (default 18080)
 #   BENCH_REGEN=1   regenerate the workload even when a matching one exists
 #   BENCH_LOW_JAVA_OPTS / BENCH_LOW_THREADS   the documented low-memory setting (see docs/benchmarks.md)
+#   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low 5 6"; the references
+#                   of scenarios 1-4 run only when one of 1-4, zstd, low is selected
+#   BENCH_S5_CALLERS / BENCH_S5_SECONDS   scenario 5: concurrent Status callers (default 1,8,32) and
+#                   measured seconds per caller count and phase (default 5 quick, 10 full)
+#   BENCH_PROXY_PORT   scenario 6: ota_proxy port on 127.0.0.1 (default BENCH_PORT + 1)
 #
 # Prints the result table and writes it to <workdir>/<profile>/report.md; raw figures are in
 # results.jsonl next to it. All runs are warm-cache (caches cannot be dropped in a container); every
@@ -33,6 +38,12 @@ W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/$profile" && cd "${BENCH_WORKDIR:-$he
 port=${BENCH_PORT:-18080}
 low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
 low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
+only=" ${BENCH_ONLY:-1-4 zstd low 5 6} "
+only=${only//,/ }
+want() { [[ "$only" == *" $1 "* ]]; }
+s5_callers=${BENCH_S5_CALLERS:-1,8,32}
+s5_seconds=${BENCH_S5_SECONDS:-$([[ $profile == quick ]] && echo 5 || echo 10)}
+proxy_port=${BENCH_PROXY_PORT:-$((port + 1))}
 jar="$repo/otaclient-cli/target/otaclient.jar"
 results="$W/results.jsonl"
 t_start=$(date +%s)
@@ -62,7 +73,7 @@ conc=$((cores * 4 < 16 ? cores * 4 : 16))
 conc=$((conc < 4 ? 4 : conc))
 
 mkdir -p "$W/classes"
-javac -nowarn -d "$W/classes" -cp "$jar" "$here/Harness.java"
+javac -nowarn -d "$W/classes" -cp "$jar" "$here/Harness.java" "$here/StatusLoad.java"
 harness=(java -cp "$jar:$W/classes" Harness)
 
 # ------------------------------------------------------------------ workload (cached by its stamp)
@@ -80,21 +91,37 @@ if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/workload.stamp" 2>/dev/null)" != "$
 else
   say "reusing the workload in $W/trees ($stamp)"
 fi
+# Scenario 6 runs four clients at once: on the full workload that would be four 2 GiB installs, so it
+# uses a quick-size v1 (the quick profile's own v1, generated here too in the full profile).
+s6_files=10000
+s6_bytes=$((300 * 1024 * 1024))
+s6_img=v1
+if [[ $profile == full ]] && want 6; then
+  s6_img=s6
+  s6_stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$s6_files bytes=$s6_bytes"
+  if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/s6-workload.stamp" 2>/dev/null)" != "$s6_stamp" ]]; then
+    say "generating the scenario 6 tree ($s6_files files, $((s6_bytes / 1048576)) MiB, the quick v1)"
+    rm -rf "$W/trees/s6" "$W/images/s6" "$W/s6-workload.stamp"
+    python3 "$here/gen_rootfs.py" create --out "$W/trees/s6" --seed 1 --files "$s6_files" --bytes "$s6_bytes" \
+      > "$W/gen-s6.json"
+    echo "$s6_stamp" > "$W/s6-workload.stamp"
+  fi
+fi
 
+build() { # name tree extra-args...
+  local name=$1 tree=$2
+  shift 2
+  local t0=$(date +%s.%N)
+  java -jar "$jar" image build --rootfs "$tree" --out "$W/images/$name" --sign-key "$W/ca/sign.key" \
+    --cert "$W/ca/sign.pem" "$@" > "$W/images/$name.build.txt"
+  say "  image $name: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
+}
 img_stamp="$stamp jar=$(stat -c %Y "$jar")"
 if [[ "$(cat "$W/images.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
   say "building images with the project's builder"
   rm -rf "$W/images" "$W/ca"
   mkdir -p "$W/images"
   "${harness[@]}" ca --out "$W/ca"
-  build() { # name tree extra-args...
-    local name=$1 tree=$2
-    shift 2
-    local t0=$(date +%s.%N)
-    java -jar "$jar" image build --rootfs "$tree" --out "$W/images/$name" --sign-key "$W/ca/sign.key" \
-      --cert "$W/ca/sign.pem" "$@" > "$W/images/$name.build.txt"
-    say "  image $name: $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
-  }
   # Plain images copy data/ (the rootfs keeps st_nlink 1); the zstd images then hard-link it, which
   # raises every rootfs file's link count, so they are built last and only from trees built already.
   build v1 "$W/trees/v1"
@@ -103,6 +130,11 @@ if [[ "$(cat "$W/images.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
   build v1z "$W/trees/v1" --compress --hard-link-data
   build v2z "$W/trees/v2" --compress --hard-link-data
   echo "$img_stamp" > "$W/images.stamp"
+fi
+if [[ $s6_img == s6 && "$(cat "$W/images/s6.stamp" 2>/dev/null)" != "$s6_stamp $img_stamp" ]]; then
+  rm -rf "$W/images/s6"
+  build s6 "$W/trees/s6"
+  echo "$s6_stamp $img_stamp" > "$W/images/s6.stamp"
 fi
 
 # ------------------------------------------------------------------ nginx on loopback
@@ -115,7 +147,12 @@ sed -e "s|@W@|$W|g" -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$cores|g" "$here/nginx
 : > "$W/nginx/access.log"
 nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" &
 nginx_pid=$!
-cleanup() { kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; }
+proxy_java=""
+cleanup() {
+  [[ -n "$proxy_java" ]] && kill "$proxy_java" 2>/dev/null
+  kill "$nginx_pid" 2>/dev/null || true
+  wait "$nginx_pid" 2>/dev/null || true
+}
 trap cleanup EXIT
 for _ in $(seq 50); do
   curl -sf -o /dev/null "http://127.0.0.1:$port/v1/metadata.jwt" && break
@@ -169,6 +206,7 @@ ref() {
 count_files() { find "$1" -type f | wc -l; }
 sum_bytes() { du -sb --apparent-size "$1" | cut -f1; }
 
+if want 1-4 || want zstd || want low; then
 say "references (curl --parallel-max $conc, cp -a, rsync)"
 mkdir -p "$W/ref"
 for spec in "curl-v1:v1::" "curl-v1z:v1z::--zstd" "curl-v2-delta:v2:v1:"; do
@@ -204,6 +242,7 @@ rsync_ref rsync-v1-to-v3-checksum v3 v1 --checksum
 rsync_ref rsync-noop-v2 v2 v2
 rsync_ref rsync-noop-v2-checksum v2 v2 --checksum
 rm -rf "$W/ref/rs"
+fi
 
 # ------------------------------------------------------------------ our scenarios
 # apply NAME SETTINGS STATE IMAGE VERSION TREE SLOT REFS [JAVA_OPTS...] : one update, recorded
@@ -259,17 +298,105 @@ chain() { # SETTINGS [JAVA_OPTS...]
   rm -rf "$state"
 }
 
-say "scenarios 1-4, default JVM and engine settings"
-chain default
-say "scenarios 1-2 with zstd blobs, default settings"
-state="$W/dev-zstd"
-rm -rf "$state"
-apply s1-full-zstd default "$state" v1z v1 v1 "parallel curl of the zstd blobs + sync=curl-v1z,parallel curl + sync=curl-v1" 
-apply s2-delta-zstd default "$state" v2z v2 v2 "rsync=rsync-v1-to-v2,rsync --checksum=rsync-v1-to-v2-checksum"
-rm -rf "$state"
-say "scenarios 1-4, low-memory setting: $low_opts, threads (workers, downloads) $low_threads"
-# shellcheck disable=SC2086
-chain low $low_opts
+if want 1-4; then
+  say "scenarios 1-4, default JVM and engine settings"
+  chain default
+fi
+if want zstd; then
+  say "scenarios 1-2 with zstd blobs, default settings"
+  state="$W/dev-zstd"
+  rm -rf "$state"
+  apply s1-full-zstd default "$state" v1z v1 v1 "parallel curl of the zstd blobs + sync=curl-v1z,parallel curl + sync=curl-v1"
+  apply s2-delta-zstd default "$state" v2z v2 v2 "rsync=rsync-v1-to-v2,rsync --checksum=rsync-v1-to-v2-checksum"
+  rm -rf "$state"
+fi
+if want low; then
+  say "scenarios 1-4, low-memory setting: $low_opts, threads (workers, downloads) $low_threads"
+  # shellcheck disable=SC2086
+  chain low $low_opts
+fi
+
+# ------------------------------------------------------------------ scenario 5: Status under load
+if want 5; then
+  say "scenario 5: Status on the main ECU of an 8-ECU tree with a hung child; callers $s5_callers, ${s5_seconds} s" \
+    "each, tree idle, then main updating (v1, v2, ...)"
+  rm -rf "$W/s5"
+  timed s5 "$W/s5.out" -- java -cp "$jar:$W/classes" StatusLoad --work "$W/s5" --certs "$W/ca/certs" \
+    --callers "$s5_callers" --seconds "$s5_seconds" --warmup 2 --update "v1=$base/v1/" --update "v2=$base/v2/"
+  python3 "$here/benchtool.py" status-rows --out "$W/s5.out" --wall "$wall" --rss-kb "$rss_kb" \
+    --cpu "$(python3 -c "print($user + $sys)")" >> "$results"
+  say "  scenario 5: $wall s, peak RSS $((rss_kb / 1024)) MiB (eight ECUs, the updates and the callers in one JVM)"
+  rm -rf "$W/s5"
+fi
+
+# ------------------------------------------------------------------ scenario 6: through the proxy
+# flush_log: nginx buffers its access log; reopening it (USR1) writes the buffers out
+flush_log() {
+  kill -USR1 "$nginx_pid"
+  sleep 1
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if want 6; then
+  say "scenario 6: 4 clients at once through one ota_proxy (empty cache), image $s6_img"
+  if port_open "$proxy_port"; then
+    echo "bench: 127.0.0.1:$proxy_port is already in use; set BENCH_PROXY_PORT" >&2
+    exit 1
+  fi
+  rm -rf "$W/s6"
+  mkdir -p "$W/s6/cache"
+  if [[ $s6_img == v1 ]] && want 1-4; then
+    s6_refs="one client alone straight to nginx (s1)=ours:s1-full-default"
+  else
+    # the reference: one client alone, straight to nginx, same image and settings
+    apply s6-direct-1 default "$W/s6/direct" "$s6_img" v1 "$s6_img" ""
+    rm -rf "$W/s6/direct"
+    s6_refs="one client alone straight to nginx=ours:s6-direct-1"
+  fi
+  sync
+  flush_log
+  log_from=$(stat -c %s "$W/nginx/access.log")
+  /usr/bin/time -f '%e %M %U %S' -o "$W/s6/proxy.time" java -jar "$jar" proxy --listen "127.0.0.1:$proxy_port" \
+    --cache-dir "$W/s6/cache" > "$W/s6/proxy.log" 2>&1 &
+  proxy_time_pid=$!
+  for _ in $(seq 100); do
+    port_open "$proxy_port" && break
+    sleep 0.1
+  done
+  port_open "$proxy_port" || { echo "bench: ota_proxy did not start" >&2; cat "$W/s6/proxy.log" >&2; exit 1; }
+  # the proxy's JVM is the child of /usr/bin/time: stopped by its pid (also by cleanup on failure)
+  proxy_java=$(ps -o pid= --ppid "$proxy_time_pid" | tr -d ' ')
+  t0=$(date +%s.%N)
+  pids=()
+  for i in 1 2 3 4; do
+    /usr/bin/time -f '%e %M %U %S' -o "$W/s6/c$i.time" java -cp "$jar:$W/classes" Harness apply \
+      --state-dir "$W/s6/dev$i" --certs "$W/ca/certs" --image "$base/$s6_img/" --version v1 \
+      --proxy "http://127.0.0.1:$proxy_port" > "$W/s6/c$i.json" 2> "$W/s6/c$i.err" &
+    pids+=($!)
+  done
+  s6_failed=0
+  for p in "${pids[@]}"; do
+    wait "$p" || s6_failed=$((s6_failed + 1))
+  done
+  s6_wall=$(python3 -c "print(round($(date +%s.%N) - $t0, 3))")
+  # stop the proxy and let /usr/bin/time write its figures
+  [[ -n "$proxy_java" ]] && kill "$proxy_java"
+  wait "$proxy_time_pid" || true
+  proxy_java=""
+  flush_log
+  if ((s6_failed)); then
+    echo "bench: $s6_failed of the 4 clients through the proxy failed:" >&2
+    tail -n 3 "$W"/s6/c*.err >&2
+  fi
+  for i in 1 2 3 4; do
+    slot=$(readlink "$W/s6/dev$i/active" || true)
+    python3 "$here/benchtool.py" check --slot "$W/s6/dev$i/$slot" --tree "$W/trees/$s6_img" > "$W/s6/c$i.check.json" || true
+  done
+  python3 "$here/benchtool.py" expect --image "$W/images/$s6_img" > "$W/expect-s6.json"
+  python3 "$here/benchtool.py" proxy-row --dir "$W/s6" --wall "$s6_wall" --expect "$W/expect-s6.json" \
+    --log "$W/nginx/access.log" --log-offset "$log_from" --image "$s6_img" --refs "$s6_refs" >> "$results"
+  say "  scenario 6: $(tail -n 1 "$results" | python3 -c "import json, sys; r = json.load(sys.stdin); print(r['summary'])")"
+  rm -rf "$W/s6"
+fi
 
 # ------------------------------------------------------------------ expectations and verdicts
 python3 "$here/benchtool.py" expect --image "$W/images/v2" --since "$W/images/v1" > "$W/expect-v2.json"
