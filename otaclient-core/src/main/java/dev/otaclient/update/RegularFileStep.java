@@ -25,7 +25,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -128,9 +127,14 @@ final class RegularFileStep {
 
   private void place(ContentGroup g) throws IOException {
     int n = g.entries.size();
+    Sha256 sha = Sha256.ofHex(g.sha256);
     Path[] targets = new Path[n];
+    FileStat[] keptStat = new FileStat[n];
     boolean[] done = new boolean[n];
     long[] checkNanos = new long[n];
+    // whether this group changed any inode after it was stat'ed: then every member is stat'ed again
+    // before it is recorded (a hard link or chmod changes the ctime that the record pins)
+    boolean touched = false;
     Path seed = null;
     for (int i = 0; i < n; i++) {
       RegularEntry e = g.entries.get(i);
@@ -142,7 +146,8 @@ final class RegularFileStep {
       for (int i = 0; i < n; i++) {
         RegularEntry e = g.entries.get(i);
         long t0 = System.nanoTime();
-        if (holdsContent(e, targets[i])) {
+        keptStat[i] = holdsContent(e, sha, targets[i]);
+        if (keptStat[i] != null) {
           done[i] = true;
           if (seed == null) {
             seed = targets[i];
@@ -151,7 +156,7 @@ final class RegularFileStep {
         checkNanos[i] = System.nanoTime() - t0;
       }
     }
-    Map<String, Path> linkTargets = new HashMap<>();
+    Map<String, Integer> linkTargets = new HashMap<>();
     for (int i = 0; i < n; i++) {
       RegularEntry e = g.entries.get(i);
       if (!done[i]) {
@@ -159,25 +164,25 @@ final class RegularFileStep {
       }
       // kept members of a hard-link group define where the others link to
       if (e.isHardLinked()) {
-        Path first = linkTargets.putIfAbsent(e.linkGroupKey(), targets[i]);
-        if (first != null && !sameFile(first, targets[i])) {
+        Integer first = linkTargets.putIfAbsent(e.linkGroupKey(), i);
+        if (first != null && !sameInode(keptStat[first], keptStat[i])) {
           done[i] = false; // right content but not linked to its group: relinked below
+          keptStat[i] = null;
           continue;
         }
       }
-      fixAttributes(e, targets[i]);
+      touched |= fixAttributes(e, targets[i], keptStat[i]);
       kept.incrementAndGet();
       counters.processed(Op.COPY, size(e), checkNanos[i]);
     }
     // 2. the first copy of the content
-    int firstIdx = -1;
     if (seed == null) {
-      firstIdx = 0;
       RegularEntry e = g.entries.get(0);
       seed = obtain(g, e, targets[0]);
       done[0] = true;
+      touched = true;
       if (e.isHardLinked()) {
-        linkTargets.put(e.linkGroupKey(), targets[0]);
+        linkTargets.put(e.linkGroupKey(), 0);
       }
     }
     // 3. everything else: hard link within a link group, else a local copy of the seed
@@ -185,11 +190,12 @@ final class RegularFileStep {
       if (done[i]) {
         continue;
       }
+      touched = true;
       RegularEntry e = g.entries.get(i);
       long t0 = System.nanoTime();
-      Path linkTo = e.isHardLinked() ? linkTargets.get(e.linkGroupKey()) : null;
+      Integer linkTo = e.isHardLinked() ? linkTargets.get(e.linkGroupKey()) : null;
       if (linkTo != null) {
-        link(linkTo, targets[i], e);
+        link(targets[linkTo], targets[i], e);
         counters.processed(Op.LINK, size(e), System.nanoTime() - t0);
       } else {
         Path tmp = tmpFor(targets[i]);
@@ -200,16 +206,29 @@ final class RegularFileStep {
           Files.deleteIfExists(tmp);
           throw SlotIo.failure("copying to " + e.path(), ex);
         }
-        journal.placed(e.path(), g.sha256, targets[i]);
         if (e.isHardLinked()) {
-          linkTargets.put(e.linkGroupKey(), targets[i]);
+          linkTargets.put(e.linkGroupKey(), i);
         }
         counters.processed(Op.COPY, size(e), System.nanoTime() - t0);
       }
     }
-    if (firstIdx >= 0) {
-      journal.placed(g.entries.get(firstIdx).path(), g.sha256, targets[firstIdx]);
+    // 4. record every member in its final state
+    for (int i = 0; i < n; i++) {
+      FileStat st = touched ? null : keptStat[i];
+      if (st == null) {
+        try {
+          st = FileStat.of(targets[i]);
+        } catch (IOException ex) {
+          log.debug("cannot record {}: {}", g.entries.get(i).path(), ex.toString());
+          continue;
+        }
+      }
+      journal.placed(g.entries.get(i).path(), sha, st);
     }
+  }
+
+  private static boolean sameInode(FileStat a, FileStat b) {
+    return a.dev() == b.dev() && a.ino() == b.ino();
   }
 
   /** Puts the content at {@code target}: empty file, verified copy from the active slot, or download. */
@@ -294,28 +313,43 @@ final class RegularFileStep {
     return ok;
   }
 
-  private boolean holdsContent(RegularEntry e, Path target) {
-    BasicFileAttributes a;
+  /**
+   * The standby file's {@code lstat} when it already holds the entry's content, else null. A placement
+   * record vouches for the content when {@code lstat} still matches it exactly; otherwise it is
+   * hashed. The stat is taken before hashing, so a change while hashing leaves a record that no
+   * longer matches.
+   */
+  private FileStat holdsContent(RegularEntry e, Sha256 sha, Path target) {
+    FileStat st;
     try {
-      a = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
+      st = FileStat.of(target);
     } catch (IOException ex) {
-      return false;
+      return null;
     }
-    if (!a.isRegularFile() || (e.hasSize() && a.size() != e.size())) {
-      return false;
+    if (!st.isRegularFile() || (e.hasSize() && st.size() != e.size())) {
+      return null;
     }
-    if (journal.isTrusted(e.path(), e.sha256(), target, a)) {
-      return true;
+    if (journal.isTrusted(e.path(), sha, st)) {
+      return st;
     }
     try {
-      return ContentHash.of(target).equals(e.sha256());
+      return ContentHash.of(target).equals(e.sha256()) ? st : null;
     } catch (IOException ex) {
-      return false;
+      return null;
     }
   }
 
-  private void fixAttributes(RegularEntry e, Path target) throws IOException {
+  /**
+   * Gives a kept file the image's owner and mode, touching it only where they differ (chmod sets
+   * ctime even when the mode is unchanged, which would void its placement record). True when changed.
+   */
+  private static boolean fixAttributes(RegularEntry e, Path target, FileStat st) throws IOException {
+    boolean ownerDiffers = FileAttributes.canChown() && (st.uid() != (int) e.uid() || st.gid() != (int) e.gid());
+    if (!ownerDiffers && st.permissions() == (e.mode() & 07777)) {
+      return false;
+    }
     FileAttributes.apply(target, e.uid(), e.gid(), e.mode());
+    return true;
   }
 
   private void link(Path existing, Path target, RegularEntry e) throws IOException {
@@ -345,14 +379,6 @@ final class RegularFileStep {
             "'" + tree.display(target) + "' is a regular file in the image but a directory in the slot", ex);
       }
       throw ex;
-    }
-  }
-
-  private static boolean sameFile(Path a, Path b) {
-    try {
-      return Files.isSameFile(a, b);
-    } catch (IOException e) {
-      return false;
     }
   }
 
