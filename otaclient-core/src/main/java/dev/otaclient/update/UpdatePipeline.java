@@ -95,7 +95,7 @@ final class UpdatePipeline {
           new SymlinkStep(tree, lists.symlinks()).run();
 
           counters.phase(UpdatePhase.REGULAR);
-          RegularFileStep regulars = new RegularFileStep(tree, image.metadata(), fetcher, counters, journal,
+          RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), image.metadata(), fetcher, counters, journal,
               standby.reusedInPlace(), pool, settings.workers() * 4);
           regulars.run(plan);
 
