@@ -1,7 +1,5 @@
 package dev.otaclient.update;
 
-import dev.otaclient.image.RegularEntry;
-import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 
@@ -10,28 +8,34 @@ import java.util.Set;
  * of every path (used to clean a reused standby), and totals for progress.
  */
 final class DeltaPlan {
-  final Map<String, ContentGroup> groups;
+  final ContentGroups groups;
   final Set<String> directories;
   final Map<String, String> symlinks;
-  final Map<String, RegularEntry> regularsByPath;
+  final PathSet regularPaths;
   final long totalRegularFiles;
   final long totalRegularSize;
 
-  DeltaPlan(Map<String, ContentGroup> groups, Set<String> directories, Map<String, String> symlinks,
-      Map<String, RegularEntry> regularsByPath, long totalRegularFiles, long totalRegularSize) {
+  DeltaPlan(ContentGroups groups, Set<String> directories, Map<String, String> symlinks,
+      PathSet regularPaths, long totalRegularFiles, long totalRegularSize) {
     this.groups = groups;
     this.directories = directories;
     this.symlinks = symlinks;
-    this.regularsByPath = regularsByPath;
+    this.regularPaths = regularPaths;
     this.totalRegularFiles = totalRegularFiles;
     this.totalRegularSize = totalRegularSize;
   }
 
-  Collection<ContentGroup> contentGroups() {
-    return groups.values();
+  Iterable<ContentGroup> contentGroups() {
+    return groups;
   }
 
   long groupsWithActiveCandidate() {
-    return groups.values().stream().filter(g -> g.activeCandidate != null).count();
+    long n = 0;
+    for (ContentGroup g : groups) {
+      if (g.activeCandidate != null) {
+        n++;
+      }
+    }
+    return n;
   }
 }

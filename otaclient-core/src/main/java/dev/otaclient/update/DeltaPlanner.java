@@ -19,7 +19,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,15 +65,15 @@ final class DeltaPlanner {
         }
       }
     }
-    Map<String, ContentGroup> groups = new LinkedHashMap<>();
-    Map<String, RegularEntry> byPath = new HashMap<>();
+    ContentGroups groups = new ContentGroups();
+    PathSet paths = new PathSet();
     Map<String, String> linkGroupHash = new HashMap<>();
     long count = 0;
     long size = 0;
     try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, lists.regulars())) {
       while (r.hasNext()) {
         RegularEntry e = r.next();
-        if (dirs.contains(e.path()) || symlinks.containsKey(e.path()) || byPath.putIfAbsent(e.path(), e) != null) {
+        if (dirs.contains(e.path()) || symlinks.containsKey(e.path()) || !paths.add(e.path())) {
           throw duplicate("regulars.txt", r.lineNumber(), e.path());
         }
         if (e.isHardLinked()) {
@@ -85,18 +84,25 @@ final class DeltaPlanner {
                     + e.linkGroupKey() + " with a different sha256 than an earlier member");
           }
         }
-        ContentGroup g = groups.computeIfAbsent(e.sha256(), h -> new ContentGroup(h, e.size()));
+        // the plan keeps the digest as 32 bytes and drops the list entry (see PlannedFile)
+        ContentGroup g = groups.getOrAdd(Sha256.ofHex(e.sha256()), e.size());
         if (e.hasSize() && g.size >= 0 && g.size != e.size()) {
           throw new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.STANDBY_SLOT,
               "regulars.txt:" + r.lineNumber() + ": '" + e.path() + "' has size " + e.size()
                   + " but the same sha256 was listed with size " + g.size);
         }
-        g.entries.add(e);
+        if (g.size < 0 && e.hasSize()) {
+          g.size = e.size();
+        }
+        if (g.compressAlg == null && e.isCompressed()) {
+          g.compressAlg = "zst".equals(e.compressAlg()) ? "zst" : "zstd";
+        }
+        g.add(PlannedFile.of(e));
         count++;
         size += Math.max(0, e.size());
       }
     }
-    return new DeltaPlan(groups, dirs, symlinks, byPath, count, size);
+    return new DeltaPlan(groups, dirs, symlinks, paths, count, size);
   }
 
   /** Assigns {@link ContentGroup#activeCandidate} where the active slot has the content. */
@@ -122,9 +128,11 @@ final class DeltaPlanner {
     try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, saved)) {
       while (r.hasNext()) {
         RegularEntry old = r.next();
-        ContentGroup g = plan.groups.get(old.sha256());
+        ContentGroup g = plan.groups.get(Sha256.ofHex(old.sha256()));
         if (g != null && g.activeCandidate == null) {
-          g.activeCandidate = activeRoot.resolve(old.path().substring(1));
+          // share the new plan's string where the path is unchanged (most of them)
+          String same = plan.regularPaths.get(old.path());
+          g.activeCandidate = same != null ? same : old.path();
         }
       }
     }
@@ -132,7 +140,7 @@ final class DeltaPlanner {
 
   private void scan(DeltaPlan plan, Path activeRoot) {
     Set<Long> neededSizes = new HashSet<>();
-    for (ContentGroup g : plan.groups.values()) {
+    for (ContentGroup g : plan.groups) {
       if (g.size > 0) {
         neededSizes.add(g.size);
       }
@@ -184,11 +192,11 @@ final class DeltaPlanner {
       futures.add(pool.submit(() -> {
         try {
           String hash = ContentHash.of(file);
-          ContentGroup g = plan.groups.get(hash);
+          ContentGroup g = plan.groups.get(Sha256.ofHex(hash));
           if (g != null) {
             synchronized (g) {
               if (g.activeCandidate == null) {
-                g.activeCandidate = file;
+                g.activeCandidate = "/" + activeRoot.relativize(file);
               }
             }
           }

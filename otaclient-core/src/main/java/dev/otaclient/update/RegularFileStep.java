@@ -9,7 +9,6 @@ import dev.otaclient.fetch.FetchListener;
 import dev.otaclient.fetch.FetchResult;
 import dev.otaclient.image.ImageMetadata;
 import dev.otaclient.image.ImageUrls;
-import dev.otaclient.image.RegularEntry;
 import dev.otaclient.slot.FileAttributes;
 import dev.otaclient.slot.SlotIo;
 import dev.otaclient.slot.StandbyTree;
@@ -25,15 +24,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,11 +40,13 @@ import org.slf4j.LoggerFactory;
  */
 final class RegularFileStep {
   private static final Logger log = LoggerFactory.getLogger(RegularFileStep.class);
-  private static final String EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  private static final Sha256 EMPTY_SHA256 =
+      Sha256.ofHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
   private static final AtomicLong TMP_SEQ = new AtomicLong();
 
   private final StandbyTree tree;
+  private final Path activeRoot;
   private final ImageMetadata metadata;
   private final BlobFetcher fetcher;
   private final ProgressCounters counters;
@@ -60,9 +56,10 @@ final class RegularFileStep {
   private final int maxInFlight;
   private final AtomicLong kept = new AtomicLong();
 
-  RegularFileStep(StandbyTree tree, ImageMetadata metadata, BlobFetcher fetcher, ProgressCounters counters,
+  RegularFileStep(StandbyTree tree, Path activeRoot, ImageMetadata metadata, BlobFetcher fetcher, ProgressCounters counters,
       PlacementJournal journal, boolean inPlace, ExecutorService pool, int maxInFlight) {
     this.tree = tree;
+    this.activeRoot = activeRoot;
     this.metadata = metadata;
     this.fetcher = fetcher;
     this.counters = counters;
@@ -77,72 +74,38 @@ final class RegularFileStep {
   }
 
   void run(DeltaPlan plan) {
-    Semaphore slots = new Semaphore(maxInFlight);
-    List<Future<?>> futures = new ArrayList<>();
-    try {
-      for (ContentGroup g : plan.contentGroups()) {
-        slots.acquire();
-        futures.add(pool.submit(() -> {
-          try {
-            place(g);
-          } finally {
-            slots.release();
-          }
-          return null;
-        }));
-        // fail fast: stop dispatching once any group failed
-        if (futures.size() % 64 == 0) {
-          for (Future<?> f : futures) {
-            if (f.isDone()) {
-              checkDone(f);
-            }
-          }
-        }
+    BoundedTasks tasks = new BoundedTasks(pool, maxInFlight);
+    for (ContentGroup g : plan.contentGroups()) {
+      if (!tasks.submit(() -> place(g))) {
+        break; // a group failed: stop dispatching
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      futures.forEach(f -> f.cancel(true));
-      throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT, "update interrupted", e);
-    } catch (RuntimeException e) {
-      futures.forEach(f -> f.cancel(true));
-      throw e;
     }
-    Steps.awaitAll(futures);
-  }
-
-  private static void checkDone(Future<?> f) {
-    if (f.isCancelled()) {
-      return;
-    }
-    try {
-      f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT, String.valueOf(e.getCause()), e.getCause());
-    }
+    tasks.finish();
   }
 
   private void place(ContentGroup g) throws IOException {
-    int n = g.entries.size();
+    int n = g.count();
+    Sha256 sha = g.sha256;
     Path[] targets = new Path[n];
+    FileStat[] keptStat = new FileStat[n];
     boolean[] done = new boolean[n];
     long[] checkNanos = new long[n];
+    // whether this group changed any inode after it was stat'ed: then every member is stat'ed again
+    // before it is recorded (a hard link or chmod changes the ctime that the record pins)
+    boolean touched = false;
     Path seed = null;
     for (int i = 0; i < n; i++) {
-      RegularEntry e = g.entries.get(i);
-      targets[i] = tree.locate(e.path());
-      tree.safeParent(e.path(), targets[i]);
+      PlannedFile e = g.member(i);
+      targets[i] = tree.locate(e.path);
+      tree.safeParent(e.path, targets[i]);
     }
     // 1. content already in the standby at its own path (in-place update or resume)
     if (inPlace) {
       for (int i = 0; i < n; i++) {
-        RegularEntry e = g.entries.get(i);
+        PlannedFile e = g.member(i);
         long t0 = System.nanoTime();
-        if (holdsContent(e, targets[i])) {
+        keptStat[i] = holdsContent(e, g, targets[i]);
+        if (keptStat[i] != null) {
           done[i] = true;
           if (seed == null) {
             seed = targets[i];
@@ -151,33 +114,33 @@ final class RegularFileStep {
         checkNanos[i] = System.nanoTime() - t0;
       }
     }
-    Map<String, Path> linkTargets = new HashMap<>();
+    Map<String, Integer> linkTargets = new HashMap<>();
     for (int i = 0; i < n; i++) {
-      RegularEntry e = g.entries.get(i);
+      PlannedFile e = g.member(i);
       if (!done[i]) {
         continue;
       }
       // kept members of a hard-link group define where the others link to
       if (e.isHardLinked()) {
-        Path first = linkTargets.putIfAbsent(e.linkGroupKey(), targets[i]);
-        if (first != null && !sameFile(first, targets[i])) {
+        Integer first = linkTargets.putIfAbsent(e.linkKey, i);
+        if (first != null && !sameInode(keptStat[first], keptStat[i])) {
           done[i] = false; // right content but not linked to its group: relinked below
+          keptStat[i] = null;
           continue;
         }
       }
-      fixAttributes(e, targets[i]);
+      touched |= fixAttributes(e, targets[i], keptStat[i]);
       kept.incrementAndGet();
-      counters.processed(Op.COPY, size(e), checkNanos[i]);
+      counters.processed(Op.COPY, g.countedSize(), checkNanos[i]);
     }
     // 2. the first copy of the content
-    int firstIdx = -1;
     if (seed == null) {
-      firstIdx = 0;
-      RegularEntry e = g.entries.get(0);
+      PlannedFile e = g.member(0);
       seed = obtain(g, e, targets[0]);
       done[0] = true;
+      touched = true;
       if (e.isHardLinked()) {
-        linkTargets.put(e.linkGroupKey(), targets[0]);
+        linkTargets.put(e.linkKey, 0);
       }
     }
     // 3. everything else: hard link within a link group, else a local copy of the seed
@@ -185,12 +148,13 @@ final class RegularFileStep {
       if (done[i]) {
         continue;
       }
-      RegularEntry e = g.entries.get(i);
+      touched = true;
+      PlannedFile e = g.member(i);
       long t0 = System.nanoTime();
-      Path linkTo = e.isHardLinked() ? linkTargets.get(e.linkGroupKey()) : null;
+      Integer linkTo = e.isHardLinked() ? linkTargets.get(e.linkKey) : null;
       if (linkTo != null) {
-        link(linkTo, targets[i], e);
-        counters.processed(Op.LINK, size(e), System.nanoTime() - t0);
+        link(targets[linkTo], targets[i], e);
+        counters.processed(Op.LINK, g.countedSize(), System.nanoTime() - t0);
       } else {
         Path tmp = tmpFor(targets[i]);
         try {
@@ -198,22 +162,35 @@ final class RegularFileStep {
           commit(tmp, targets[i], e);
         } catch (IOException ex) {
           Files.deleteIfExists(tmp);
-          throw SlotIo.failure("copying to " + e.path(), ex);
+          throw SlotIo.failure("copying to " + e.path, ex);
         }
-        journal.placed(e.path(), g.sha256, targets[i]);
         if (e.isHardLinked()) {
-          linkTargets.put(e.linkGroupKey(), targets[i]);
+          linkTargets.put(e.linkKey, i);
         }
-        counters.processed(Op.COPY, size(e), System.nanoTime() - t0);
+        counters.processed(Op.COPY, g.countedSize(), System.nanoTime() - t0);
       }
     }
-    if (firstIdx >= 0) {
-      journal.placed(g.entries.get(firstIdx).path(), g.sha256, targets[firstIdx]);
+    // 4. record every member in its final state
+    for (int i = 0; i < n; i++) {
+      FileStat st = touched ? null : keptStat[i];
+      if (st == null) {
+        try {
+          st = FileStat.of(targets[i]);
+        } catch (IOException ex) {
+          log.debug("cannot record {}: {}", g.member(i).path, ex.toString());
+          continue;
+        }
+      }
+      journal.placed(g.member(i).path, sha, st);
     }
   }
 
+  private static boolean sameInode(FileStat a, FileStat b) {
+    return a.dev() == b.dev() && a.ino() == b.ino();
+  }
+
   /** Puts the content at {@code target}: empty file, verified copy from the active slot, or download. */
-  private Path obtain(ContentGroup g, RegularEntry e, Path target) throws IOException {
+  private Path obtain(ContentGroup g, PlannedFile e, Path target) throws IOException {
     long t0 = System.nanoTime();
     Path tmp = tmpFor(target);
     try {
@@ -224,10 +201,11 @@ final class RegularFileStep {
         counters.processed(Op.COPY, 0, System.nanoTime() - t0);
         return target;
       }
-      Path candidate = g.activeCandidate;
+      String activePath = g.activeCandidate;
+      Path candidate = activePath == null ? null : activeRoot.resolve(activePath.substring(1));
       if (candidate != null && copyVerified(candidate, tmp, g)) {
         commit(tmp, target, e);
-        counters.processed(Op.COPY, size(e), System.nanoTime() - t0);
+        counters.processed(Op.COPY, g.countedSize(), System.nanoTime() - t0);
         return target;
       }
       Files.deleteIfExists(tmp);
@@ -240,24 +218,25 @@ final class RegularFileStep {
       });
       commit(tmp, target, e);
       counters.downloadBytes(r.wireBytes());
-      counters.processed(Op.DOWNLOAD, size(e), System.nanoTime() - d0);
+      counters.processed(Op.DOWNLOAD, g.countedSize(), System.nanoTime() - d0);
       return target;
     } catch (IOException ex) {
       deleteQuietly(tmp);
-      throw SlotIo.failure("writing " + e.path(), ex);
+      throw SlotIo.failure("writing " + e.path, ex);
     } catch (RuntimeException ex) {
       deleteQuietly(tmp);
       throw ex;
     }
   }
 
-  private BlobRequest request(ContentGroup g, RegularEntry e) {
-    String alg = g.compressAlg();
+  private BlobRequest request(ContentGroup g, PlannedFile e) {
+    String alg = g.compressAlg;
+    String sha = g.sha256.hex();
     if (alg != null && metadata.compressedRootfsDirectory().isPresent()) {
-      return new BlobRequest(ImageUrls.compressedRelative(metadata.compressedRootfsDirectory().get(), g.sha256, alg),
-          g.sha256, g.size, alg);
+      return new BlobRequest(ImageUrls.compressedRelative(metadata.compressedRootfsDirectory().get(), sha, alg),
+          sha, g.size, alg);
     }
-    return new BlobRequest(ImageUrls.rootfsRelative(metadata.rootfsDirectory(), e.path()), g.sha256, g.size, null);
+    return new BlobRequest(ImageUrls.rootfsRelative(metadata.rootfsDirectory(), e.path), sha, g.size, null);
   }
 
   /** Copies an active-slot file while hashing it; false (and nothing kept) when it is not the content. */
@@ -287,50 +266,65 @@ final class RegularFileStep {
       log.debug("copy from active slot failed for {}: {}", source, e.toString());
       return false;
     }
-    boolean ok = ContentHash.hex(d).equals(g.sha256) && (g.size < 0 || written == g.size);
+    boolean ok = Sha256.of(d.digest()).equals(g.sha256) && (g.size < 0 || written == g.size);
     if (!ok) {
       log.info("active-slot file {} no longer has the expected content; downloading instead", source);
     }
     return ok;
   }
 
-  private boolean holdsContent(RegularEntry e, Path target) {
-    BasicFileAttributes a;
+  /**
+   * The standby file's {@code lstat} when it already holds the entry's content, else null. A placement
+   * record vouches for the content when {@code lstat} still matches it exactly; otherwise it is
+   * hashed. The stat is taken before hashing, so a change while hashing leaves a record that no
+   * longer matches.
+   */
+  private FileStat holdsContent(PlannedFile e, ContentGroup g, Path target) {
+    FileStat st;
     try {
-      a = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
+      st = FileStat.of(target);
     } catch (IOException ex) {
-      return false;
+      return null;
     }
-    if (!a.isRegularFile() || (e.hasSize() && a.size() != e.size())) {
-      return false;
+    if (!st.isRegularFile() || (g.size >= 0 && st.size() != g.size)) {
+      return null;
     }
-    if (journal.isTrusted(e.path(), e.sha256(), target, a)) {
-      return true;
+    if (journal.isTrusted(e.path, g.sha256, st)) {
+      return st;
     }
     try {
-      return ContentHash.of(target).equals(e.sha256());
+      return Sha256.ofHex(ContentHash.of(target)).equals(g.sha256) ? st : null;
     } catch (IOException ex) {
-      return false;
+      return null;
     }
   }
 
-  private void fixAttributes(RegularEntry e, Path target) throws IOException {
-    FileAttributes.apply(target, e.uid(), e.gid(), e.mode());
+  /**
+   * Gives a kept file the image's owner and mode, touching it only where they differ (chmod sets
+   * ctime even when the mode is unchanged, which would void its placement record). True when changed.
+   */
+  private static boolean fixAttributes(PlannedFile e, Path target, FileStat st) throws IOException {
+    boolean ownerDiffers = FileAttributes.canChown() && (st.uid() != (int) e.uid() || st.gid() != (int) e.gid());
+    if (!ownerDiffers && st.permissions() == (e.mode & 07777)) {
+      return false;
+    }
+    FileAttributes.apply(target, e.uid(), e.gid(), e.mode);
+    return true;
   }
 
-  private void link(Path existing, Path target, RegularEntry e) throws IOException {
+  private void link(Path existing, Path target, PlannedFile e) throws IOException {
     Path tmp = tmpFor(target);
     try {
       Files.createLink(tmp, existing);
       move(tmp, target);
     } catch (IOException ex) {
       deleteQuietly(tmp);
-      throw SlotIo.failure("hard-linking " + e.path(), ex);
+      throw SlotIo.failure("hard-linking " + e.path, ex);
     }
   }
 
-  private void commit(Path tmp, Path target, RegularEntry e) throws IOException {
-    FileAttributes.apply(tmp, e.uid(), e.gid(), e.mode());
+  private void commit(Path tmp, Path target, PlannedFile e) throws IOException {
+    FileAttributes.apply(tmp, e.uid(), e.gid(), e.mode);
     move(tmp, target);
   }
 
@@ -348,20 +342,8 @@ final class RegularFileStep {
     }
   }
 
-  private static boolean sameFile(Path a, Path b) {
-    try {
-      return Files.isSameFile(a, b);
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   private static Path tmpFor(Path target) {
     return target.resolveSibling(".ota-tmp." + ProcessHandle.current().pid() + "." + TMP_SEQ.incrementAndGet());
-  }
-
-  private static long size(RegularEntry e) {
-    return Math.max(0, e.size());
   }
 
   private static void deleteQuietly(Path p) {

@@ -52,7 +52,7 @@ final class StandbyCleaner {
             String want = plan.symlinks.get(imagePath);
             keep = want != null && want.equals(Files.readSymbolicLink(file).toString());
           } else {
-            keep = attrs.isRegularFile() && plan.regularsByPath.containsKey(imagePath);
+            keep = attrs.isRegularFile() && plan.regularPaths.contains(imagePath);
           }
           if (!keep) {
             Files.deleteIfExists(file);

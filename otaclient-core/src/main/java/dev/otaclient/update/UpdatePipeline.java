@@ -17,13 +17,11 @@ import dev.otaclient.slot.SlotIo;
 import dev.otaclient.slot.StandbyTree;
 import dev.otaclient.status.UpdatePhase;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +37,12 @@ final class UpdatePipeline {
   private static final Logger log = LoggerFactory.getLogger(UpdatePipeline.class);
   /** Work area inside the standby (lists, journal); removed when the build completes. */
   static final String WORK_DIR_NAME = ".ota-work";
+  /**
+   * The slot manifest: the placement records of the slot's last completed build (path, sha256,
+   * size, mtime, ctime, inode), so the next in-place update of any image trusts unchanged files
+   * without hashing them. Kept next to the saved lists, outside the work area that is removed.
+   */
+  static final String MANIFEST = "/" + DeltaPlanner.SAVED_META_DIR + "/slot-manifest";
 
   private final BootController boot;
   private final UpdateSettings settings;
@@ -63,44 +67,45 @@ final class UpdatePipeline {
       counters.phase(UpdatePhase.METADATA);
       OtaImage image = OtaImage.open(source, settings.caStore(), settings.trustPolicy());
       image.metadata().totalRegularSize().ifPresent(s -> counters.totals(0, s));
-      String imageId = imageId(source);
 
       Standby standby = boot.prepareStandby(request.version(), true);
       StandbyTree tree = new StandbyTree(standby.root(), standby.bootDir());
       Path work = standby.root().resolve(WORK_DIR_NAME);
       createWorkDir(work);
-      VerifiedLists lists = image.fetchLists(work.resolve("lists"));
+      // opened before the in-place clean, which removes the old manifest unless the image lists it
+      try (PlacementJournal journal = PlacementJournal.open(work.resolve("journal"),
+          standby.reusedInPlace() ? existingManifest(standby.root()) : null, standby.root())) {
+        VerifiedLists lists = image.fetchLists(work.resolve("lists"));
 
-      DeltaPlanner planner = new DeltaPlanner(pool);
-      DeltaPlan plan = planner.read(lists);
-      counters.totals(plan.totalRegularFiles,
-          image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
-      if (standby.reusedInPlace()) {
-        StandbyCleaner.clean(tree, plan);
-      }
-      planner.findActiveSources(plan, boot.activeRoot());
+        DeltaPlanner planner = new DeltaPlanner(pool);
+        DeltaPlan plan = planner.read(lists);
+        counters.totals(plan.totalRegularFiles,
+            image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
+        if (standby.reusedInPlace()) {
+          StandbyCleaner.clean(tree, plan);
+        }
+        planner.findActiveSources(plan, boot.activeRoot());
 
-      try (PlacementJournal journal = PlacementJournal.open(work.resolve("journal"), imageId, standby.root());
-           BlobFetcher fetcher = fetcher(request, source, image)) {
-        counters.phase(UpdatePhase.DIRECTORY);
-        DirectoryStep dirs = new DirectoryStep(tree, lists.directories());
-        dirs.create();
+        try (BlobFetcher fetcher = fetcher(request, source, image)) {
+          counters.phase(UpdatePhase.DIRECTORY);
+          DirectoryStep dirs = new DirectoryStep(tree, lists.directories());
+          dirs.create();
 
-        counters.phase(UpdatePhase.SYMLINK);
-        new SymlinkStep(tree, lists.symlinks()).run();
+          counters.phase(UpdatePhase.SYMLINK);
+          new SymlinkStep(tree, lists.symlinks()).run();
 
-        counters.phase(UpdatePhase.REGULAR);
-        RegularFileStep regulars = new RegularFileStep(tree, image.metadata(), fetcher, counters, journal,
-            standby.reusedInPlace(), pool, settings.workers() * 4);
-        regulars.run(plan);
-        journal.flush();
+          counters.phase(UpdatePhase.REGULAR);
+          RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), image.metadata(), fetcher, counters, journal,
+              standby.reusedInPlace(), pool, settings.workers() * 4);
+          regulars.run(plan);
 
-        counters.phase(UpdatePhase.PERSISTENT);
-        long persisted = new PersistentStep(tree, boot.activeRoot(), lists.persistents()).run();
-        dirs.applyAttributes();
-        saveImageMeta(tree, lists);
-        log.info("standby built: {} files kept in place, {} persistents carried over", regulars.keptFiles(), persisted);
-        journal.delete();
+          counters.phase(UpdatePhase.PERSISTENT);
+          long persisted = new PersistentStep(tree, boot.activeRoot(), lists.persistents()).run();
+          dirs.applyAttributes();
+          saveImageMeta(tree, lists);
+          log.info("standby built: {} files kept in place, {} persistents carried over", regulars.keptFiles(), persisted);
+        }
+        journal.promoteTo(tree.locate(MANIFEST));
       }
       StandbyCleaner.deleteTree(work);
       FilesystemSync.sync(standby.root());
@@ -120,13 +125,21 @@ final class UpdatePipeline {
     return new LocalBlobFetcher(rel -> source.open(rel, false));
   }
 
-  /** Identifies the image for the resume journal: the hash of its signed metadata. */
-  private static String imageId(ImageSource source) throws IOException {
-    MessageDigest d = ContentHash.sha256();
-    try (InputStream in = source.open("metadata.jwt", true)) {
-      d.update(in.readNBytes(1 << 20));
+  /**
+   * The slot manifest of the standby's last completed build, when it is a regular file below real
+   * directories (a symlink anywhere on the way is not followed: the file is then ignored).
+   */
+  static Path existingManifest(Path standbyRoot) {
+    Path p = standbyRoot;
+    String[] parts = MANIFEST.substring(1).split("/");
+    for (int i = 0; i < parts.length; i++) {
+      p = p.resolve(parts[i]);
+      boolean last = i == parts.length - 1;
+      if (last ? !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) : !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        return null;
+      }
     }
-    return HexFormat.of().formatHex(d.digest());
+    return p;
   }
 
   private static void createWorkDir(Path work) {

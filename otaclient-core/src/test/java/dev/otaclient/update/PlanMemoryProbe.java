@@ -12,7 +12,8 @@ import java.util.concurrent.Executors;
 /**
  * Run in a child JVM with a small heap by {@link PlanMemoryTest}: writes lists of an image with
  * {@code n} regular files (realistic path lengths, 10 % duplicate contents, some hard links) and
- * reads them into a {@link DeltaPlan}, then scans an (empty) active slot.
+ * reads them into a {@link DeltaPlan}, then scans an (empty) active slot. A third argument
+ * {@code histogram} prints the live classes at the end (measuring by hand).
  */
 public final class PlanMemoryProbe {
   public static void main(String[] args) throws Exception {
@@ -52,5 +53,11 @@ public final class PlanMemoryProbe {
     Runtime rt = Runtime.getRuntime();
     System.out.println("PLANNED " + plan.totalRegularFiles + " files, " + plan.groups.size() + " contents, heap used "
         + (rt.totalMemory() - rt.freeMemory()) / (1 << 20) + " MiB of max " + rt.maxMemory() / (1 << 20) + " MiB");
+    if (args.length > 2 && args[2].equals("histogram")) {
+      // by hand: the live classes while the plan is still reachable
+      new ProcessBuilder("jcmd", String.valueOf(ProcessHandle.current().pid()), "GC.class_histogram")
+          .inheritIO().start().waitFor();
+    }
+    java.lang.ref.Reference.reachabilityFence(plan);
   }
 }

@@ -1,0 +1,76 @@
+package dev.otaclient.update;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.otaclient.error.OtaException;
+import java.io.IOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Bounded dispatch of the REGULAR step: the limit holds, every task runs, the first failure wins. */
+class BoundedTasksTest {
+  final ExecutorService pool = Executors.newFixedThreadPool(4);
+
+  @AfterEach
+  void stop() {
+    pool.shutdownNow();
+  }
+
+  @Test
+  void runsEveryTaskWithAtMostLimitInFlight() {
+    BoundedTasks tasks = new BoundedTasks(pool, 3);
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger peak = new AtomicInteger();
+    AtomicInteger ran = new AtomicInteger();
+    for (int i = 0; i < 500; i++) {
+      assertThat(tasks.submit(() -> {
+        peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+        Thread.sleep(0, 100_000);
+        running.decrementAndGet();
+        ran.incrementAndGet();
+      })).isTrue();
+    }
+    tasks.finish();
+    assertThat(ran).hasValue(500);
+    assertThat(peak.get()).isBetween(1, 3);
+  }
+
+  @Test
+  void theFirstFailureStopsDispatchCancelsTheRestAndIsThrown() throws Exception {
+    BoundedTasks tasks = new BoundedTasks(pool, 2);
+    AtomicInteger interrupted = new AtomicInteger();
+    assertThat(tasks.submit(() -> {
+      try {
+        Thread.sleep(10_000);
+      } catch (InterruptedException e) {
+        interrupted.incrementAndGet();
+      }
+    })).isTrue();
+    assertThat(tasks.submit(() -> {
+      throw new IOException("disk on fire");
+    })).isTrue();
+    boolean refused = false;
+    for (int i = 0; i < 100 && !refused; i++) {
+      refused = !tasks.submit(() -> { });
+    }
+    assertThat(refused).as("submissions are refused after the failure").isTrue();
+    assertThatThrownBy(tasks::finish).isInstanceOf(OtaException.class).hasMessageContaining("disk on fire");
+    // the sleeping task was cancelled with an interrupt rather than waited for
+    Thread.sleep(200);
+    assertThat(interrupted).hasValue(1);
+  }
+
+  @Test
+  void aRuntimeFailureIsRethrownAsIs() {
+    BoundedTasks tasks = new BoundedTasks(pool, 2);
+    IllegalStateException boom = new IllegalStateException("boom");
+    tasks.submit(() -> {
+      throw boom;
+    });
+    assertThatThrownBy(tasks::finish).isSameAs(boom);
+  }
+}

@@ -1,0 +1,204 @@
+package dev.otaclient.update;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.otaclient.image.CaStore;
+import dev.otaclient.image.build.ImageBuilder;
+import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.TreeSnapshot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The slot manifest on real files: after a completed build the standby keeps its placement records,
+ * and the next in-place update of any image trusts a file only while {@code lstat} (size, mtime,
+ * ctime, inode) still matches and the sha256 is the one the new image wants. Hashing is observed
+ * through {@link ContentHash#filesHashed()}; the active slot is empty so nothing else is hashed.
+ */
+class SlotManifestTest {
+  static final List<String> META = List.of("/opt/ota");
+  @TempDir static Path shared;
+  static Path cas;
+  static Path v1;
+  static Path v2;
+
+  @BeforeAll
+  static void images() throws Exception {
+    TestCa ca = TestCa.create("manifest", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
+    cas = shared.resolve("cas");
+    ca.installInto(cas, "1");
+    Path cert = shared.resolve("sign.pem");
+    ca.writeSigningMaterial(shared.resolve("sign.key"), cert);
+    v1 = SampleRootfs.create(shared.resolve("v1"));
+    v2 = SampleRootfs.v2From(v1, shared.resolve("v2"));
+    for (String v : List.of("v1", "v2")) {
+      ImageBuilder.fromRootfs(shared.resolve(v)).outputDir(shared.resolve("img-" + v))
+          .signWith(ca.signingKey(), cert).build();
+    }
+  }
+
+  /** Updates {@code standby} in place to {@code version}; returns the number of files hashed. */
+  static long apply(Path standby, String version) {
+    TestSlots slots = new TestSlots(standby.resolveSibling(standby.getFileName() + "-active"), standby);
+    OtaClient c = new OtaClient("main", slots, UpdateSettings.defaults(CaStore.load(cas)));
+    c.start();
+    long before = ContentHash.filesHashed();
+    EcuStatus s = c.update(UpdateRequest.of(version, shared.resolve("img-" + version).toString(), "{}"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    return ContentHash.filesHashed() - before;
+  }
+
+  static Path manifest(Path slot) {
+    return slot.resolve(UpdatePipeline.MANIFEST.substring(1));
+  }
+
+  @Test
+  void reapplyingTheImageIsAStatWalkThatHashesAndChangesNothing(@TempDir Path tmp) throws Exception {
+    Path b = tmp.resolve("b");
+    apply(b, "v1");
+    assertThat(manifest(b)).isRegularFile();
+    assertThat(b.resolve(".ota-work")).doesNotExist();
+    Map<String, List<Object>> before = stats(b);
+
+    assertThat(apply(b, "v1")).as("files hashed").isZero();
+
+    // same inode and same ctime: no file was rewritten, relinked, chmod'ed or chown'ed
+    Map<String, List<Object>> after = stats(b);
+    before.keySet().removeIf(k -> k.startsWith("/opt/ota/image-meta"));
+    assertThat(after).containsAllEntriesOf(before);
+    assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+    // and the manifest written by the no-op serves the next no-op as well
+    assertThat(apply(b, "v1")).as("files hashed the second time").isZero();
+  }
+
+  @Test
+  void anEditThatKeepsSizeAndMtimeIsCaughtByCtimeAndReplaced(@TempDir Path tmp) throws Exception {
+    Path b = tmp.resolve("b");
+    apply(b, "v1");
+    Path secret = b.resolve(SampleRootfs.ROOT_SECRET.substring(1));
+    Object inode = Files.getAttribute(secret, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+    FileTime mtime = Files.getLastModifiedTime(secret, LinkOption.NOFOLLOW_LINKS);
+    String original = Files.readString(secret);
+    Thread.sleep(20); // a later ctime even where timestamps are coarse
+    Files.writeString(secret, original.toUpperCase());
+    Files.setLastModifiedTime(secret, mtime);
+    assertThat(Files.size(secret)).isEqualTo(original.length());
+    assertThat(Files.getLastModifiedTime(secret, LinkOption.NOFOLLOW_LINKS)).isEqualTo(mtime);
+    assertThat(Files.getAttribute(secret, "unix:ino", LinkOption.NOFOLLOW_LINKS)).isEqualTo(inode);
+
+    assertThat(apply(b, "v1")).as("only the edited file is hashed").isEqualTo(1);
+
+    assertThat(Files.readString(secret)).isEqualTo(original);
+    assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+  }
+
+  @Test
+  void aChmodAloneVoidsTheRecordAndTheModeIsRestored(@TempDir Path tmp) throws Exception {
+    Path b = tmp.resolve("b");
+    apply(b, "v1");
+    Path su = b.resolve(SampleRootfs.SETUID.substring(1));
+    Thread.sleep(20);
+    Files.setAttribute(su, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
+
+    assertThat(apply(b, "v1")).as("the chmod'ed file is hashed again").isEqualTo(1);
+    assertThat(((Integer) Files.getAttribute(su, "unix:mode")) & 07777).isEqualTo(04755);
+    assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+  }
+
+  @Test
+  void corruptAndTornManifestLinesAreIgnoredAndThoseFilesHashed(@TempDir Path tmp) throws Exception {
+    Path b = tmp.resolve("b");
+    apply(b, "v1");
+    List<String> lines = new ArrayList<>(Files.readAllLines(manifest(b), StandardCharsets.UTF_8));
+    int victim = indexOf(lines, "\t" + SampleRootfs.RANDOM);
+    // one digit of the recorded sha256 flipped: the line's CRC no longer matches
+    String l = lines.get(victim);
+    int at = l.indexOf('\t') + 1;
+    lines.set(victim, l.substring(0, at) + (l.charAt(at) == '0' ? '1' : '0') + l.substring(at + 1));
+    // the last line torn in the middle
+    String last = lines.remove(lines.size() - 1);
+    assertThat(indexOf(List.of(last), SampleRootfs.RANDOM)).isNegative();
+    String text = String.join("\n", lines) + "\n" + last.substring(0, last.length() / 2);
+    Files.writeString(manifest(b), text, StandardCharsets.UTF_8);
+
+    assertThat(apply(b, "v1")).as("files hashed").isEqualTo(2);
+    assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+  }
+
+  @Test
+  void withoutAUsableManifestEveryFileIsHashedAsBefore(@TempDir Path tmp) throws Exception {
+    Path b = tmp.resolve("b");
+    apply(b, "v1");
+    Files.writeString(manifest(b), "not a manifest\n");
+    long regulars = Files.readAllLines(shared.resolve("img-v1/regulars.txt")).stream().filter(s -> !s.isBlank()).count();
+
+    assertThat(apply(b, "v1")).as("files hashed").isEqualTo(regulars);
+    assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+    assertThat(apply(b, "v1")).as("files hashed once the manifest is rewritten").isZero();
+  }
+
+  @Test
+  void inPlaceV1ToV2HashesOnlyFilesWhoseContentChanged(@TempDir Path tmp) throws Exception {
+    Path b = tmp.resolve("b");
+    apply(b, "v1");
+    Object randomInode = Files.getAttribute(b.resolve(SampleRootfs.RANDOM.substring(1)), "unix:ino");
+
+    // a modified file of the same size must be read to know; one of another size is refused by lstat;
+    // new, moved and mode-changed files are never hashed
+    long sameSizeModified = SampleRootfs.V2_MODIFIED.stream()
+        .filter(p -> size(v1, p) == size(v2, p)).count();
+    assertThat(apply(b, "v2")).as("files hashed").isEqualTo(sameSizeModified);
+
+    assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v2));
+    assertThat(Files.getAttribute(b.resolve(SampleRootfs.RANDOM.substring(1)), "unix:ino")).isEqualTo(randomInode);
+    // the v2 build's manifest covers every file, the mode-changed and added ones included
+    assertThat(apply(b, "v2")).as("files hashed re-applying v2").isZero();
+  }
+
+  private static long size(Path root, String imagePath) {
+    try {
+      return Files.size(root.resolve(imagePath.substring(1)));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static int indexOf(List<String> lines, String suffix) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).endsWith(suffix)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Inode and ctime of every regular file. */
+  static Map<String, List<Object>> stats(Path root) throws IOException {
+    Map<String, List<Object>> m = new HashMap<>();
+    try (var s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          Map<String, Object> a = Files.readAttributes(p, "unix:ino,ctime", LinkOption.NOFOLLOW_LINKS);
+          m.put("/" + root.relativize(p), List.of(a.get("ino"), a.get("ctime")));
+        }
+      }
+    }
+    return m;
+  }
+}
