@@ -128,9 +128,11 @@ class SlotManifestTest {
     List<String> lines = new ArrayList<>(Files.readAllLines(manifest(b), StandardCharsets.UTF_8));
     int victim = indexOf(lines, "\t" + SampleRootfs.RANDOM);
     // one digit of the recorded sha256 flipped: the line's CRC no longer matches
-    String l = lines.get(victim);
+    String l = lines.remove(victim);
     int at = l.indexOf('\t') + 1;
-    lines.set(victim, l.substring(0, at) + (l.charAt(at) == '0' ? '1' : '0') + l.substring(at + 1));
+    // records are in completion order (worker threads), so the victim moves right after the header:
+    // the torn last line below must be another file
+    lines.add(1, l.substring(0, at) + (l.charAt(at) == '0' ? '1' : '0') + l.substring(at + 1));
     // the last line torn in the middle
     String last = lines.remove(lines.size() - 1);
     assertThat(indexOf(List.of(last), SampleRootfs.RANDOM)).isNegative();

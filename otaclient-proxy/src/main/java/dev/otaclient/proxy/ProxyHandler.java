@@ -308,7 +308,7 @@ final class ProxyHandler extends Handler.Abstract {
 
   /** The leader's copy loop: upstream -> cache file (if still caching) -> client (if still there). */
   private void download(Client c, Transfer t, Upstream.Exchange ex) {
-    EntryMeta meta = metaOf(ex.headers(), 200);
+    EntryMeta meta = metaOf(ex, 200);
     CacheWrite write = CacheWrite.start(cache, guard, t, meta, c.directives().verifiableSha256());
     if (write == null) {
       t.uncached();
@@ -379,8 +379,8 @@ final class ProxyHandler extends Handler.Abstract {
 
   private void relayBody(Client c, Upstream.Exchange ex) {
     ClientReply reply = c.reply();
-    reply.head(ex.status(), metaOf(ex.headers(), ex.status()), ex.status() == 200 ? c.directives().echo() : Optional.empty());
-    String location = ex.headers().get(HttpHeader.LOCATION);
+    reply.head(ex.status(), metaOf(ex, ex.status()), ex.status() == 200 ? c.directives().echo() : Optional.empty());
+    String location = ex.header(HttpHeader.LOCATION.asString());
     if (location != null) {
       reply.header(HttpHeader.LOCATION, location);
     }
@@ -421,13 +421,13 @@ final class ProxyHandler extends Handler.Abstract {
     }
   }
 
-  private static EntryMeta metaOf(HttpFields headers, int status) {
-    String type = headers.get(HttpHeader.CONTENT_TYPE);
+  private static EntryMeta metaOf(Upstream.Exchange ex, int status) {
+    String type = ex.header(HttpHeader.CONTENT_TYPE.asString());
     if (type == null) {
       type = status == 200 ? EntryMeta.DEFAULT_TYPE : "text/plain";
     }
-    return new EntryMeta(headers.getLongField(HttpHeader.CONTENT_LENGTH), type,
-        Optional.ofNullable(headers.get(HttpHeader.CONTENT_ENCODING)));
+    return new EntryMeta(ex.contentLength(), type,
+        Optional.ofNullable(ex.header(HttpHeader.CONTENT_ENCODING.asString())));
   }
 
   /**

@@ -1,76 +1,150 @@
 package dev.otaclient.proxy;
 
 import dev.otaclient.fetch.CacheControl;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.HttpProxy;
-import org.eclipse.jetty.client.InputStreamResponseListener;
-import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.http.HttpCookieStore;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 
 /**
  * The next hop towards the origin: the upper proxy when one is configured, else the origin itself.
- * The client is set up as a transparent relay: no redirects followed, no cookie jar, no content
- * decoding (compressed blobs must reach the cache byte for byte), no User-Agent of its own.
+ * Blocking HTTP/1.1 on pooled keep-alive connections, on the server thread that serves the client:
+ * the proxy handler blocks anyway, and an asynchronous client would hand every chunk across threads.
+ * Set up as a transparent relay: no redirects followed, no cookie jar, no content decoding
+ * (compressed blobs must reach the cache byte for byte), no User-Agent of its own, no retries.
  */
 final class Upstream implements AutoCloseable {
+  /** Connections to one hop: the main ECU's proxy serves every sub-ECU's downloads at once. */
+  private static final int MAX_CONNECTIONS = 256;
+
   /** An upstream response whose head has arrived; the body is read from {@link #body()}. */
-  record Exchange(int status, HttpFields headers, InputStream body, Response response) implements AutoCloseable {
-    long contentLength() {
-      return headers.getLongField(HttpHeader.CONTENT_LENGTH);
+  static final class Exchange implements AutoCloseable {
+    private final HttpGet request;
+    private final ClassicHttpResponse response;
+    private final TrackedBody body;
+
+    private Exchange(HttpGet request, ClassicHttpResponse response) throws IOException {
+      this.request = request;
+      this.response = response;
+      HttpEntity entity = response.getEntity();
+      this.body = new TrackedBody(entity == null ? InputStream.nullInputStream() : entity.getContent());
     }
 
+    int status() {
+      return response.getCode();
+    }
+
+    /** The Content-Length, or -1 when absent or not a number. */
+    long contentLength() {
+      String v = header(HttpHeaders.CONTENT_LENGTH);
+      if (v == null) {
+        return -1;
+      }
+      try {
+        return Long.parseLong(v.trim());
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    String header(String name) {
+      Header h = response.getFirstHeader(name);
+      return h == null ? null : h.getValue();
+    }
+
+    InputStream body() {
+      return body;
+    }
+
+    /** Drops the connection at once; a later read of the body fails. */
     void abort(Throwable why) {
-      response.abort(why);
+      request.cancel();
     }
 
     @Override
     public void close() {
+      if (!body.ended) {
+        // closing an unfinished response would read the rest of the body to keep the connection
+        request.cancel();
+      }
       try {
-        body.close();
+        response.close();
       } catch (IOException ignored) {
-        // closing early aborts the exchange, which is what we want here
+        // the connection is discarded either way
       }
     }
   }
 
-  private final HttpClient client;
+  /** Remembers whether the body was read to its end, i.e. whether the connection can be reused. */
+  private static final class TrackedBody extends FilterInputStream {
+    boolean ended;
+
+    TrackedBody(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      ended |= b < 0;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      ended |= n < 0;
+      return n;
+    }
+  }
+
+  private final CloseableHttpClient client;
   private final boolean viaProxy;
   private final boolean forceHttps;
-  private final Duration readTimeout;
 
-  Upstream(Optional<URI> upperProxy, boolean gatewayHttps, Duration readTimeout) throws Exception {
+  Upstream(Optional<URI> upperProxy, boolean gatewayHttps, Duration readTimeout) {
     this.viaProxy = upperProxy.isPresent();
     // With an upper proxy that hop decides about HTTPS; it can only be reached in plain HTTP.
     this.forceHttps = gatewayHttps && !viaProxy;
-    this.readTimeout = readTimeout;
-    QueuedThreadPool pool = new QueuedThreadPool(64, 4);
-    pool.setName("ota-proxy-upstream");
-    client = new HttpClient();
-    client.setExecutor(pool);
-    client.setFollowRedirects(false);
-    client.setHttpCookieStore(new HttpCookieStore.Empty());
-    client.getContentDecoderFactories().clear();
-    client.setUserAgentField(null);
-    client.setConnectTimeout(readTimeout.toMillis());
-    client.setIdleTimeout(readTimeout.toMillis());
-    client.setMaxConnectionsPerDestination(256);
-    upperProxy.ifPresent(uri -> client.getProxyConfiguration()
-        .addProxy(new HttpProxy(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort())));
-    client.start();
+    Timeout timeout = Timeout.of(readTimeout);
+    var pool = PoolingHttpClientConnectionManagerBuilder.create()
+        .setMaxConnTotal(MAX_CONNECTIONS)
+        .setMaxConnPerRoute(MAX_CONNECTIONS)
+        .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(timeout).setTcpNoDelay(true).build())
+        .setDefaultConnectionConfig(ConnectionConfig.custom()
+            .setConnectTimeout(timeout)
+            .setSocketTimeout(timeout)
+            .setValidateAfterInactivity(TimeValue.ofSeconds(1))
+            .build())
+        .build();
+    var builder = HttpClients.custom()
+        .setConnectionManager(pool)
+        .disableRedirectHandling()
+        .disableCookieManagement()
+        .disableContentCompression()
+        .disableAutomaticRetries()
+        .disableAuthCaching()
+        .disableConnectionState()
+        .disableDefaultUserAgent();
+    upperProxy.ifPresent(uri -> builder.setProxy(new HttpHost("http", uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort())));
+    client = builder.build();
   }
 
   /** The URL requested upstream: the client's target with the scheme this hop must use. */
@@ -85,7 +159,8 @@ final class Upstream implements AutoCloseable {
   }
 
   /**
-   * Sends the GET and waits for the response head.
+   * Sends the GET and waits for the response head (connect and every read bounded by the read
+   * timeout).
    *
    * @param cookies the client's Cookie header values, passed on unchanged
    * @param authorization the client's Authorization header, if any
@@ -95,38 +170,40 @@ final class Upstream implements AutoCloseable {
    */
   Exchange get(URI target, List<String> cookies, String authorization, String cacheControl)
       throws IOException, InterruptedException {
-    Request request = client.newRequest(upstreamUri(target))
-        .method(HttpMethod.GET)
-        .idleTimeout(readTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .headers(h -> {
-          if (!cookies.isEmpty()) {
-            h.put(HttpHeader.COOKIE, String.join("; ", cookies));
-          }
-          if (authorization != null) {
-            h.put(HttpHeader.AUTHORIZATION, authorization);
-          }
-          if (viaProxy && cacheControl != null) {
-            h.put(CacheControl.HEADER, cacheControl);
-          }
-        });
-    InputStreamResponseListener listener = new InputStreamResponseListener();
-    request.send(listener);
-    Response response;
-    try {
-      // connect + request + time to first byte: both phases are bounded by the read timeout
-      response = listener.get(2 * readTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      request.abort(e);
-      throw new IOException("no response from " + request.getURI() + " within " + 2 * readTimeout.toMillis() + " ms", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IOException("GET " + request.getURI() + " failed: " + cause, cause);
+    HttpGet request = new HttpGet(upstreamUri(target));
+    if (!cookies.isEmpty()) {
+      request.setHeader(HttpHeaders.COOKIE, String.join("; ", cookies));
     }
-    return new Exchange(response.getStatus(), response.getHeaders(), listener.getInputStream(), response);
+    if (authorization != null) {
+      request.setHeader(HttpHeaders.AUTHORIZATION, authorization);
+    }
+    if (viaProxy && cacheControl != null) {
+      request.setHeader(CacheControl.HEADER, cacheControl);
+    }
+    ClassicHttpResponse response;
+    try {
+      response = client.executeOpen(null, request, null);
+    } catch (IOException e) {
+      throw new IOException("GET " + request.getRequestUri() + " failed: " + e, e);
+    } catch (IllegalStateException e) {
+      throw new IOException("GET " + target + ": upstream client closed", e);
+    }
+    if (Thread.currentThread().isInterrupted()) {
+      request.cancel();
+      response.close();
+      throw new InterruptedException("interrupted while waiting for " + target);
+    }
+    try {
+      return new Exchange(request, response);
+    } catch (IOException e) {
+      request.cancel();
+      response.close();
+      throw e;
+    }
   }
 
   @Override
-  public void close() throws Exception {
-    client.stop();
+  public void close() {
+    client.close(CloseMode.IMMEDIATE);
   }
 }
