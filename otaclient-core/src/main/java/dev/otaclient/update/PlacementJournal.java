@@ -1,5 +1,6 @@
 package dev.otaclient.update;
 
+import dev.otaclient.slot.FilesystemSync;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

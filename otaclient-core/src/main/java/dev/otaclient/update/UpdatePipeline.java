@@ -1,5 +1,6 @@
 package dev.otaclient.update;
 
+import dev.otaclient.slot.FilesystemSync;
 import dev.otaclient.boot.BootController;
 import dev.otaclient.boot.Standby;
 import dev.otaclient.error.ErrorCode;

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * did) is deleted on first sight. Recency for LRU eviction is kept in memory, seeded from the files'
  * modification times and written back to them on every hit, so the order survives a restart.
  */
-final class CacheStore {
+final class CacheStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheStore.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -51,12 +51,14 @@ final class CacheStore {
   private final Map<String, Long> lastAccess = new ConcurrentHashMap<>();
   private final Map<String, Transfer> inflight = new ConcurrentHashMap<>();
   private final Object evictionLock = new Object();
+  private final GroupCommit committer;
 
   private CacheStore(Path root, SpaceGuard guard) {
     this.dataDir = root.resolve("data");
     this.metaDir = root.resolve("meta");
     this.tmpDir = root.resolve("tmp");
     this.guard = guard;
+    this.committer = new GroupCommit(this, dataDir);
   }
 
   static CacheStore open(Path root, SpaceGuard guard) throws IOException {
@@ -151,32 +153,100 @@ final class CacheStore {
   }
 
   /**
-   * Makes a complete download an entry. Evicts older entries first when above the soft limit, and
-   * gives up (deleting the download) when the filesystem is still above the hard limit.
+   * Makes a complete, verified download an entry with the next batch of commits (durable before it
+   * is visible) and then releases the transfer from the single-flight table.
    */
-  boolean commit(Transfer transfer, EntryMeta meta) {
+  void commitLater(Transfer transfer, EntryMeta meta) {
+    Prepared prepared = prepareCommit(transfer, meta);
+    if (prepared == null) {
+      release(transfer);
+      return;
+    }
+    transfer.awaitingCommit();
+    committer.submit(transfer, prepared);
+  }
+
+  /**
+   * A client reported {@code key} as bad (retry_caching) while its download is complete but not yet
+   * committed: that copy is never committed, and the caller may lead a fresh download at once.
+   */
+  void dropPending(String key) {
+    Transfer t = inflight.get(key);
+    if (t != null && t.doomIfAwaitingCommit()) {
+      inflight.remove(key, t);
+    }
+  }
+
+  /** Blocks until every finished download is committed. */
+  void awaitCommits() throws InterruptedException {
+    committer.awaitIdle();
+  }
+
+  /** Commits what is queued, then stops committing. */
+  @Override
+  public void close() {
+    committer.close();
+  }
+
+  /** A complete download whose sidecar is written under a temporary name, ready to be renamed. */
+  record Prepared(EntryMeta meta, Path sidecarTmp) {}
+
+  /**
+   * First half of making a complete download an entry: evicts older entries when above the soft
+   * limit and writes the sidecar under a temporary name. Returns null (the transfer detached) when
+   * the filesystem is still above the hard limit or the sidecar cannot be written.
+   */
+  Prepared prepareCommit(Transfer transfer, EntryMeta meta) {
     evictToSoftLimit();
     if (guard.level() == SpaceGuard.Level.HARD) {
       LOG.info("not caching {}: cache filesystem above the hard limit", transfer.key());
       transfer.detached();
-      return false;
+      return null;
     }
+    Path sidecarTmp = newTempFile();
+    try {
+      Files.writeString(sidecarTmp, meta.toSidecar(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      LOG.warn("cannot write the sidecar of cache entry {}: {}", transfer.key(), e.toString());
+      deleteQuietly(sidecarTmp);
+      transfer.detached();
+      return null;
+    }
+    return new Prepared(meta, sidecarTmp);
+  }
+
+  /**
+   * Second half, once body and sidecar are on the disk: renames both into place. Sidecar first: a
+   * body without a sidecar would be served with default headers, but a sidecar without a body is
+   * only a stray small file.
+   */
+  boolean finishCommit(Transfer transfer, Prepared prepared) {
     String key = transfer.key();
     try {
-      // Sidecar first: a body without a sidecar would be served with default headers, but a sidecar
-      // without a body is only a stray small file.
-      Path sidecarTmp = newTempFile();
-      Files.writeString(sidecarTmp, meta.toSidecar(), StandardCharsets.UTF_8);
-      Files.move(sidecarTmp, metaDir.resolve(key), StandardCopyOption.ATOMIC_MOVE,
+      Files.move(prepared.sidecarTmp(), metaDir.resolve(key), StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
       transfer.commitTo(dataDir.resolve(key));
     } catch (IOException e) {
       LOG.warn("cannot commit cache entry {}: {}", key, e.toString());
-      transfer.detached();
+      abandon(transfer, prepared);
       return false;
     }
     lastAccess.put(key, System.currentTimeMillis());
     return true;
+  }
+
+  /** Drops a prepared entry that will not be committed. */
+  void abandon(Transfer transfer, Prepared prepared) {
+    deleteQuietly(prepared.sidecarTmp());
+    transfer.detached();
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // a leftover temp file is removed at the next start
+    }
   }
 
   /** Deletes least recently used entries until usage is below the soft limit or nothing is left. */

@@ -102,7 +102,7 @@ public final class OtaProxy implements AutoCloseable {
           config.cacheEnabled() ? config.cacheDir() : "off");
       return proxy;
     } catch (Exception e) {
-      stopQuietly(server, upstream, sampler);
+      stopQuietly(server, upstream, sampler, cache);
       throw new OtaException(ErrorCode.PROXY_START, ErrorModule.GENERAL,
           "ota_proxy on " + config.listen() + " with cache " + config.cacheDir() + ": " + e, e);
     }
@@ -118,6 +118,16 @@ public final class OtaProxy implements AutoCloseable {
     return handler.stats();
   }
 
+  /**
+   * Blocks until every download that has finished is a committed cache entry (commits are batched,
+   * a few milliseconds behind the responses).
+   */
+  public void awaitCommits() throws InterruptedException {
+    if (cache != null) {
+      cache.awaitCommits();
+    }
+  }
+
   /** Deletes every cached file (after every ECU of the session succeeded). */
   public void clearCache() {
     if (cache != null) {
@@ -128,10 +138,11 @@ public final class OtaProxy implements AutoCloseable {
   /** Stops serving; downloads in progress are abandoned, committed entries stay on disk. */
   @Override
   public void close() {
-    stopQuietly(server, upstream, sampler);
+    stopQuietly(server, upstream, sampler, cache);
   }
 
-  private static void stopQuietly(Server server, Upstream upstream, ScheduledExecutorService sampler) {
+  private static void stopQuietly(Server server, Upstream upstream, ScheduledExecutorService sampler,
+                                  CacheStore cache) {
     if (sampler != null) {
       sampler.shutdownNow();
     }
@@ -150,6 +161,9 @@ public final class OtaProxy implements AutoCloseable {
       }
     } catch (Exception e) {
       LOG.warn("stopping ota_proxy server: {}", e.toString());
+    }
+    if (cache != null) {
+      cache.close();
     }
   }
 }

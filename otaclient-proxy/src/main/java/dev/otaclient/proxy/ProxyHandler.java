@@ -132,9 +132,14 @@ final class ProxyHandler extends Handler.Abstract {
       return;
     }
     String key = d.cacheKey(c.target().toString());
-    if (d.retryCaching() && !cache.downloading(key)) {
-      // A download in progress is fresh from upstream, so only a committed copy is suspect.
-      cache.drop(key);
+    if (d.retryCaching()) {
+      if (cache.downloading(key)) {
+        // A download still streaming is fresh from upstream; one that finished but waits for its
+        // commit batch is what the client just got, so it is as suspect as a committed copy.
+        cache.dropPending(key);
+      } else {
+        cache.drop(key);
+      }
     }
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       CacheStore.Hit hit = cache.open(key);
@@ -299,10 +304,13 @@ final class ProxyHandler extends Handler.Abstract {
         download(c, t, ex);
       }
     } finally {
-      if (t.state() == Transfer.State.WAITING || t.state() == Transfer.State.STREAMING) {
-        t.failed();
+      // a complete download waiting for its commit batch belongs to the batch now
+      if (!t.isAwaitingCommit()) {
+        if (t.state() == Transfer.State.WAITING || t.state() == Transfer.State.STREAMING) {
+          t.failed();
+        }
+        cache.release(t);
       }
-      cache.release(t);
     }
   }
 
@@ -502,7 +510,7 @@ final class ProxyHandler extends Handler.Abstract {
 
     void complete(long total) {
       try {
-        channel.force(true);
+        // no fsync here: the commit batch flushes the whole cache filesystem at once
         channel.close();
       } catch (IOException e) {
         abandon("cannot flush: " + e.getMessage());
@@ -515,9 +523,7 @@ final class ProxyHandler extends Handler.Abstract {
           return;
         }
       }
-      cache.commit(transfer, meta.withSize(total));
-      // Out of the single-flight table at once: later requests see the entry (or a fresh download).
-      cache.release(transfer);
+      cache.commitLater(transfer, meta.withSize(total));
     }
 
     /** Stops caching for a cache-side reason; the download itself goes on. */

@@ -37,6 +37,10 @@ final class Transfer {
   private EntryMeta head;
   private Path file;
   private long written;
+  /** Body complete and verified, waiting for its commit batch. */
+  private boolean awaitingCommit;
+  /** A client reported the content as bad before the commit: the batch must drop it. */
+  private boolean doomed;
 
   Transfer(String key) {
     this.key = key;
@@ -92,11 +96,36 @@ final class Transfer {
     notifyAll();
   }
 
+  synchronized void awaitingCommit() {
+    awaitingCommit = true;
+  }
+
+  synchronized boolean isAwaitingCommit() {
+    return awaitingCommit && state == State.STREAMING;
+  }
+
+  /** Marks a complete download that is still waiting for its commit as bad; false if too late. */
+  synchronized boolean doomIfAwaitingCommit() {
+    if (awaitingCommit && state == State.STREAMING) {
+      doomed = true;
+      return true;
+    }
+    return false;
+  }
+
+  synchronized boolean doomed() {
+    return doomed;
+  }
+
   /** Renames the complete temp file to its entry name; followers keep reading their open channel. */
   synchronized void commitTo(Path target) throws IOException {
+    if (doomed) {
+      throw new IOException("reported bad (retry_caching) before it was committed");
+    }
     Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     file = target;
     state = State.COMMITTED;
+    awaitingCommit = false;
     notifyAll();
   }
 

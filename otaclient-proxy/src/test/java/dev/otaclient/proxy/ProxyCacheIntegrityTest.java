@@ -58,6 +58,7 @@ class ProxyCacheIntegrityTest {
     byte[] content = Fixtures.write(root.resolve("a.bin"), Fixtures.randomBytes(1, 300_000));
     String sha = Fixtures.sha256(content);
     assertThat(get(client, origin.url("/a.bin"), sha(sha, false)).body()).isEqualTo(content);
+    proxy.awaitCommits();
 
     Path entry = cache.resolve("data").resolve(sha);
     byte[] corrupt = content.clone();
@@ -70,6 +71,7 @@ class ProxyCacheIntegrityTest {
 
     assertThat(get(client, origin.url("/a.bin"), sha(sha, true)).body()).isEqualTo(content);
     assertThat(origin.count("/a.bin")).isEqualTo(2);
+    proxy.awaitCommits();
     assertThat(Fixtures.sha256(entry)).isEqualTo(sha);
 
     assertThat(get(client, origin.url("/a.bin"), sha(sha, false)).body()).isEqualTo(content);
@@ -80,9 +82,11 @@ class ProxyCacheIntegrityTest {
   void urlKeyedEntryIsReplacedOnRetryCaching() throws Exception {
     byte[] v1 = Fixtures.write(root.resolve("b.bin"), Fixtures.randomBytes(2, 5000));
     assertThat(get(client, origin.url("/b.bin")).body()).isEqualTo(v1);
+    proxy.awaitCommits();
     byte[] v2 = Fixtures.write(root.resolve("b.bin"), Fixtures.randomBytes(3, 6000));
     assertThat(get(client, origin.url("/b.bin")).body()).isEqualTo(v1);
     assertThat(get(client, origin.url("/b.bin"), CacheControl.HEADER, CacheControl.RETRY_CACHING).body()).isEqualTo(v2);
+    proxy.awaitCommits();
     assertThat(get(client, origin.url("/b.bin")).body()).isEqualTo(v2);
     assertThat(origin.count("/b.bin")).isEqualTo(2);
     assertThat(Fixtures.entries(cache).toList()).singleElement().asString().startsWith("URL_");
@@ -227,6 +231,7 @@ class ProxyCacheIntegrityTest {
     byte[] content = Fixtures.write(root.resolve("e.bin"), Fixtures.randomBytes(11, 100_000));
     String sha = Fixtures.sha256(content);
     assertThat(get(client, origin.url("/e.bin"), sha(sha, false)).body()).isEqualTo(content);
+    proxy.awaitCommits();
     proxy.close();
 
     // As after a power cut: the rename reached the disk but not all data; a download was in flight.
@@ -239,6 +244,7 @@ class ProxyCacheIntegrityTest {
     assertThat(Fixtures.tmpFiles(cache)).isZero();
     assertThat(get(client, origin.url("/e.bin"), sha(sha, false)).body()).isEqualTo(content);
     assertThat(origin.count("/e.bin")).isEqualTo(2);
+    proxy.awaitCommits();
     assertThat(Fixtures.sha256(entry)).isEqualTo(sha);
   }
 }

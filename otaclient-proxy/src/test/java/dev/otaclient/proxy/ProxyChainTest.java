@@ -79,6 +79,8 @@ class ProxyChainTest {
       assertThat(seen.get(0)[4]).isEqualTo("-");
     }
     // A keyed its entries by the file_sha256 that B forwarded
+    a.awaitCommits();
+    b.awaitCommits();
     assertThat(Fixtures.entries(tmp.resolve("cacheA")).toList())
         .containsExactlyInAnyOrderElementsOf(contents.stream().map(Fixtures::sha256).toList());
     assertThat(Fixtures.entries(tmp.resolve("cacheB")).toList()).isEmpty();

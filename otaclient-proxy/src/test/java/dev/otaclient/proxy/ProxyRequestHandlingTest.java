@@ -144,6 +144,7 @@ class ProxyRequestHandlingTest {
   void clearCacheEmptiesTheCache() throws Exception {
     byte[] content = Fixtures.write(root.resolve("k.bin"), Fixtures.randomBytes(2, 1000));
     get(client, origin.url("/k.bin"));
+    proxy.awaitCommits();
     assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).hasSize(1);
     proxy.clearCache();
     assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).isEmpty();

@@ -156,6 +156,7 @@ class ProxySpaceLimitTest {
     HttpResponse<byte[]> r = get(client, origin.url(path), header(path));
     assertThat(r.statusCode()).as(path).isEqualTo(200);
     assertThat(r.body()).as(path).isEqualTo(files.get(path));
+    proxy.awaitCommits(); // commits are batched a few ms behind the response
   }
 
   /** Paths of the files currently in the cache. */

@@ -1,4 +1,4 @@
-package dev.otaclient.update;
+package dev.otaclient.slot;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -8,10 +8,11 @@ import java.util.concurrent.TimeUnit;
  * Flushes a whole filesystem. The JDK can fsync single files only; syncing tens of thousands of files
  * one by one costs far more than one {@code syncfs(2)}, which coreutils' {@code sync -f} performs.
  */
-final class FilesystemSync {
+public final class FilesystemSync {
   private FilesystemSync() {}
 
-  static void sync(Path anyPathOnFs) throws IOException {
+  /** Flushes the filesystem holding {@code anyPathOnFs} to its device. */
+  public static void sync(Path anyPathOnFs) throws IOException {
     Process p = new ProcessBuilder("sync", "-f", anyPathOnFs.toString())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
