@@ -36,7 +36,10 @@ elif [[ -n "${1:-}" ]]; then
 fi
 W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/$profile" && cd "${BENCH_WORKDIR:-$here/work}/$profile" && pwd)
 port=${BENCH_PORT:-18080}
-low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
+# "default": the JVM options users get, those of the ./otaclient launcher (and docs/otaclient.service)
+default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient")
+[[ -n "$default_opts" ]] || { echo "bench: cannot read the default JVM options from $repo/otaclient" >&2; exit 1; }
+low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
 low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
 only=" ${BENCH_ONLY:-1-4 zstd low 5 6} "
 only=${only//,/ }
@@ -299,15 +302,18 @@ chain() { # SETTINGS [JAVA_OPTS...]
 }
 
 if want 1-4; then
-  say "scenarios 1-4, default JVM and engine settings"
-  chain default
+  say "scenarios 1-4, default JVM options ($default_opts) and engine settings"
+  # shellcheck disable=SC2086
+  chain default $default_opts
 fi
 if want zstd; then
   say "scenarios 1-2 with zstd blobs, default settings"
   state="$W/dev-zstd"
   rm -rf "$state"
-  apply s1-full-zstd default "$state" v1z v1 v1 "parallel curl of the zstd blobs + sync=curl-v1z,parallel curl + sync=curl-v1"
-  apply s2-delta-zstd default "$state" v2z v2 v2 "rsync=rsync-v1-to-v2,rsync --checksum=rsync-v1-to-v2-checksum"
+  # shellcheck disable=SC2086
+  apply s1-full-zstd default "$state" v1z v1 v1 "parallel curl of the zstd blobs + sync=curl-v1z,parallel curl + sync=curl-v1" $default_opts
+  # shellcheck disable=SC2086
+  apply s2-delta-zstd default "$state" v2z v2 v2 "rsync=rsync-v1-to-v2,rsync --checksum=rsync-v1-to-v2-checksum" $default_opts
   rm -rf "$state"
 fi
 if want low; then
@@ -348,14 +354,16 @@ if want 6; then
     s6_refs="one client alone straight to nginx (s1)=ours:s1-full-default"
   else
     # the reference: one client alone, straight to nginx, same image and settings
-    apply s6-direct-1 default "$W/s6/direct" "$s6_img" v1 "$s6_img" ""
+    # shellcheck disable=SC2086
+    apply s6-direct-1 default "$W/s6/direct" "$s6_img" v1 "$s6_img" "" $default_opts
     rm -rf "$W/s6/direct"
     s6_refs="one client alone straight to nginx=ours:s6-direct-1"
   fi
   sync
   flush_log
   log_from=$(stat -c %s "$W/nginx/access.log")
-  /usr/bin/time -f '%e %M %U %S' -o "$W/s6/proxy.time" java -jar "$jar" proxy --listen "127.0.0.1:$proxy_port" \
+  # shellcheck disable=SC2086
+  /usr/bin/time -f '%e %M %U %S' -o "$W/s6/proxy.time" java $default_opts -jar "$jar" proxy --listen "127.0.0.1:$proxy_port" \
     --cache-dir "$W/s6/cache" > "$W/s6/proxy.log" 2>&1 &
   proxy_time_pid=$!
   for _ in $(seq 100); do
@@ -368,7 +376,8 @@ if want 6; then
   t0=$(date +%s.%N)
   pids=()
   for i in 1 2 3 4; do
-    /usr/bin/time -f '%e %M %U %S' -o "$W/s6/c$i.time" java -cp "$jar:$W/classes" Harness apply \
+    # shellcheck disable=SC2086
+    /usr/bin/time -f '%e %M %U %S' -o "$W/s6/c$i.time" java $default_opts -cp "$jar:$W/classes" Harness apply \
       --state-dir "$W/s6/dev$i" --certs "$W/ca/certs" --image "$base/$s6_img/" --version v1 \
       --proxy "http://127.0.0.1:$proxy_port" > "$W/s6/c$i.json" 2> "$W/s6/c$i.err" &
     pids+=($!)
