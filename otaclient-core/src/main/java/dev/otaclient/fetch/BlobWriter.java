@@ -1,6 +1,7 @@
 package dev.otaclient.fetch;
 
-import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.RecyclingBufferPool;
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
@@ -75,7 +76,7 @@ public final class BlobWriter {
     long written = 0;
     byte[] buf = BUFFERS.get();
     try (FileChannel out = openDestination(destination);
-         InputStream decoded = request.isZstd() ? new ZstdInputStream(wire) : wire) {
+         InputStream decoded = request.isZstd() ? zstd(wire) : wire) {
       while (true) {
         if (Thread.currentThread().isInterrupted()) {
           throw new InterruptedIOException("interrupted");
@@ -103,6 +104,14 @@ public final class BlobWriter {
       }
     }
     return new Written(wire.count, written);
+  }
+
+  /**
+   * A zstd decoder whose input buffers are recycled: a new one per blob, for thousands of small
+   * blobs, grew the heap to its cap. Closed by the caller, so no finalizer is needed either.
+   */
+  private static InputStream zstd(InputStream wire) throws IOException {
+    return new ZstdInputStreamNoFinalizer(wire, RecyclingBufferPool.INSTANCE);
   }
 
   /** Fills {@code buf} as far as the stream allows; separates decoder errors from transport errors. */
