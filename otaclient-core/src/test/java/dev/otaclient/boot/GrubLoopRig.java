@@ -49,6 +49,8 @@ public final class GrubLoopRig implements AutoCloseable {
   private final GrubWorld w;
   private final Map<String, String> devices = new LinkedHashMap<>();
   private String running;
+  /** Whether the last reboot followed GRUB's one-shot entry (the kernel command line then names it). */
+  private boolean bootedByOneShot;
 
   private GrubLoopRig(Path work) throws IOException {
     this.work = work;
@@ -128,8 +130,6 @@ public final class GrubLoopRig implements AutoCloseable {
     Files.writeString(w.cmdline, "BOOT_IMAGE=/" + kernel + " root=UUID=" + uuid + " ro quiet splash\n");
     installFakes();
   }
-
-  private boolean bootedByOneShot;
 
   private void installFakes() throws IOException {
     Path dir = work.resolve("fake");
