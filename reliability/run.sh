@@ -3,11 +3,14 @@
 #
 #   reliability/run.sh            the CI-sized suites (the same ones `mvn test` runs), verbose reports
 #   reliability/run.sh long       the long variants: 200 crash points, 60 power cuts, larger images,
-#                                 1 000 000 mutations per parser (-Dreliability.long=true)
+#                                 60 GRUB kills and 30 GRUB power cuts, 1 000 000 mutations per parser
+#                                 (-Dreliability.long=true)
 #   reliability/run.sh fuzz [N]   Jazzer coverage-guided fuzzing of every parser target, N rounds of
-#                                 60 s each (default 1); a crash is saved by Jazzer under
+#                                 30 s each (default 1); a crash is saved by Jazzer under
 #                                 otaclient-core/src/test/resources/dev/otaclient/reliability/
 #                                 ParserFuzzTestInputs/<target>/ and from then on replayed by `mvn test`
+#                                 (CI=true mvn verify fuzzes one round too: the ci-fuzz profile of
+#                                 otaclient-core/pom.xml)
 #
 # RELIABILITY_SEED=<n> picks another seed for the seeded suites (default 20240917); the reports go to
 # otaclient-core/target/reliability/ (crash-report.txt, power-cut-report.txt, child JVM logs).
@@ -18,7 +21,8 @@ cd "$(dirname "$0")/.."
 mode="${1:-ci}"
 seed="${RELIABILITY_SEED:-20240917}"
 suites='**/reliability/*Test'
-common=(-B -ntp -Dsurefire.failIfNoSpecifiedTests=false "-Dreliability.seed=${seed}")
+# -Dotaclient.fuzz.skip: with CI=true the ci-fuzz profile would fuzz on every run; `fuzz` does that here
+common=(-B -ntp -Dsurefire.failIfNoSpecifiedTests=false "-Dreliability.seed=${seed}" -Dotaclient.fuzz.skip=true)
 
 case "$mode" in
   ci)
@@ -35,7 +39,7 @@ case "$mode" in
     mvn "${common[@]}" -q test-compile -pl otaclient-core -am
     for ((round = 1; round <= rounds; round++)); do
       for t in "${targets[@]}"; do
-        echo "=== fuzzing ParserFuzzTest#${t} (round ${round}/${rounds}, 60 s)"
+        echo "=== fuzzing ParserFuzzTest#${t} (round ${round}/${rounds}, 30 s)"
         JAZZER_FUZZ=1 mvn "${common[@]}" -o test -pl otaclient-core -Dtest="ParserFuzzTest#${t}" \
           -Djazzer.instrumentation_includes='dev.otaclient.**:com.fasterxml.jackson.**:org.yaml.snakeyaml.**'
       done

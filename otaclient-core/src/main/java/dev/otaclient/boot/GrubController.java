@@ -201,8 +201,11 @@ public final class GrubController extends SlotStateMachine {
 
   @Override
   protected void makeRunningDefault() throws IOException {
-    AtomicFiles.replaceSymlink(layout.boot().resolve(LINK), Path.of(LINK + "." + activeSlot));
+    // grub.cfg is reached through ota-partition: the running slot's folder must hold its grub.cfg
+    // before the link moves there, or a power cut in between leaves GRUB without a config (found by
+    // the GRUB crash suite). The output does not depend on where the link points.
     regenerate(false, ErrorCode.BOOT_CONTROL_INIT);
+    AtomicFiles.replaceSymlink(layout.boot().resolve(LINK), Path.of(LINK + "." + activeSlot));
   }
 
   @Override

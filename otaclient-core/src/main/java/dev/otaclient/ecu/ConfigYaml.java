@@ -88,6 +88,11 @@ final class ConfigYaml {
     } catch (YAMLException e) {
       throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.GENERAL, ErrorApi.UNSPECIFIC,
           fileName + ": not valid YAML: " + oneLine(e.getMessage()), e);
+    } catch (IllegalArgumentException e) {
+      // SnakeYAML's own checks outside its parser, e.g. a malformed tag such as `!--%-0` (found by
+      // the CI fuzzing of ecu_info.yaml), throw this instead of a YAMLException
+      throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.GENERAL, ErrorApi.UNSPECIFIC,
+          fileName + ": not valid YAML: " + oneLine(e.getMessage()), e);
     }
     if (root == null) {
       throw error(fileName, null, "", "is empty; it must be a YAML mapping (key: value lines)");

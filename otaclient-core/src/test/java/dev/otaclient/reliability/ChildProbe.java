@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 /**
- * Runs {@link CrashProbe} in a child JVM on the test classpath and SIGKILLs it
+ * Runs {@link CrashProbe} (or another probe) in a child JVM on the test classpath and SIGKILLs it
  * ({@link Process#destroyForcibly()}) a given time after the first event line that matches.
  */
 final class ChildProbe {
@@ -46,14 +46,37 @@ final class ChildProbe {
 
   /** As above, running {@code beforeKill} (e.g. cutting the power of its file system) just before the SIGKILL. */
   static Run run(Path log, List<String> args, Predicate<String> killAt, long delayMicros, Runnable beforeKill) {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    return run(CrashProbe.class, log, args, killAt, delayMicros, beforeKill);
+  }
+
+  /** The same with another probe's {@code main}; the child gets {@code OTA_PROBE_EVENTS=1} (stand-in commands report). */
+  static Run run(Class<?> probe, Path log, List<String> args, Predicate<String> killAt, long delayMicros,
+      Runnable beforeKill) {
+    return run(probe, log, args, killAt, delayMicros, beforeKill, java.util.Map.of(), false);
+  }
+
+  /**
+   * The same with extra environment variables and, with {@code ownGroup}, the child made a
+   * process-group leader ({@code setsid}, which execs the JVM under the same pid) so that it and every
+   * command it started can be SIGKILLed at once, as systemd stops a service.
+   */
+  static Run run(Class<?> probe, Path log, List<String> args, Predicate<String> killAt, long delayMicros,
+      Runnable beforeKill, java.util.Map<String, String> env, boolean ownGroup) {
+    List<String> cmd = new ArrayList<>();
+    if (ownGroup) {
+      cmd.add("setsid");
+    }
+    cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
         "-Dorg.slf4j.simpleLogger.showDateTime=true", "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-        "-cp", System.getProperty("java.class.path"), CrashProbe.class.getName()));
+        "-cp", System.getProperty("java.class.path"), probe.getName()));
     cmd.addAll(args);
     Process p;
     try {
-      p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      pb.environment().put("OTA_PROBE_EVENTS", "1");
+      pb.environment().putAll(env);
+      p = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -67,6 +67,11 @@ final class LoopFs implements AutoCloseable {
 
   /** The power cut: nothing more reaches the device, whatever was not written yet is lost. */
   void cutPower() {
+    cutPower(mountPoint);
+  }
+
+  /** The power cut for any mounted ext4 file system (e.g. one of the GRUB rig's loop devices). */
+  static void cutPower(Path mountPoint) {
     sh("perl", "-e", "open(my $f, '<', $ARGV[0]) or die \"open: $!\"; my $v = pack('L', " + NOLOGFLUSH + "); "
         + "ioctl($f, " + EXT4_IOC_SHUTDOWN + ", $v) or die \"ioctl: $!\";", mountPoint.toString());
   }

@@ -11,32 +11,32 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  * over them. {@link ParserMutationTest} runs the same targets, seeded, in every CI build.
  */
 class ParserFuzzTest {
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void listFile(byte[] data) {
     ParserTargets.listFile(data);
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void listLine(byte[] data) {
     ParserTargets.listLine(ParserTargets.utf8(data));
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void metadataJwt(byte[] data) {
     ParserTargets.metadataJwt(ParserTargets.utf8(data));
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void cookies(byte[] data) {
     ParserTargets.cookies(ParserTargets.utf8(data));
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void ecuInfo(byte[] data) {
     ParserTargets.ecuInfo(ParserTargets.utf8(data));
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "30s")
   void proxyInfo(byte[] data) {
     ParserTargets.proxyInfo(ParserTargets.utf8(data));
   }
