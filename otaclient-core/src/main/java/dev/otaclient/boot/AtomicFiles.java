@@ -17,6 +17,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Crash-safe file operations used for everything the boot loader or the next start-up reads: a
@@ -25,6 +28,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code OtaException} of the phase they are in.
  */
 public final class AtomicFiles {
+  private static final Logger log = LoggerFactory.getLogger(AtomicFiles.class);
+  /** The temporary names used below: {@code .<name>.tmp<digits>}. */
+  private static final Pattern LEFTOVER = Pattern.compile("\\..+\\.tmp[0-9]+");
+
   private AtomicFiles() {}
 
   /** Writes {@code content} exactly (UTF-8, no newline added): temp file in the same dir, fsync, rename, fsync dir. */
@@ -140,6 +147,39 @@ public final class AtomicFiles {
         return FileVisitResult.CONTINUE;
       }
     });
+  }
+
+  /**
+   * Deletes the temporary names ({@code .<name>.tmp<digits>}) that {@link #writeString} and
+   * {@link #replaceSymlink} leave in {@code dir} when a crash or power cut stops them before their
+   * rename. Only for directories whose every file is written through this class, and only where no
+   * write is in progress (start-up). Returns how many were removed.
+   */
+  public static int removeLeftoverTemps(Path dir) {
+    return removeMatching(dir, LEFTOVER);
+  }
+
+  /** The same for the temporary names of one file, in a directory shared with others (/etc/default). */
+  public static int removeLeftoverTempsOf(Path file) {
+    Path dir = file.toAbsolutePath().getParent();
+    return removeMatching(dir, Pattern.compile("\\." + Pattern.quote(file.getFileName().toString()) + "\\.tmp[0-9]+"));
+  }
+
+  private static int removeMatching(Path dir, Pattern names) {
+    if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return 0;
+    }
+    int n = 0;
+    try (var entries = Files.newDirectoryStream(dir, p -> names.matcher(p.getFileName().toString()).matches())) {
+      for (Path p : entries) {
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(p)) {
+          n++;
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot remove leftover temporary files in {}: {}", dir, e.toString());
+    }
+    return n;
   }
 
   static void fsyncDirectory(Path dir) throws IOException {

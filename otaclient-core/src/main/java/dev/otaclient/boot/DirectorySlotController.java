@@ -5,6 +5,7 @@ import dev.otaclient.error.ErrorModule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -202,6 +203,11 @@ public final class DirectorySlotController extends SlotStateMachine {
 
   @Override
   protected void beforeFinalize() {
+    AtomicFiles.removeLeftoverTemps(statusDir(SLOT_A));
+    AtomicFiles.removeLeftoverTemps(statusDir(SLOT_B));
+    for (String name : List.of(ACTIVE, DEFAULT, NEXT_BOOT, LAST_BOOT_FAILED)) {
+      AtomicFiles.removeLeftoverTempsOf(state.resolve(name));
+    }
     if (Files.exists(state.resolve(REBOOT_REQUESTED))) {
       bootLoader(false);
       AtomicFiles.delete(state.resolve(REBOOT_REQUESTED));

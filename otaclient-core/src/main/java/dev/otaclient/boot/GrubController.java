@@ -190,6 +190,22 @@ public final class GrubController extends SlotStateMachine {
   }
 
   @Override
+  protected void beforeFinalize() {
+    // writes cut short by a crash or power cut leave their temporary names behind; never read, but
+    // they would pile up in /boot
+    Path boot = layout.boot();
+    int n = AtomicFiles.removeLeftoverTemps(folder(activeSlot)) + AtomicFiles.removeLeftoverTemps(folder(standbySlot));
+    for (Path written : List.of(boot.resolve(LINK), boot.resolve("vmlinuz-ota"), boot.resolve("initrd.img-ota"),
+        boot.resolve("vmlinuz-ota.standby"), boot.resolve("initrd.img-ota.standby"), boot.resolve("grub/grub.cfg"),
+        layout.defaultGrub())) {
+      n += AtomicFiles.removeLeftoverTempsOf(written);
+    }
+    if (n > 0) {
+      log.info("removed {} temporary files left by interrupted writes", n);
+    }
+  }
+
+  @Override
   protected boolean bootedBySwitch() {
     return linkedSlot().filter(s -> !s.equals(activeSlot)).isPresent();
   }

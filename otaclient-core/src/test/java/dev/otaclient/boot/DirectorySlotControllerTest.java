@@ -60,6 +60,21 @@ class DirectorySlotControllerTest {
   // ------------------------------------------------------------------ §3.4 row by row
 
   @Test
+  void startUpRemovesTemporaryFilesOfInterruptedWritesOutsideTheSlots() throws Exception {
+    open().finalizeAtStartup();
+    Path tornStatus = Files.writeString(state.resolve("status/slot_a/.status.tmp99"), "UPDA");
+    Path tornPointer = Files.createSymbolicLink(state.resolve(".next_boot.tmp3"), Path.of("slot_b"));
+    // a file of the same shape inside a slot is rootfs content, never touched
+    Path rootfsFile = Files.writeString(Files.createDirectories(state.resolve("slot_a")).resolve(".x.tmp1"), "x");
+
+    open().finalizeAtStartup();
+
+    assertThat(tornStatus).doesNotExist();
+    assertThat(Files.exists(tornPointer, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    assertThat(rootfsFile).exists();
+  }
+
+  @Test
   void row1_freshRootIsInitializedOnSlotA() throws IOException {
     DirectorySlotController c = open();
     BootState s = c.finalizeAtStartup();

@@ -96,6 +96,26 @@ class GrubControllerTest {
   }
 
   @Test
+  void startUpRemovesTemporaryFilesOfInterruptedWritesAndNothingElse() throws IOException {
+    open().finalizeAtStartup();
+    Path folder = w.boot.resolve("ota-partition.sda3");
+    Path tornCfg = Files.writeString(folder.resolve(".grub.cfg.tmp123"), "half a config");
+    Path tornLink = Files.createSymbolicLink(w.boot.resolve(".ota-partition.tmp42"), Path.of("ota-partition.sda4"));
+    Path tornDefaults = Files.writeString(w.root.resolve("etc/default/.grub.tmp7"), "GRUB_");
+    Path someoneElses = Files.writeString(w.root.resolve("etc/default/.keyboard.tmp9"), "x");
+    Path notATemp = Files.writeString(w.boot.resolve("notes.tmp1"), "x");
+
+    open().finalizeAtStartup();
+
+    assertThat(tornCfg).doesNotExist();
+    assertThat(Files.exists(tornLink, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    assertThat(tornDefaults).doesNotExist();
+    assertThat(someoneElses).exists();
+    assertThat(notATemp).exists();
+    assertThat(grubCfg()).isEqualTo(expected("grub.cfg.after-init"));
+  }
+
+  @Test
   void q10_grubDefaultIsWrittenAlsoForIndexZero() throws IOException {
     Files.writeString(w.root.resolve("etc/default/grub"), "GRUB_DEFAULT=3\nGRUB_TIMEOUT=5\n");
     open().finalizeAtStartup();
