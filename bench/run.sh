@@ -12,7 +12,7 @@
 #   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low 5 6"; the references
 #                   of scenarios 1-4 run only when one of 1-4, zstd, low is selected
 #   BENCH_S5_CALLERS / BENCH_S5_SECONDS   scenario 5: concurrent Status callers (default 1,8,32) and
-#                   measured seconds per caller count and phase (default 5 quick, 10 full)
+#                   measured seconds per caller count and phase (default 3 quick, 10 full)
 #   BENCH_PROXY_PORT   scenario 6: ota_proxy port on 127.0.0.1 (default BENCH_PORT + 1)
 #
 # Prints the result table and writes it to <workdir>/<profile>/report.md; raw figures are in
@@ -45,7 +45,8 @@ only=" ${BENCH_ONLY:-1-4 zstd low 5 6} "
 only=${only//,/ }
 want() { [[ "$only" == *" $1 "* ]]; }
 s5_callers=${BENCH_S5_CALLERS:-1,8,32}
-s5_seconds=${BENCH_S5_SECONDS:-$([[ $profile == quick ]] && echo 5 || echo 10)}
+s5_seconds=${BENCH_S5_SECONDS:-$([[ $profile == quick ]] && echo 3 || echo 10)}
+s5_warmup=$([[ $profile == quick ]] && echo 1 || echo 2)
 proxy_port=${BENCH_PROXY_PORT:-$((port + 1))}
 jar="$repo/otaclient-cli/target/otaclient.jar"
 results="$W/results.jsonl"
@@ -95,15 +96,21 @@ else
   say "reusing the workload in $W/trees ($stamp)"
 fi
 # Scenario 6 runs four clients at once: on the full workload that would be four 2 GiB installs, so it
-# uses a quick-size v1 (the quick profile's own v1, generated here too in the full profile).
-s6_files=10000
-s6_bytes=$((300 * 1024 * 1024))
+# uses a tree of its own, quick-size in the full profile and a third of that in the quick one (which
+# must stay within 5 minutes: four quick v1 installs took ~55 s).
+if [[ $profile == full ]]; then
+  s6_files=10000
+  s6_bytes=$((300 * 1024 * 1024))
+else
+  s6_files=3000
+  s6_bytes=$((100 * 1024 * 1024))
+fi
 s6_img=v1
-if [[ $profile == full ]] && want 6; then
+if want 6; then
   s6_img=s6
   s6_stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$s6_files bytes=$s6_bytes"
   if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/s6-workload.stamp" 2>/dev/null)" != "$s6_stamp" ]]; then
-    say "generating the scenario 6 tree ($s6_files files, $((s6_bytes / 1048576)) MiB, the quick v1)"
+    say "generating the scenario 6 tree ($s6_files files, $((s6_bytes / 1048576)) MiB)"
     rm -rf "$W/trees/s6" "$W/images/s6" "$W/s6-workload.stamp"
     python3 "$here/gen_rootfs.py" create --out "$W/trees/s6" --seed 1 --files "$s6_files" --bytes "$s6_bytes" \
       > "$W/gen-s6.json"
@@ -328,7 +335,7 @@ if want 5; then
     "each, tree idle, then main updating (v1, v2, ...)"
   rm -rf "$W/s5"
   timed s5 "$W/s5.out" -- java -cp "$jar:$W/classes" StatusLoad --work "$W/s5" --certs "$W/ca/certs" \
-    --callers "$s5_callers" --seconds "$s5_seconds" --warmup 2 --update "v1=$base/v1/" --update "v2=$base/v2/"
+    --callers "$s5_callers" --seconds "$s5_seconds" --warmup "$s5_warmup" --update "v1=$base/v1/" --update "v2=$base/v2/"
   python3 "$here/benchtool.py" status-rows --out "$W/s5.out" --wall "$wall" --rss-kb "$rss_kb" \
     --cpu "$(python3 -c "print($user + $sys)")" >> "$results"
   say "  scenario 5: $wall s, peak RSS $((rss_kb / 1024)) MiB (eight ECUs, the updates and the callers in one JVM)"
