@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AtomicFiles {
   private static final Logger log = LoggerFactory.getLogger(AtomicFiles.class);
-  /** The temporary names used below: {@code .<name>.tmp<digits>}. */
+  /** The temporary names of {@link #tempFor}: {@code .<name>.tmp<digits>}. */
   private static final Pattern LEFTOVER = Pattern.compile("\\..+\\.tmp[0-9]+");
 
   private AtomicFiles() {}
@@ -37,7 +37,7 @@ public final class AtomicFiles {
   /** Writes {@code content} exactly (UTF-8, no newline added): temp file in the same dir, fsync, rename, fsync dir. */
   public static void writeString(Path file, String content) {
     Path dir = file.toAbsolutePath().getParent();
-    Path tmp = dir.resolve("." + file.getFileName() + ".tmp" + ThreadLocalRandom.current().nextInt(1 << 30));
+    Path tmp = tempFor(file);
     try {
       Files.createDirectories(dir);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -58,6 +58,12 @@ public final class AtomicFiles {
     }
   }
 
+  /** A fresh temporary name beside {@code file}; {@link #removeLeftoverTemps} recognises its shape. */
+  private static Path tempFor(Path file) {
+    return file.toAbsolutePath().resolveSibling(
+        "." + file.getFileName() + ".tmp" + ThreadLocalRandom.current().nextInt(1 << 30));
+  }
+
   /** Content of {@code file}, or empty when it does not exist. */
   public static Optional<String> readString(Path file) {
     try {
@@ -72,7 +78,7 @@ public final class AtomicFiles {
   /** Points {@code link} at {@code target} (stored verbatim, relative or absolute) by renaming a fresh link over it. */
   public static void replaceSymlink(Path link, Path target) {
     Path dir = link.toAbsolutePath().getParent();
-    Path tmp = dir.resolve("." + link.getFileName() + ".tmp" + ThreadLocalRandom.current().nextInt(1 << 30));
+    Path tmp = tempFor(link);
     try {
       Files.createDirectories(dir);
       Files.createSymbolicLink(tmp, target);
@@ -122,19 +128,24 @@ public final class AtomicFiles {
     }
   }
 
-  /** Deletes a file, symlink or directory tree without following symlinks. */
-  public static void deleteTree(Path path) throws IOException {
+  /**
+   * Deletes a file, symlink or directory tree without following symlinks; returns the number of
+   * entries removed (0 when nothing was there).
+   */
+  public static long deleteTree(Path path) throws IOException {
     if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+      return 0;
     }
     if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
       Files.delete(path);
-      return;
+      return 1;
     }
+    long[] n = {0};
     Files.walkFileTree(path, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
         Files.delete(file);
+        n[0]++;
         return FileVisitResult.CONTINUE;
       }
 
@@ -144,10 +155,13 @@ public final class AtomicFiles {
           throw exc;
         }
         Files.delete(d);
+        n[0]++;
         return FileVisitResult.CONTINUE;
       }
     });
+    return n[0];
   }
+
 
   /**
    * Deletes the temporary names ({@code .<name>.tmp<digits>}) that {@link #writeString} and

@@ -1,5 +1,6 @@
 package dev.otaclient.update;
 
+import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.image.ListKind;
 import dev.otaclient.image.ListReader;
 import dev.otaclient.image.PersistentEntry;
@@ -143,7 +144,7 @@ final class PersistentStep {
     try {
       BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
       if (a.isDirectory()) {
-        StandbyCleaner.deleteTree(p);
+        AtomicFiles.deleteTree(p);
         tree.forget(p);
       } else {
         Files.delete(p);

@@ -1,5 +1,6 @@
 package dev.otaclient.update;
 
+import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.slot.SlotIo;
 import dev.otaclient.slot.StandbyTree;
 import java.io.IOException;
@@ -39,7 +40,7 @@ final class StandbyCleaner {
           if (plan.directories.contains(imagePath)) {
             return FileVisitResult.CONTINUE;
           }
-          removed[0] += deleteTree(dir);
+          removed[0] += AtomicFiles.deleteTree(dir);
           tree.forget(dir);
           return FileVisitResult.SKIP_SUBTREE;
         }
@@ -78,29 +79,5 @@ final class StandbyCleaner {
 
   private static String imagePath(Path root, Path p) {
     return "/" + root.relativize(p).toString();
-  }
-
-  /** Deletes a tree without following symlinks; returns the number of entries removed. */
-  static long deleteTree(Path top) throws IOException {
-    long[] n = {0};
-    Files.walkFileTree(top, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        n[0]++;
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        if (exc != null) {
-          throw exc;
-        }
-        Files.deleteIfExists(dir);
-        n[0]++;
-        return FileVisitResult.CONTINUE;
-      }
-    });
-    return n[0];
   }
 }

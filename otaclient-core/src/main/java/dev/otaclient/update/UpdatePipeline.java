@@ -1,5 +1,6 @@
 package dev.otaclient.update;
 
+import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.slot.FilesystemSync;
 import dev.otaclient.boot.BootController;
 import dev.otaclient.boot.Standby;
@@ -108,7 +109,7 @@ final class UpdatePipeline {
         }
         journal.promoteTo(tree.locate(MANIFEST));
       }
-      StandbyCleaner.deleteTree(work);
+      AtomicFiles.deleteTree(work);
       FilesystemSync.sync(standby.root());
       return standby;
     } catch (IOException e) {

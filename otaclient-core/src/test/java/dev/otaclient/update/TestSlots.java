@@ -68,7 +68,7 @@ final class TestSlots implements BootController {
     if (!reuse) {
       try {
         if (Files.exists(standby)) {
-          StandbyCleaner.deleteTree(standby);
+          dev.otaclient.boot.AtomicFiles.deleteTree(standby);
         }
         Files.createDirectories(standby);
       } catch (IOException e) {
