@@ -7,37 +7,17 @@ import dev.otaclient.image.ImageUrls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.InetSocketAddress;
-import java.net.Proxy;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Semaphore;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
-import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.client5.http.io.HttpClientConnectionOperator;
-import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
-import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
-import org.apache.hc.client5.http.DnsResolver;
-import org.apache.hc.client5.http.SchemePortResolver;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
-import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.http.URIScheme;
-import org.apache.hc.core5.http.config.RegistryBuilder;
-import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.util.TimeValue;
-import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpBlobFetcher implements BlobFetcher {
   private static final Logger LOG = LoggerFactory.getLogger(HttpBlobFetcher.class);
-  /** A pooled connection idle for longer is checked before reuse, so a keep-alive the server closed is not a failed attempt. */
-  private static final TimeValue VALIDATE_AFTER_IDLE = TimeValue.ofSeconds(1);
 
   private final URI base;
   private final Cookies cookies;
@@ -77,55 +55,8 @@ public final class HttpBlobFetcher implements BlobFetcher {
         : normalised;
     this.permits = new Semaphore(maxConcurrentConnections);
     this.budget = new DownloadBudget(retry.noSuccessBudget());
-    this.client = newClient(http, maxConcurrentConnections);
-  }
-
-  private static CloseableHttpClient newClient(HttpSettings http, int connections) {
-    Timeout read = Timeout.of(http.readTimeout());
-    PoolingHttpClientConnectionManager pool = new InterruptibleSockets()
-        .setMaxConnTotal(connections)
-        .setMaxConnPerRoute(connections)
-        .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
-        .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(read).setTcpNoDelay(true).build())
-        .setDefaultConnectionConfig(ConnectionConfig.custom()
-            .setConnectTimeout(Timeout.of(http.connectTimeout()))
-            .setSocketTimeout(read)
-            .setValidateAfterInactivity(VALIDATE_AFTER_IDLE)
-            .build())
-        .build();
-    var builder = HttpClients.custom()
-        .setConnectionManager(pool)
-        // retries, cookies and caching headers are this class's business; compression must stay off
-        // so the bytes hashed and counted are the blob's own
-        .disableAutomaticRetries()
-        .disableCookieManagement()
-        .disableContentCompression()
-        .disableAuthCaching()
-        .disableConnectionState();
-    // Without a configured proxy we connect directly; JVM-wide proxy properties must not leak in.
-    http.proxy().ifPresent(p -> builder.setProxy(new HttpHost(URIScheme.HTTP.id, p.getHostString(), p.getPort())));
-    return builder.build();
-  }
-
-  /**
-   * Sockets backed by {@link SocketChannel}: a thread blocked reading one is woken by
-   * {@link Thread#interrupt()} (the channel is closed), which plain {@link Socket}s ignore until their
-   * read timeout. Cancelling an update must not wait for a stalled server.
-   */
-  private static final class InterruptibleSockets extends PoolingHttpClientConnectionManagerBuilder {
-    @Override
-    protected HttpClientConnectionOperator createConnectionOperator(SchemePortResolver ports, DnsResolver dns,
-                                                                    TlsSocketStrategy tls) {
-      return new DefaultHttpClientConnectionOperator(InterruptibleSockets::open, ports, dns,
-          RegistryBuilder.<TlsSocketStrategy>create().register(URIScheme.HTTPS.id, tls).build());
-    }
-
-    private static Socket open(Proxy socksProxy) throws IOException {
-      if (socksProxy != null && socksProxy.type() != Proxy.Type.DIRECT) {
-        return new Socket(socksProxy);
-      }
-      return SocketChannel.open().socket();
-    }
+    this.client = PooledHttp.client(http.connectTimeout(), http.readTimeout(), maxConcurrentConnections,
+        http.proxy(), false);
   }
 
   /** The URL a request is fetched from (scheme {@code http} when a proxy is configured). */

@@ -1,34 +1,30 @@
 package dev.otaclient.proxy;
 
 import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.fetch.PooledHttp;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
-import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHeaders;
-import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.util.TimeValue;
-import org.apache.hc.core5.util.Timeout;
 
 /**
  * The next hop towards the origin: the upper proxy when one is configured, else the origin itself.
  * Blocking HTTP/1.1 on pooled keep-alive connections, on the server thread that serves the client:
  * the proxy handler blocks anyway, and an asynchronous client would hand every chunk across threads.
- * Set up as a transparent relay: no redirects followed, no cookie jar, no content decoding
- * (compressed blobs must reach the cache byte for byte), no User-Agent of its own, no retries.
+ * Set up as a transparent relay ({@link PooledHttp} with {@code relay}): no redirects followed, no
+ * cookie jar, no content decoding (compressed blobs must reach the cache byte for byte), no
+ * User-Agent of its own, no retries.
  */
 final class Upstream implements AutoCloseable {
   /** Connections to one hop: the main ECU's proxy serves every sub-ECU's downloads at once. */
@@ -123,28 +119,9 @@ final class Upstream implements AutoCloseable {
     this.viaProxy = upperProxy.isPresent();
     // With an upper proxy that hop decides about HTTPS; it can only be reached in plain HTTP.
     this.forceHttps = gatewayHttps && !viaProxy;
-    Timeout timeout = Timeout.of(readTimeout);
-    var pool = PoolingHttpClientConnectionManagerBuilder.create()
-        .setMaxConnTotal(MAX_CONNECTIONS)
-        .setMaxConnPerRoute(MAX_CONNECTIONS)
-        .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(timeout).setTcpNoDelay(true).build())
-        .setDefaultConnectionConfig(ConnectionConfig.custom()
-            .setConnectTimeout(timeout)
-            .setSocketTimeout(timeout)
-            .setValidateAfterInactivity(TimeValue.ofSeconds(1))
-            .build())
-        .build();
-    var builder = HttpClients.custom()
-        .setConnectionManager(pool)
-        .disableRedirectHandling()
-        .disableCookieManagement()
-        .disableContentCompression()
-        .disableAutomaticRetries()
-        .disableAuthCaching()
-        .disableConnectionState()
-        .disableDefaultUserAgent();
-    upperProxy.ifPresent(uri -> builder.setProxy(new HttpHost("http", uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort())));
-    client = builder.build();
+    Optional<InetSocketAddress> next = upperProxy.map(
+        uri -> InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort()));
+    client = PooledHttp.client(readTimeout, readTimeout, MAX_CONNECTIONS, next, true);
   }
 
   /** The URL requested upstream: the client's target with the scheme this hop must use. */
