@@ -1,9 +1,10 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.fetch.Cookies;
+import dev.otaclient.image.CaStore;
+import dev.otaclient.image.ImageLocation;
+import dev.otaclient.image.VerifiedImage;
 import dev.otaclient.update.DeltaEstimate;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,11 +28,10 @@ final class ImageDiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path tmp = Files.createTempDirectory("otaclient-diff");
-    try {
-      DeltaEstimate d = DeltaEstimate.between(
-          VerifiedImages.fetch(oldImage, certs, Cookies.none(), tmp.resolve("old")).lists(),
-          VerifiedImages.fetch(newImage, certs, Cookies.none(), tmp.resolve("new")).lists());
+    CaStore cas = certs == null ? null : CaStore.load(certs);
+    try (VerifiedImage from = VerifiedImage.fetch(ImageLocation.parse(oldImage), Cookies.none(), cas);
+         VerifiedImage to = VerifiedImage.fetch(ImageLocation.parse(newImage), Cookies.none(), cas)) {
+      DeltaEstimate d = DeltaEstimate.between(from.lists(), to.lists());
       if (json) {
         System.out.println(Json.write(d));
       } else {
@@ -43,8 +43,6 @@ final class ImageDiffCommand implements Callable<Integer> {
         System.out.printf("removed:       %d files of OLD are not in NEW%n", d.removedFiles());
       }
       return 0;
-    } finally {
-      AtomicFiles.deleteTree(tmp);
     }
   }
 }

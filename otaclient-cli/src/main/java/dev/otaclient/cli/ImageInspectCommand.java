@@ -1,10 +1,11 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.fetch.Cookies;
+import dev.otaclient.image.CaStore;
+import dev.otaclient.image.ImageLocation;
 import dev.otaclient.image.ImageSummary;
+import dev.otaclient.image.VerifiedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,14 +44,11 @@ final class ImageInspectCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Verifies the image (see {@link VerifiedImages#fetch}), fetches its lists into a temp dir, and summarises them. */
+  /** Verifies the image (the chain only with a CA store) and summarises it. */
   static ImageSummary summary(String image, Path certs, Cookies cookies) throws IOException {
-    Path tmp = Files.createTempDirectory("otaclient-inspect");
-    try {
-      VerifiedImages.Fetched f = VerifiedImages.fetch(image, certs, cookies, tmp);
-      return ImageSummary.of(f.location(), f.metadata(), f.lists());
-    } finally {
-      AtomicFiles.deleteTree(tmp);
+    try (VerifiedImage v = VerifiedImage.fetch(ImageLocation.parse(image), cookies,
+        certs == null ? null : CaStore.load(certs))) {
+      return v.summary();
     }
   }
 }

@@ -7,12 +7,14 @@ import java.util.Objects;
  * One file content to fetch from an image.
  *
  * @param relativePath unquoted path relative to the image base, e.g. {@code data/usr/bin/x} or
- *     {@code data.zst/<sha>.zst}; the HTTP fetcher percent-encodes it
+ *     {@code data.zst/<sha>.zst}; an HTTP source percent-encodes it
  * @param sha256 lower- or upper-case hex SHA-256 of the decoded content, or null when unknown
  * @param size decoded size in bytes, or -1 when unknown
  * @param compressAlg {@code zst}/{@code zstd} for a compressed blob, null for plain content
+ * @param metadata true for a file describing the image (a list) rather than rootfs content: caches
+ *     are asked for a fresh copy, and a failure means the image cannot be read at all
  */
-public record BlobRequest(String relativePath, String sha256, long size, String compressAlg) {
+public record BlobRequest(String relativePath, String sha256, long size, String compressAlg, boolean metadata) {
   public BlobRequest {
     Objects.requireNonNull(relativePath, "relativePath");
     if (size < -1) {
@@ -23,9 +25,19 @@ public record BlobRequest(String relativePath, String sha256, long size, String 
     }
   }
 
-  /** A plain (uncompressed) request. */
+  /** A rootfs content, plain or compressed. */
+  public BlobRequest(String relativePath, String sha256, long size, String compressAlg) {
+    this(relativePath, sha256, size, compressAlg, false);
+  }
+
+  /** A plain (uncompressed) rootfs content. */
   public static BlobRequest plain(String relativePath, String sha256, long size) {
-    return new BlobRequest(relativePath, sha256, size, null);
+    return new BlobRequest(relativePath, sha256, size, null, false);
+  }
+
+  /** A list file of the image, checked against the sha256 that the signed metadata gives. */
+  public static BlobRequest list(String relativePath, String sha256) {
+    return new BlobRequest(relativePath, sha256, -1, null, true);
   }
 
   /** True when the content is a zstd frame that must be decoded. */

@@ -12,20 +12,21 @@ import java.nio.file.Path;
  * leave the root, directly ({@code ..}, absolute) or through a symlink, are refused: the names come from
  * list files and must not reach the rest of the file system.
  */
-public final class DirectoryImageSource implements ImageSource {
+final class DirectoryImageSource extends LocalImageSource {
   private final Path root;
 
-  /** @param root the directory holding metadata.jwt */
-  public DirectoryImageSource(Path root) throws IOException {
-    Path real = root.toRealPath();
+  /** @param location the directory holding metadata.jwt */
+  DirectoryImageSource(ImageLocation.Directory location) throws IOException {
+    super(location);
+    Path real = location.path().toRealPath();
     if (!Files.isDirectory(real)) {
-      throw new NotDirectoryException(root.toString());
+      throw new NotDirectoryException(location.path().toString());
     }
     this.root = real;
   }
 
   @Override
-  public InputStream open(String relativePath, boolean metadata) throws IOException {
+  InputStream open(String relativePath) throws IOException {
     String defect = MetadataJwt.relativeNameDefect(relativePath);
     if (defect != null) {
       throw new FileSystemException(relativePath, null, "refused: path " + defect + " (image " + root + ")");
@@ -38,11 +39,6 @@ public final class DirectoryImageSource implements ImageSource {
       throw new FileSystemException(relativePath, null, "not a regular file in image " + root);
     }
     return Files.newInputStream(real);
-  }
-
-  @Override
-  public String location() {
-    return root.toString();
   }
 
   @Override

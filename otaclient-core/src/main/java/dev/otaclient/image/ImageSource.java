@@ -1,32 +1,40 @@
 package dev.otaclient.image;
 
+import dev.otaclient.fetch.BlobRequest;
+import dev.otaclient.fetch.FetchListener;
+import dev.otaclient.fetch.FetchResult;
 import java.io.Closeable;
-import java.io.IOException;
-import java.io.InputStream;
+import java.nio.file.Path;
 
 /**
- * Where the files of one OTA image come from: an HTTP server, a directory, or a tar archive. Opening is
- * safe from several threads at once; each returned stream is used by one thread.
+ * The one way the client reaches the files of an OTA image, wherever it is (see {@link ImageLocation}):
+ * metadata, lists and blobs all come through here, so they share the transport, its retries and its
+ * budget, and every failure is mapped to the same error codes. Fetching is safe from many threads.
+ * Open one with {@link ImageSources#open}.
  */
 public interface ImageSource extends Closeable {
+  /** Where the image is. */
+  ImageLocation location();
+
   /**
-   * Opens a file by its path relative to the image root, unquoted ({@code data/usr/bin/x}).
+   * Reads a small file whose digest is not known yet ({@code metadata.jwt}, the certificate).
    *
-   * @param metadata true for metadata.jwt, the certificate and the lists (HTTP then asks caches not to
-   *     serve a cached copy with {@code ota-file-cache-control: no_cache})
-   * @throws java.nio.file.NoSuchFileException when the image has no such file
-   * @throws IOException when it cannot be read (network, I/O, a path leaving the image root)
+   * @throws dev.otaclient.error.OtaException naming the file and the image: for a remote image a
+   *     network failure; for a local one, a missing file means the location is not an image
    */
-  InputStream open(String relativePath, boolean metadata) throws IOException;
-
-  /** Where the image is, for messages and logs. */
-  String location();
+  byte[] readMetadata(String relativePath, int maxBytes);
 
   /**
-   * True when files come over the network: a file that cannot be fetched is then a network failure
-   * worth retrying later; from a directory or an archive it means the image itself is broken.
+   * Writes the decoded, verified content of {@code request} to {@code destination} (created or
+   * truncated); on failure the destination is deleted.
+   *
+   * @throws dev.otaclient.error.OtaException for a list ({@link BlobRequest#metadata()}), a
+   *     metadata download or verification failure; for rootfs content, a network failure or a bad
+   *     image; an interrupted thread gets one promptly with its interrupt flag still set
    */
-  default boolean isRemote() {
-    return false;
-  }
+  FetchResult fetch(BlobRequest request, Path destination, FetchListener listener);
+
+  /** Ends every fetch in flight and releases connections or files. */
+  @Override
+  void close();
 }

@@ -5,57 +5,49 @@ import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.fetch.Cookies;
 import dev.otaclient.fetch.HttpSettings;
+import dev.otaclient.fetch.RetryPolicy;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Locale;
+import java.util.Objects;
 
-/** Picks the {@link ImageSource} for an image location given by a user or an update request. */
+/** Opens the {@link ImageSource} for a parsed {@link ImageLocation}. */
 public final class ImageSources {
   private ImageSources() {}
 
   /**
-   * {@code http(s)://…} gives an {@link HttpImageSource}; {@code file://…} or a plain path to a directory
-   * gives a {@link DirectoryImageSource}; a path ending {@code .tar} or {@code .tar.zst} gives a
-   * {@link TarImageSource}. Cookies and HTTP settings only matter for HTTP (null means none/defaults).
+   * Opens a source. Cookies, HTTP settings, the retry policy and the connection count only matter
+   * for an http(s) image.
    *
-   * @throws OtaException INVALID_UPDATE_REQUEST when the location is malformed or cannot be opened
+   * @throws OtaException INVALID_UPDATE_REQUEST when a local location does not exist or is not readable
    */
-  public static ImageSource open(String urlOrPath, Cookies cookies, HttpSettings http) {
-    if (urlOrPath == null || urlOrPath.isBlank()) {
-      throw invalid("image location is empty", null);
-    }
-    String lower = urlOrPath.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("http://") || lower.startsWith("https://")) {
-      try {
-        return new HttpImageSource(URI.create(urlOrPath), cookies == null ? Cookies.none() : cookies,
-            http == null ? HttpSettings.defaults() : http);
-      } catch (IllegalArgumentException e) {
-        throw invalid("image URL " + urlOrPath + " is malformed: " + e.getMessage(), e);
-      }
-    }
-    Path path;
+  public static ImageSource open(ImageLocation location, Cookies cookies, HttpSettings http, RetryPolicy retry,
+                                 int maxConnections) {
+    Objects.requireNonNull(location, "location");
     try {
-      path = lower.startsWith("file:") ? Path.of(URI.create(urlOrPath)) : Path.of(urlOrPath);
-    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
-      throw invalid("image location " + urlOrPath + " is neither an http(s) URL nor a local path", e);
-    }
-    String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
-    try {
-      if (name.endsWith(".tar") || name.endsWith(".tar.zst")) {
-        return TarImageSource.open(path);
+      if (location instanceof ImageLocation.Http h) {
+        return new HttpImageSource(h, cookies == null ? Cookies.none() : cookies, http, retry, maxConnections);
       }
-      if (Files.isDirectory(path)) {
-        return new DirectoryImageSource(path);
+      if (location instanceof ImageLocation.Tar t) {
+        return TarImageSource.open(t);
       }
+      return new DirectoryImageSource((ImageLocation.Directory) location);
     } catch (IOException e) {
-      throw invalid("cannot open image " + path + ": " + e.getMessage(), e);
+      throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API,
+          "cannot open image " + location.text() + ": " + describe(location, e), e);
     }
-    throw invalid("image location " + urlOrPath + " is not an http(s) URL, a directory, or a .tar/.tar.zst file", null);
   }
 
-  private static OtaException invalid(String detail, Throwable cause) {
-    return new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API, detail, cause);
+  /** With default HTTP settings, retry policy and four connections: for tools that read an image once. */
+  public static ImageSource open(ImageLocation location, Cookies cookies) {
+    return open(location, cookies, HttpSettings.defaults(), RetryPolicy.defaults(), 4);
+  }
+
+  private static String describe(ImageLocation location, IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException n && location.text().equals(n.getFile())) {
+      return "no such file or directory";
+    }
+    if (e instanceof java.nio.file.NotDirectoryException) {
+      return "not a directory, .tar or .tar.zst";
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 }

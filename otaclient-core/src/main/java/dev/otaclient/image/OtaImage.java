@@ -3,21 +3,14 @@ package dev.otaclient.image;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fetch.BlobRequest;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.EnumMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -47,35 +40,17 @@ public final class OtaImage implements Closeable {
   /** As {@link #open(ImageSource, CaStore, TrustPolicy)}, checking certificate validity at the clock's time. */
   public static OtaImage open(ImageSource source, CaStore cas, TrustPolicy policy, Clock clock) {
     Objects.requireNonNull(source, "source");
-    String jwtText = new String(fetchSmall(source, METADATA_JWT), StandardCharsets.US_ASCII);
+    String jwtText = new String(fetchSmall(source, METADATA_JWT), java.nio.charset.StandardCharsets.US_ASCII);
     MetadataJwt jwt = MetadataJwt.parse(jwtText);
     byte[] cert = fetchSmall(source, jwt.metadata().certificate().name());
     ImageMetadata verified = new MetadataVerifier(cas, policy, clock).verify(jwt, cert);
-    LOG.info("image {} verified: lists {}, {}, {}, {}", source.location(), verified.directories().name(),
+    LOG.info("image {} verified: lists {}, {}, {}, {}", source.location().text(), verified.directories().name(),
         verified.symlinks().name(), verified.regulars().name(), verified.persistents().name());
     return new OtaImage(source, verified);
   }
 
   private static byte[] fetchSmall(ImageSource source, String name) {
-    try (InputStream in = source.open(name, true)) {
-      byte[] bytes = in.readNBytes(MAX_METADATA_BYTES + 1);
-      if (bytes.length > MAX_METADATA_BYTES) {
-        throw new OtaException(ErrorCode.BASE_METADATA_VERIFICATION, ErrorModule.API,
-            name + " from " + source.location() + " is larger than " + MAX_METADATA_BYTES + " bytes");
-      }
-      return bytes;
-    } catch (NoSuchFileException e) {
-      if (!source.isRemote()) {
-        // a local path that is not an OTA image: asking again will not help, the request is wrong
-        throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API,
-            name + " not found in image " + source.location() + ": not an OTA image", e);
-      }
-      throw new OtaException(ErrorCode.NETWORK, ErrorModule.DOWNLOADER,
-          name + " not found in image " + source.location(), e);
-    } catch (IOException e) {
-      throw new OtaException(source.isRemote() ? ErrorCode.NETWORK : ErrorCode.METADATA_DOWNLOAD,
-          ErrorModule.DOWNLOADER, "cannot fetch " + name + " from " + source.location() + ": " + e, e);
-    }
+    return source.readMetadata(name, MAX_METADATA_BYTES);
   }
 
   public ImageMetadata metadata() {
@@ -111,30 +86,14 @@ public final class OtaImage implements Closeable {
           "list " + ref.name() + " would be written outside " + dir);
     }
     Path partial = target.resolveSibling(target.getFileName() + ".part");
-    MessageDigest digest = sha256();
     try {
       Files.createDirectories(target.getParent());
     } catch (IOException e) {
       throw new OtaException(ErrorCode.METADATA_DOWNLOAD, ErrorModule.DOWNLOADER,
           "cannot create " + target.getParent() + " for list " + ref.name() + ": " + e, e);
     }
-    try {
-      try (InputStream in = source.open(ref.name(), true);
-          OutputStream out = new DigestOutputStream(Files.newOutputStream(partial), digest)) {
-        in.transferTo(out);
-      }
-    } catch (IOException e) {
-      deleteQuietly(partial);
-      // reference §2.10: a list that cannot be fetched is "OTA meta download failed" (101)
-      throw new OtaException(ErrorCode.METADATA_DOWNLOAD, ErrorModule.DOWNLOADER,
-          "cannot fetch list " + ref.name() + " from " + source.location() + ": " + e, e);
-    }
-    String actual = HexFormat.of().formatHex(digest.digest());
-    if (!actual.equals(ref.sha256())) {
-      deleteQuietly(partial);
-      throw new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.DOWNLOADER,
-          "list " + ref.name() + " has sha256 " + actual + " but metadata.jwt says " + ref.sha256());
-    }
+    // checked while it streams in; only a list that matched is visible under its final name
+    source.fetch(BlobRequest.list(ref.name(), ref.sha256()), partial, null);
     try {
       Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -143,14 +102,6 @@ public final class OtaImage implements Closeable {
           "cannot store list " + ref.name() + " in " + dir + ": " + e, e);
     }
     return target;
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is mandatory in every JRE", e);
-    }
   }
 
   private static void deleteQuietly(Path p) {
@@ -162,7 +113,7 @@ public final class OtaImage implements Closeable {
   }
 
   @Override
-  public void close() throws IOException {
+  public void close() {
     source.close();
   }
 }

@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarFile;
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * ({@code image/metadata.jwt}); both are accepted. Hard links and relative symlinks inside the archive
  * are followed; sparse members are refused.
  */
-public final class TarImageSource implements ImageSource {
+final class TarImageSource extends LocalImageSource {
   private static final Logger LOG = LoggerFactory.getLogger(TarImageSource.class);
   private static final int MAX_LINK_HOPS = 40;
 
@@ -41,16 +40,19 @@ public final class TarImageSource implements ImageSource {
   private final FileChannel channel;
   private final Map<String, Member> members;
 
-  private TarImageSource(Path archive, Path tempTar, FileChannel channel, Map<String, Member> members) {
+  private TarImageSource(ImageLocation.Tar location, Path tempTar, FileChannel channel, Map<String, Member> members) {
+    super(location);
+    Path archive = location.path();
     this.archive = archive;
     this.tempTar = tempTar;
     this.channel = channel;
     this.members = members;
   }
 
-  /** Opens {@code archive}; a name ending {@code .zst} is decompressed first (see {@link #decompress}). */
-  public static TarImageSource open(Path archive) throws IOException {
-    boolean zstd = archive.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zst");
+  /** Opens the archive; a {@code .tar.zst} is decompressed first (see {@link #decompress}). */
+  static TarImageSource open(ImageLocation.Tar location) throws IOException {
+    Path archive = location.path();
+    boolean zstd = location.compression() == ImageLocation.TarCompression.ZSTD;
     Path tar = archive;
     Path temp = null;
     if (zstd) {
@@ -60,7 +62,7 @@ public final class TarImageSource implements ImageSource {
     try {
       Map<String, Member> members = index(tar, archive);
       FileChannel channel = FileChannel.open(tar, StandardOpenOption.READ);
-      return new TarImageSource(archive, temp, channel, members);
+      return new TarImageSource(location, temp, channel, members);
     } catch (IOException | RuntimeException e) {
       if (temp != null) {
         Files.deleteIfExists(temp);
@@ -160,7 +162,7 @@ public final class TarImageSource implements ImageSource {
   }
 
   @Override
-  public InputStream open(String relativePath, boolean metadata) throws IOException {
+  InputStream open(String relativePath) throws IOException {
     String defect = MetadataJwt.relativeNameDefect(relativePath);
     if (defect != null) {
       throw new FileSystemException(relativePath, null, "refused: path " + defect + " (image " + archive + ")");
@@ -198,17 +200,18 @@ public final class TarImageSource implements ImageSource {
   }
 
   @Override
-  public String location() {
-    return archive.toString();
-  }
-
-  @Override
-  public void close() throws IOException {
+  public void close() {
     try {
       channel.close();
+    } catch (IOException e) {
+      LOG.debug("closing {}: {}", archive, e.toString());
     } finally {
       if (tempTar != null) {
-        Files.deleteIfExists(tempTar);
+        try {
+          Files.deleteIfExists(tempTar);
+        } catch (IOException e) {
+          LOG.warn("cannot delete the decompressed copy {}: {}", tempTar, e.toString());
+        }
       }
     }
   }

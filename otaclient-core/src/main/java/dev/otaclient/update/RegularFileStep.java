@@ -3,7 +3,7 @@ package dev.otaclient.update;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
-import dev.otaclient.fetch.BlobFetcher;
+import dev.otaclient.image.ImageSource;
 import dev.otaclient.fetch.BlobRequest;
 import dev.otaclient.fetch.FetchListener;
 import dev.otaclient.fetch.FetchResult;
@@ -48,7 +48,7 @@ final class RegularFileStep {
   private final StandbyTree tree;
   private final Path activeRoot;
   private final ImageMetadata metadata;
-  private final BlobFetcher fetcher;
+  private final ImageSource fetcher;
   private final ProgressCounters counters;
   private final PlacementJournal journal;
   private final boolean inPlace;
@@ -56,7 +56,7 @@ final class RegularFileStep {
   private final int maxInFlight;
   private final AtomicLong kept = new AtomicLong();
 
-  RegularFileStep(StandbyTree tree, Path activeRoot, ImageMetadata metadata, BlobFetcher fetcher, ProgressCounters counters,
+  RegularFileStep(StandbyTree tree, Path activeRoot, ImageMetadata metadata, ImageSource fetcher, ProgressCounters counters,
       PlacementJournal journal, boolean inPlace, ExecutorService pool, int maxInFlight) {
     this.tree = tree;
     this.activeRoot = activeRoot;

@@ -7,9 +7,6 @@ import dev.otaclient.boot.Standby;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
-import dev.otaclient.fetch.BlobFetcher;
-import dev.otaclient.fetch.HttpBlobFetcher;
-import dev.otaclient.fetch.LocalBlobFetcher;
 import dev.otaclient.image.ImageSource;
 import dev.otaclient.image.ImageSources;
 import dev.otaclient.image.ListKind;
@@ -19,7 +16,6 @@ import dev.otaclient.slot.SlotIo;
 import dev.otaclient.slot.StandbyTree;
 import dev.otaclient.status.UpdatePhase;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -32,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The local update as one visible pipeline, each step with one owner:
- * metadata -> prepare standby -> lists -> plan -> (clean in place) -> directories -> symlinks ->
+ * metadata -> lists -> plan -> prepare standby -> (clean in place) -> directories -> symlinks ->
  * regular files -> persistents -> save image meta -> wait for children -> switch -> reboot.
  */
 final class UpdatePipeline {
@@ -56,7 +52,11 @@ final class UpdatePipeline {
     this.counters = counters;
   }
 
-  /** Builds the standby from the image and arms the switch. Returns the prepared standby. */
+  /**
+   * Builds the standby from the image and arms the switch. Returns the prepared standby. Nothing
+   * touches the standby until the image is verified: its signature, the four lists (fetched into a
+   * private work directory and checked against the signed hashes) and the plan made from them.
+   */
   Standby build(UpdateRequest request) {
     counters.phase(UpdatePhase.INITIAL);
     AtomicInteger threadNo = new AtomicInteger();
@@ -65,10 +65,16 @@ final class UpdatePipeline {
       t.setDaemon(true);
       return t;
     });
-    try (ImageSource source = ImageSources.open(request.image(), request.cookies(), settings.http())) {
+    Path privateWork = PrivateWorkDir.create(settings.workDir());
+    try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
+        settings.retry(), settings.downloadConcurrency())) {
       counters.phase(UpdatePhase.METADATA);
       OtaImage image = OtaImage.open(source, settings.caStore(), settings.trustPolicy());
       image.metadata().totalRegularSize().ifPresent(s -> counters.totals(0, s));
+      VerifiedLists lists = image.fetchLists(privateWork.resolve("lists"));
+      DeltaPlanner planner = new DeltaPlanner(pool);
+      DeltaPlan plan = planner.read(lists);
+      counters.totals(plan.totalRegularFiles, image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
 
       Standby standby = boot.prepareStandby(request.version(), true);
       StandbyTree tree = new StandbyTree(standby.root(), standby.bootDir());
@@ -77,36 +83,28 @@ final class UpdatePipeline {
       // opened before the in-place clean, which removes the old manifest unless the image lists it
       try (PlacementJournal journal = PlacementJournal.open(work.resolve("journal"),
           standby.reusedInPlace() ? existingManifest(standby.root()) : null, standby.root())) {
-        VerifiedLists lists = image.fetchLists(work.resolve("lists"));
-
-        DeltaPlanner planner = new DeltaPlanner(pool);
-        DeltaPlan plan = planner.read(lists);
-        counters.totals(plan.totalRegularFiles,
-            image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
         if (standby.reusedInPlace()) {
           StandbyCleaner.clean(tree, plan);
         }
         planner.findActiveSources(plan, boot.activeRoot());
 
-        try (BlobFetcher fetcher = fetcher(request, source, image)) {
-          counters.phase(UpdatePhase.DIRECTORY);
-          DirectoryStep dirs = new DirectoryStep(tree, lists.directories());
-          dirs.create();
+        counters.phase(UpdatePhase.DIRECTORY);
+        DirectoryStep dirs = new DirectoryStep(tree, lists.directories());
+        dirs.create();
 
-          counters.phase(UpdatePhase.SYMLINK);
-          new SymlinkStep(tree, lists.symlinks()).run();
+        counters.phase(UpdatePhase.SYMLINK);
+        new SymlinkStep(tree, lists.symlinks()).run();
 
-          counters.phase(UpdatePhase.REGULAR);
-          RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), image.metadata(), fetcher, counters, journal,
-              standby.reusedInPlace(), pool, settings.workers() * 4);
-          regulars.run(plan);
+        counters.phase(UpdatePhase.REGULAR);
+        RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), image.metadata(), source, counters,
+            journal, standby.reusedInPlace(), pool, settings.workers() * 4);
+        regulars.run(plan);
 
-          counters.phase(UpdatePhase.PERSISTENT);
-          long persisted = new PersistentStep(tree, boot.activeRoot(), lists.persistents()).run();
-          dirs.applyAttributes();
-          saveImageMeta(tree, lists);
-          log.info("standby built: {} files kept in place, {} persistents carried over", regulars.keptFiles(), persisted);
-        }
+        counters.phase(UpdatePhase.PERSISTENT);
+        long persisted = new PersistentStep(tree, boot.activeRoot(), lists.persistents()).run();
+        dirs.applyAttributes();
+        saveImageMeta(tree, lists);
+        log.info("standby built: {} files kept in place, {} persistents carried over", regulars.keptFiles(), persisted);
         journal.promoteTo(tree.locate(MANIFEST));
       }
       AtomicFiles.deleteTree(work);
@@ -116,15 +114,8 @@ final class UpdatePipeline {
       throw SlotIo.failure("building the standby slot", e);
     } finally {
       pool.shutdownNow();
+      PrivateWorkDir.delete(privateWork);
     }
-  }
-
-  private BlobFetcher fetcher(UpdateRequest request, ImageSource source, OtaImage image) {
-    if (request.isRemote()) {
-      return new HttpBlobFetcher(URI.create(request.image()), request.cookies(), settings.http(), settings.retry(),
-          settings.downloadConcurrency());
-    }
-    return new LocalBlobFetcher(rel -> source.open(rel, false));
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.fetch.Cookies;
+import dev.otaclient.image.ImageLocation;
 import java.util.Objects;
 
 /**
@@ -29,9 +30,9 @@ public record UpdateRequest(String version, String image, Cookies cookies) {
     return new UpdateRequest(version, image, Cookies.parse(cookiesJson));
   }
 
-  public boolean isRemote() {
-    String lower = image.toLowerCase(java.util.Locale.ROOT);
-    return lower.startsWith("http://") || lower.startsWith("https://");
+  /** Where the image is; {@link ImageLocation#parse} is the one place that decides. */
+  public ImageLocation location() {
+    return ImageLocation.parse(image);
   }
 
   private static OtaException invalid(String detail) {

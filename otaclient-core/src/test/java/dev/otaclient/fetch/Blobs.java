@@ -13,16 +13,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Test data helpers: deterministic random content, digests, zstd frames, a recording listener. */
-final class Blobs {
+public final class Blobs {
   private Blobs() {}
 
-  static byte[] random(int size, long seed) {
+  public static byte[] random(int size, long seed) {
     byte[] b = new byte[size];
     new Random(seed).nextBytes(b);
     return b;
   }
 
-  static String sha256(byte[] data) {
+  public static String sha256(byte[] data) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     } catch (NoSuchAlgorithmException e) {
@@ -30,11 +30,11 @@ final class Blobs {
     }
   }
 
-  static byte[] zstd(byte[] data) {
+  public static byte[] zstd(byte[] data) {
     return Zstd.compress(data, 3);
   }
 
-  static Path put(Path root, String relative, byte[] data) throws IOException {
+  public static Path put(Path root, String relative, byte[] data) throws IOException {
     Path p = root.resolve(relative);
     Files.createDirectories(p.getParent());
     Files.write(p, data);
@@ -42,11 +42,11 @@ final class Blobs {
   }
 
   /** Counts callbacks; thread-safe. */
-  static final class Recorder implements FetchListener {
-    final AtomicInteger retries = new AtomicInteger();
-    final AtomicLong bytes = new AtomicLong();
-    final CopyOnWriteArrayList<Integer> retriedAttempts = new CopyOnWriteArrayList<>();
-    final CopyOnWriteArrayList<Exception> causes = new CopyOnWriteArrayList<>();
+  public static final class Recorder implements FetchListener {
+    public final AtomicInteger retries = new AtomicInteger();
+    public final AtomicLong bytes = new AtomicLong();
+    public final CopyOnWriteArrayList<Integer> retriedAttempts = new CopyOnWriteArrayList<>();
+    public final CopyOnWriteArrayList<Exception> causes = new CopyOnWriteArrayList<>();
 
     @Override
     public void onRetry(BlobRequest r, int attempt, Exception cause) {

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fetch.BlobRequest;
 import dev.otaclient.fetch.Cookies;
 import dev.otaclient.fetch.HttpSettings;
+import dev.otaclient.fetch.RetryPolicy;
 import dev.otaclient.testing.Nginx;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,10 +33,23 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageSourcesTest {
   @TempDir Path tmp;
 
-  private static String read(ImageSource s, String name) throws IOException {
-    try (InputStream in = s.open(name, false)) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+  /** Reads a file the way the engine does: through the source's fetch, into a file. */
+  private String read(ImageSource s, String name) throws IOException {
+    Path out = Files.createTempFile(tmp, "read", ".bin");
+    s.fetch(BlobRequest.plain(name, null, -1), out, null);
+    return Files.readString(out, StandardCharsets.UTF_8);
+  }
+
+  private static ImageSource open(String location) {
+    return ImageSources.open(ImageLocation.parse(location), Cookies.none());
+  }
+
+  private static ImageSource open(String location, Cookies cookies) {
+    return ImageSources.open(ImageLocation.parse(location), cookies);
+  }
+
+  private static LocalImageSource local(ImageSource s) {
+    return (LocalImageSource) s;
   }
 
   private Path imageDir() throws IOException {
@@ -52,14 +67,18 @@ class ImageSourcesTest {
   void directoryServesFilesAndFollowsSymlinksInsideTheRoot() throws Exception {
     Path root = imageDir();
     Files.createSymbolicLink(root.resolve("data/hostname-link"), Path.of("etc/hostname"));
-    try (ImageSource s = ImageSources.open(root.toString(), null, null)) {
+    try (ImageSource s = open(root.toString())) {
       assertThat(s).isInstanceOf(DirectoryImageSource.class);
-      assertThat(s.location()).isEqualTo(root.toRealPath().toString());
+      assertThat(s.location()).isEqualTo(ImageLocation.parse(root.toString()));
       assertThat(read(s, "data/etc/hostname")).isEqualTo("ecu1\n");
       assertThat(read(s, "data/a b;c#ファイル")).isEqualTo("odd\n");
       assertThat(read(s, "data/hostname-link")).isEqualTo("ecu1\n");
-      assertThatThrownBy(() -> s.open("data/etc/missing", false)).isInstanceOf(NoSuchFileException.class);
-      assertThatThrownBy(() -> s.open("data/etc", false))
+      assertThatThrownBy(() -> local(s).open("data/etc/missing")).isInstanceOf(NoSuchFileException.class);
+      assertThatThrownBy(() -> read(s, "data/etc/missing")).isInstanceOfSatisfying(OtaException.class, e -> {
+        assertThat(e.code()).isEqualTo(ErrorCode.APPLY_UPDATE);
+        assertThat(e.detail()).isEqualTo("data/etc/missing: not found in the image");
+      });
+      assertThatThrownBy(() -> local(s).open("data/etc"))
           .isInstanceOf(FileSystemException.class).hasMessageContaining("not a regular file");
     }
   }
@@ -69,12 +88,14 @@ class ImageSourcesTest {
     Path root = imageDir();
     Path outside = Files.writeString(tmp.resolve("secret"), "secret");
     Files.createSymbolicLink(root.resolve("data/escape"), outside);
-    try (ImageSource s = new DirectoryImageSource(root)) {
-      assertThatThrownBy(() -> s.open("data/../../secret", false))
+    try (ImageSource s = open(root.toString())) {
+      assertThatThrownBy(() -> local(s).open("data/../../secret"))
           .isInstanceOf(FileSystemException.class).hasMessageContaining("leaves the image root");
-      assertThatThrownBy(() -> s.open(outside.toString(), false))
+      assertThatThrownBy(() -> read(s, "data/../../secret"))
+          .isInstanceOf(OtaException.class).hasMessageContaining("leaves the image root");
+      assertThatThrownBy(() -> local(s).open(outside.toString()))
           .isInstanceOf(FileSystemException.class).hasMessageContaining("is absolute");
-      assertThatThrownBy(() -> s.open("data/escape", false))
+      assertThatThrownBy(() -> local(s).open("data/escape"))
           .isInstanceOf(FileSystemException.class)
           .hasMessageContaining("resolves to " + outside.toRealPath() + ", outside the image root");
     }
@@ -121,14 +142,14 @@ class ImageSourcesTest {
       files.put(prefix + "data/a b;c#ファイル", "odd\n");
       writeTar(tar, files, Map.of(prefix + "data/hard", prefix + "data/etc/hostname"),
           Map.of(prefix + "data/etc/soft", "../a b;c#ファイル"));
-      try (ImageSource s = ImageSources.open(tar.toString(), Cookies.none(), HttpSettings.defaults())) {
+      try (ImageSource s = open(tar.toString())) {
         assertThat(s).as(prefix).isInstanceOf(TarImageSource.class);
         assertThat(read(s, "metadata.jwt")).isEqualTo("jwt" + prefix);
         assertThat(read(s, "data/etc/hostname")).isEqualTo("ecu1\n");
         assertThat(read(s, "data/a b;c#ファイル")).isEqualTo("odd\n");
         assertThat(read(s, "data/hard")).isEqualTo("ecu1\n");
         assertThat(read(s, "data/etc/soft")).isEqualTo("odd\n");
-        assertThatThrownBy(() -> s.open("data/missing", false)).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> local(s).open("data/missing")).isInstanceOf(NoSuchFileException.class);
       }
     }
   }
@@ -138,14 +159,14 @@ class ImageSourcesTest {
     Path tar = tmp.resolve("escape.tar");
     writeTar(tar, Map.of("metadata.jwt", "jwt"), Map.of(),
         Map.of("data/abs", "/etc/passwd", "data/up", "../../etc/passwd"));
-    try (ImageSource s = TarImageSource.open(tar)) {
-      assertThatThrownBy(() -> s.open("data/abs", false)).hasMessageContaining("absolute symlink to /etc/passwd");
-      assertThatThrownBy(() -> s.open("data/up", false)).hasMessageContaining("symlink leaves the image root");
-      assertThatThrownBy(() -> s.open("../metadata.jwt", false)).hasMessageContaining("leaves the image root");
+    try (ImageSource s = open(tar.toString())) {
+      assertThatThrownBy(() -> read(s, "data/abs")).hasMessageContaining("absolute symlink to /etc/passwd");
+      assertThatThrownBy(() -> read(s, "data/up")).hasMessageContaining("symlink leaves the image root");
+      assertThatThrownBy(() -> read(s, "../metadata.jwt")).hasMessageContaining("leaves the image root");
     }
     Path empty = tmp.resolve("nometa.tar");
     writeTar(empty, Map.of("data/x", "x"), Map.of(), Map.of());
-    assertThatThrownBy(() -> ImageSources.open(empty.toString(), null, null))
+    assertThatThrownBy(() -> open(empty.toString()))
         .isInstanceOfSatisfying(OtaException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_UPDATE_REQUEST))
         .hasMessageContaining("no metadata.jwt at the top of the archive or in one top directory");
@@ -157,9 +178,9 @@ class ImageSourcesTest {
     String a = "A".repeat(10_000);
     String b = "B".repeat(10_000);
     writeTar(tar, Map.of("metadata.jwt", "j", "a", a, "b", b), Map.of(), Map.of());
-    try (ImageSource s = TarImageSource.open(tar);
-        InputStream ia = s.open("a", false);
-        InputStream ib = s.open("b", false)) {
+    try (ImageSource s = open(tar.toString());
+        InputStream ia = local(s).open("a");
+        InputStream ib = local(s).open("b")) {
       StringBuilder ra = new StringBuilder();
       StringBuilder rb = new StringBuilder();
       byte[] buf = new byte[777];
@@ -188,7 +209,7 @@ class ImageSourcesTest {
     OtaImageTest.SmallImage.zstd(tar, zst);
     Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
     List<Path> before = tempTars(tmpdir);
-    ImageSource s = ImageSources.open(zst.toUri().toString(), null, null);
+    ImageSource s = open(zst.toUri().toString());
     List<Path> during = tempTars(tmpdir);
     assertThat(during).hasSize(before.size() + 1);
     assertThat(read(s, "data/x")).isEqualTo("x");
@@ -196,7 +217,7 @@ class ImageSourcesTest {
     assertThat(tempTars(tmpdir)).containsExactlyInAnyOrderElementsOf(before);
 
     Files.writeString(tmp.resolve("bad.tar.zst"), "not zstd");
-    assertThatThrownBy(() -> ImageSources.open(tmp.resolve("bad.tar.zst").toString(), null, null))
+    assertThatThrownBy(() -> open(tmp.resolve("bad.tar.zst").toString()))
         .isInstanceOf(OtaException.class).hasMessageContaining("not a zstd-compressed tar");
     assertThat(tempTars(tmpdir)).containsExactlyInAnyOrderElementsOf(before);
   }
@@ -210,7 +231,7 @@ class ImageSourcesTest {
   @Test
   void unusableLocationsAreInvalidRequests() {
     for (String bad : List.of("", "/definitely/not/here", tmp.resolve("file.bin").toString(), "http://")) {
-      assertThatThrownBy(() -> ImageSources.open(bad, null, null))
+      assertThatThrownBy(() -> open(bad))
           .as(bad)
           .isInstanceOfSatisfying(OtaException.class,
               e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_UPDATE_REQUEST));
@@ -222,11 +243,11 @@ class ImageSourcesTest {
   @Test
   void proxyForcesTheHttpScheme() {
     HttpSettings viaProxy = HttpSettings.defaults().withProxy(new InetSocketAddress("127.0.0.1", 8082));
-    HttpImageSource https = new HttpImageSource(URI.create("https://cdn.example/ota/img//"), Cookies.none(), viaProxy);
-    assertThat(https.base()).hasToString("http://cdn.example/ota/img/");
-    HttpImageSource direct = new HttpImageSource(URI.create("https://cdn.example/ota/img"), Cookies.none(),
-        HttpSettings.defaults());
-    assertThat(direct.base()).hasToString("https://cdn.example/ota/img/");
+    HttpImageSource https = (HttpImageSource) ImageSources.open(ImageLocation.parse("https://cdn.example/ota/img//"),
+        Cookies.none(), viaProxy, RetryPolicy.defaults(), 1);
+    assertThat(https.urlOf("x")).hasToString("http://cdn.example/ota/img/x");
+    HttpImageSource direct = (HttpImageSource) open("https://cdn.example/ota/img");
+    assertThat(direct.urlOf("x")).hasToString("https://cdn.example/ota/img/x");
     assertThat(direct.urlOf("data/a b;c#ファイル").toString())
         .isEqualTo("https://cdn.example/ota/img/data/a%20b%3Bc%23%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB");
   }
@@ -237,14 +258,12 @@ class ImageSourcesTest {
     imageDir();
     Cookies cookies = Cookies.of(Map.of("CloudFront-Policy", "p0l1cy"));
     try (Nginx nginx = Nginx.serve(tmp.resolve("."))) {
-      ImageSource s = ImageSources.open(nginx.baseUri() + "image", cookies, HttpSettings.defaults());
+      ImageSource s = open(nginx.baseUri() + "image", cookies);
       assertThat(s).isInstanceOf(HttpImageSource.class);
-      try (InputStream in = s.open("metadata.jwt", true)) {
-        assertThat(in.readAllBytes()).isEqualTo("jwt".getBytes(StandardCharsets.UTF_8));
-      }
+      assertThat(s.readMetadata("metadata.jwt", 100)).isEqualTo("jwt".getBytes(StandardCharsets.UTF_8));
       assertThat(read(s, "data/a b;c#ファイル")).isEqualTo("odd\n");
-      assertThatThrownBy(() -> s.open("data/missing", false))
-          .isInstanceOf(NoSuchFileException.class).hasMessageContaining(nginx.baseUri() + "image/data/missing");
+      assertThatThrownBy(() -> read(s, "data/missing")).isInstanceOfSatisfying(OtaException.class,
+          e -> assertThat(e.detail()).isEqualTo(nginx.baseUri() + "image/data/missing: HTTP 404"));
       List<String> log = nginx.awaitAccessLog(3);
       assertThat(log).hasSize(3);
       assertThat(log.get(0)).isEqualTo("/image/metadata.jwt 200 3 CloudFront-Policy=p0l1cy no_cache");
@@ -262,17 +281,16 @@ class ImageSourcesTest {
       int port = nginx.port();
       nginx.requireCookie("session", "abc123").requireCookie("CloudFront-Key-Pair-Id", "K2x");
       assertThat(nginx.port()).isEqualTo(port);
-      ImageSource none = ImageSources.open(nginx.baseUri().toString(), Cookies.none(), HttpSettings.defaults());
-      assertThatThrownBy(() -> none.open("data/etc/hostname", false))
-          .isInstanceOf(IOException.class).isNotInstanceOf(NoSuchFileException.class)
-          .hasMessageContaining("HTTP 403 for " + nginx.baseUri() + "data/etc/hostname");
-      ImageSource half = ImageSources.open(nginx.baseUri().toString(), Cookies.of(Map.of("session", "abc123")),
-          HttpSettings.defaults());
-      assertThatThrownBy(() -> half.open("data/etc/hostname", false)).hasMessageContaining("HTTP 403");
+      ImageSource none = open(nginx.baseUri().toString());
+      assertThatThrownBy(() -> read(none, "data/etc/hostname"))
+          .isInstanceOf(OtaException.class)
+          .hasMessageContaining(nginx.baseUri() + "data/etc/hostname: HTTP 403");
+      ImageSource half = open(nginx.baseUri().toString(), Cookies.of(Map.of("session", "abc123")));
+      assertThatThrownBy(() -> read(half, "data/etc/hostname")).hasMessageContaining("HTTP 403");
       Map<String, String> both = new LinkedHashMap<>();
       both.put("session", "abc123");
       both.put("CloudFront-Key-Pair-Id", "K2x");
-      ImageSource ok = ImageSources.open(nginx.baseUri().toString(), Cookies.of(both), HttpSettings.defaults());
+      ImageSource ok = open(nginx.baseUri().toString(), Cookies.of(both));
       assertThat(read(ok, "data/etc/hostname")).isEqualTo("ecu1\n");
       assertThat(nginx.awaitAccessLog(3).get(2))
           .isEqualTo("/data/etc/hostname 200 5 session=abc123; CloudFront-Key-Pair-Id=K2x -");

@@ -11,6 +11,7 @@ import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.fetch.Cookies;
 import dev.otaclient.fetch.HttpSettings;
+import dev.otaclient.fetch.RetryPolicy;
 import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.testing.Nginx;
 import java.io.IOException;
@@ -63,13 +64,11 @@ class OtaImageTest {
     Map<String, String> seen = new LinkedHashMap<>();
     for (String location : List.of(image.root.toString(), "file://" + image.root, tmp.resolve("image.tar").toString(),
         tmp.resolve("nested.tar").toString(), tmp.resolve("image.tar.zst").toString())) {
-      try (OtaImage img = OtaImage.open(ImageSources.open(location, Cookies.none(), HttpSettings.defaults()), cas,
+      try (OtaImage img = OtaImage.open(ImageSources.open(ImageLocation.parse(location), Cookies.none()), cas,
           TrustPolicy.REQUIRE_CA)) {
         assertThat(img.metadata()).as(location).isEqualTo(image.metadata);
         seen.put(location, listDigest(img.fetchLists(tmp.resolve("lists-" + seen.size()))));
-        try (InputStream in = img.source().open("data/etc/hostname", false)) {
-          assertThat(in.readAllBytes()).as(location).isEqualTo(SmallImage.HOSTNAME);
-        }
+        assertThat(img.source().readMetadata("data/etc/hostname", 1000)).as(location).isEqualTo(SmallImage.HOSTNAME);
       }
     }
     assertThat(seen.values()).containsOnly(image.listDigest());
@@ -81,8 +80,7 @@ class OtaImageTest {
     SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
     Cookies cookies = Cookies.of(Map.of("session", "abc123"));
     try (Nginx nginx = Nginx.serve(image.root)) {
-      try (OtaImage img = OtaImage.open(ImageSources.open(nginx.baseUri().toString().replaceAll("/$", ""), cookies,
-          HttpSettings.defaults()), store(), TrustPolicy.REQUIRE_CA)) {
+      try (OtaImage img = OtaImage.open(ImageSources.open(ImageLocation.parse(nginx.baseUri().toString().replaceAll("/$", "")), cookies), store(), TrustPolicy.REQUIRE_CA)) {
         assertThat(img.source()).isInstanceOf(HttpImageSource.class);
         assertThat(img.metadata()).isEqualTo(image.metadata);
         VerifiedLists lists = img.fetchLists(tmp.resolve("lists"));
@@ -115,7 +113,7 @@ class OtaImageTest {
   void missingListIsAMetadataDownloadFailure() throws Exception {
     SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
     Files.delete(image.root.resolve("symlinks.txt"));
-    try (OtaImage img = OtaImage.open(new DirectoryImageSource(image.root), store(), TrustPolicy.REQUIRE_CA)) {
+    try (OtaImage img = OtaImage.open(ImageSources.open(ImageLocation.parse(image.root.toString()), Cookies.none()), store(), TrustPolicy.REQUIRE_CA)) {
       assertThatThrownBy(() -> img.fetchLists(tmp.resolve("lists")))
           .isInstanceOfSatisfying(OtaException.class,
               e -> assertThat(e.failureReason()).startsWith("E1-0103-101: "))
@@ -129,14 +127,14 @@ class OtaImageTest {
     Files.writeString(image.root.resolve("regulars.txt"), "\n", StandardCharsets.UTF_8,
         java.nio.file.StandardOpenOption.APPEND);
     Path lists = tmp.resolve("lists");
-    try (OtaImage img = OtaImage.open(new DirectoryImageSource(image.root), store(), TrustPolicy.REQUIRE_CA)) {
+    try (OtaImage img = OtaImage.open(ImageSources.open(ImageLocation.parse(image.root.toString()), Cookies.none()), store(), TrustPolicy.REQUIRE_CA)) {
       assertThatThrownBy(() -> img.fetchLists(lists))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.METADATA_VERIFICATION);
             assertThat(e.module()).isEqualTo(ErrorModule.DOWNLOADER);
           })
-          .hasMessageContaining("list regulars.txt has sha256 ")
-          .hasMessageContaining("but metadata.jwt says " + image.metadata.regulars().sha256());
+          .hasMessageContaining("list regulars.txt from " + image.root + " is not the one metadata.jwt signed: sha256 mismatch")
+          .hasMessageContaining("expected " + image.metadata.regulars().sha256());
     }
     try (Stream<Path> files = Files.list(lists)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("dirs.txt", "symlinks.txt");
@@ -147,7 +145,7 @@ class OtaImageTest {
   void directoryWithoutMetadataIsAnInvalidRequestNotANetworkError() throws Exception {
     SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
     Files.delete(image.root.resolve("metadata.jwt"));
-    assertThatThrownBy(() -> OtaImage.open(new DirectoryImageSource(image.root), store(), TrustPolicy.REQUIRE_CA))
+    assertThatThrownBy(() -> OtaImage.open(ImageSources.open(ImageLocation.parse(image.root.toString()), Cookies.none()), store(), TrustPolicy.REQUIRE_CA))
         .isInstanceOfSatisfying(OtaException.class, e -> {
           assertThat(e.code()).isEqualTo(ErrorCode.INVALID_UPDATE_REQUEST);
           assertThat(e.module()).isEqualTo(ErrorModule.API);
@@ -162,10 +160,13 @@ class OtaImageTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    ImageSource source = ImageSources.open("http://127.0.0.1:" + port + "/img", Cookies.none(), HttpSettings.defaults());
+    RetryPolicy twice = new RetryPolicy(2, java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(1),
+        java.time.Duration.ofSeconds(30));
+    ImageSource source = ImageSources.open(ImageLocation.parse("http://127.0.0.1:" + port + "/img"), Cookies.none(),
+        HttpSettings.defaults(), twice, 1);
     assertThatThrownBy(() -> OtaImage.open(source, store(), TrustPolicy.REQUIRE_CA))
         .isInstanceOfSatisfying(OtaException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NETWORK))
-        .hasMessageContaining("cannot fetch metadata.jwt from http://127.0.0.1:" + port + "/img/");
+        .hasMessageContaining("cannot fetch metadata.jwt from http://127.0.0.1:" + port + "/img: giving up after 2 attempts");
   }
 
   @Test
@@ -173,7 +174,7 @@ class OtaImageTest {
     SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
     TestCa other = TestCa.create("other", Instant.now().minus(1, ChronoUnit.DAYS), Instant.now().plus(1, ChronoUnit.DAYS));
     Files.writeString(image.root.resolve("sign.pem"), TestCa.certificatePem(other.signingCert()));
-    assertThatThrownBy(() -> OtaImage.open(new DirectoryImageSource(image.root), store(), TrustPolicy.REQUIRE_CA))
+    assertThatThrownBy(() -> OtaImage.open(ImageSources.open(ImageLocation.parse(image.root.toString()), Cookies.none()), store(), TrustPolicy.REQUIRE_CA))
         .isInstanceOfSatisfying(OtaException.class,
             e -> assertThat(e.code()).isEqualTo(ErrorCode.BASE_METADATA_VERIFICATION))
         .hasMessageContaining("certificate sign.pem has sha256");
@@ -183,9 +184,9 @@ class OtaImageTest {
   void oversizedMetadataIsRefused() throws Exception {
     SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
     Files.write(image.root.resolve("metadata.jwt"), new byte[OtaImage.MAX_METADATA_BYTES + 1]);
-    assertThatThrownBy(() -> OtaImage.open(new DirectoryImageSource(image.root), store(), TrustPolicy.REQUIRE_CA))
+    assertThatThrownBy(() -> OtaImage.open(ImageSources.open(ImageLocation.parse(image.root.toString()), Cookies.none()), store(), TrustPolicy.REQUIRE_CA))
         .isInstanceOf(OtaException.class)
-        .hasMessageContaining("metadata.jwt from " + image.root.toRealPath() + " is larger than 1048576 bytes");
+        .hasMessageContaining("metadata.jwt from " + image.root + " is larger than 1048576 bytes");
   }
 
   private static String listDigest(VerifiedLists lists) throws IOException {

@@ -2,6 +2,7 @@ package dev.otaclient.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.image.ImageLocation;
 import dev.otaclient.image.ImageSources;
 import dev.otaclient.image.OtaImage;
 import dev.otaclient.image.TrustPolicy;
@@ -21,11 +22,9 @@ class DeltaEstimateTest {
   @TempDir Path tmp;
 
   VerifiedLists lists(Path image, Path cas, String name) {
-    try (OtaImage img = OtaImage.open(ImageSources.open(image.toString(), null, null), CaStore.load(cas),
+    try (OtaImage img = OtaImage.open(ImageSources.open(ImageLocation.parse(image.toString()), null), CaStore.load(cas),
         TrustPolicy.REQUIRE_CA)) {
       return img.fetchLists(tmp.resolve("lists-" + name));
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 

@@ -10,6 +10,7 @@ import dev.otaclient.fetch.HttpSettings;
 import dev.otaclient.image.CaStore;
 import dev.otaclient.image.DirectoryEntry;
 import dev.otaclient.image.ImageMetadata;
+import dev.otaclient.image.ImageLocation;
 import dev.otaclient.image.ImageSources;
 import dev.otaclient.image.ImageUrls;
 import dev.otaclient.image.ListReader;
@@ -197,20 +198,21 @@ class ImageBuilderTest {
     int fetched = 0;
     try (Nginx nginx = Nginx.serve(out);
          OtaImage image = OtaImage.open(
-             ImageSources.open(nginx.baseUri().toString(), Cookies.none(), HttpSettings.defaults()),
+             ImageSources.open(ImageLocation.parse(nginx.baseUri().toString()), Cookies.none()),
              CaStore.load(caStore), TrustPolicy.REQUIRE_CA)) {
       VerifiedLists lists = image.fetchLists(tmp.resolve("lists"));
       ImageMetadata md = image.metadata();
       List<RegularEntry> regs = readAll(ListReader.regulars(Files.newInputStream(lists.regulars()), "regulars.txt"));
       for (RegularEntry e : regs) {
         // plain file by path (URL-quoted like the Python client), and the blob when there is one
-        try (InputStream in = image.source().open(ImageUrls.rootfsRelative(md.rootfsDirectory(), e.path()), false)) {
+        try (InputStream in = new java.io.ByteArrayInputStream(image.source().readMetadata(
+            ImageUrls.rootfsRelative(md.rootfsDirectory(), e.path()), 1 << 28))) {
           assertThat(sha256(in, new long[1])).as(e.path()).isEqualTo(tree.get(e.path()).sha256());
         }
         if (e.compressAlg() != null) {
           String blob = ImageUrls.compressedRelative(md.compressedRootfsDirectory().orElseThrow(), e.sha256(),
               e.compressAlg());
-          try (InputStream in = new ZstdInputStream(image.source().open(blob, false))) {
+          try (InputStream in = new ZstdInputStream(new java.io.ByteArrayInputStream(image.source().readMetadata(blob, 1 << 28)))) {
             assertThat(sha256(in, new long[1])).as(blob).isEqualTo(e.sha256());
           }
         }
@@ -418,7 +420,7 @@ class ImageBuilderTest {
     ImageMetadata metadata;
     VerifiedLists lists;
     try (OtaImage image = OtaImage.open(
-        ImageSources.open(out.toString(), Cookies.none(), HttpSettings.defaults()),
+        ImageSources.open(ImageLocation.parse(out.toString()), Cookies.none()),
         CaStore.load(caStore), TrustPolicy.REQUIRE_CA)) {
       metadata = image.metadata();
       lists = image.fetchLists(listDir);

@@ -1,4 +1,4 @@
-package dev.otaclient.fetch;
+package dev.otaclient.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fetch.BlobRequest;
+import dev.otaclient.fetch.BlobWriter;
+import dev.otaclient.fetch.Blobs;
+import dev.otaclient.fetch.Cookies;
+import dev.otaclient.fetch.FetchListener;
+import dev.otaclient.fetch.FetchResult;
+import dev.otaclient.fetch.HttpSettings;
+import dev.otaclient.fetch.RetryPolicy;
 import dev.otaclient.testing.FaultyHttpServer;
 import dev.otaclient.testing.FaultyHttpServer.Fault;
 import dev.otaclient.testing.FaultyHttpServer.Recorded;
@@ -31,7 +39,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class HttpBlobFetcherTest {
+class HttpImageSourceTest {
   private static final Duration READ_TIMEOUT = Duration.ofMillis(400);
   private static final RetryPolicy FAST = new RetryPolicy(5, Duration.ofMillis(1), Duration.ofMillis(8),
       Duration.ofSeconds(30));
@@ -51,8 +59,12 @@ class HttpBlobFetcherTest {
     server.close();
   }
 
-  private HttpBlobFetcher fetcher() {
-    return new HttpBlobFetcher(server.baseUri(), Cookies.none(), SETTINGS, FAST, 4);
+  private HttpImageSource fetcher() {
+    return source(server.baseUri(), Cookies.none(), SETTINGS, FAST, 4);
+  }
+
+  private static HttpImageSource source(URI base, Cookies cookies, HttpSettings http, RetryPolicy retry, int connections) {
+    return (HttpImageSource) ImageSources.open(ImageLocation.parse(base.toString()), cookies, http, retry, connections);
   }
 
   @Test
@@ -61,7 +73,7 @@ class HttpBlobFetcherTest {
     String sha = Blobs.sha256(data);
     Blobs.put(image, "data/usr/bin/x", data);
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       FetchResult r = f.fetch(BlobRequest.plain("data/usr/bin/x", sha, data.length), out.resolve("x"), rec);
       assertThat(r).isEqualTo(new FetchResult(data.length, data.length, 0));
     }
@@ -80,7 +92,7 @@ class HttpBlobFetcherTest {
     byte[] data = Blobs.random(100, 2);
     Blobs.put(image, "data/small", data);
     Files.write(out.resolve("small"), Blobs.random(5000, 3));
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       f.fetch(BlobRequest.plain("data/small", Blobs.sha256(data), 100), out.resolve("small"), null);
     }
     assertThat(Files.readAllBytes(out.resolve("small"))).isEqualTo(data);
@@ -96,7 +108,7 @@ class HttpBlobFetcherTest {
     String sha = Blobs.sha256(data);
     Blobs.put(image, "data.zst/" + sha + ".zst", z);
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       FetchResult r = f.fetch(new BlobRequest("data.zst/" + sha + ".zst", sha, data.length, "zst"),
           out.resolve("z"), rec);
       assertThat(r).isEqualTo(new FetchResult(z.length, data.length, 0));
@@ -131,7 +143,7 @@ class HttpBlobFetcherTest {
     server.script("data/f", fault);
     Blobs.Recorder rec = new Blobs.Recorder();
     FetchResult r;
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       r = f.fetch(BlobRequest.plain("data/f", sha, data.length), out.resolve("f"), rec);
     }
     assertThat(r).isEqualTo(new FetchResult(data.length, data.length, 1));
@@ -155,7 +167,7 @@ class HttpBlobFetcherTest {
     server.script(rel, Fault.status(503), Fault.flipBit(z.length / 2), Fault.resetAfter(1000),
         Fault.truncateAfter(z.length - 1));
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       FetchResult r = f.fetch(new BlobRequest(rel, sha, data.length, "zst"), out.resolve("z"), rec);
       assertThat(r).isEqualTo(new FetchResult(z.length, data.length, 4));
     }
@@ -175,7 +187,7 @@ class HttpBlobFetcherTest {
     Blobs.put(image, "data/d", data);
     server.script("data/d", Fault.drop(), Fault.drop(), Fault.drop(), Fault.drop());
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       FetchResult r = f.fetch(BlobRequest.plain("data/d", Blobs.sha256(data), 1000), out.resolve("d"), rec);
       assertThat(r.writtenBytes()).isEqualTo(1000);
       assertThat(r.failedAttempts()).isBetween(1, 4).isEqualTo(rec.retries.get());
@@ -191,7 +203,7 @@ class HttpBlobFetcherTest {
     server.script("data/quiet", Fault.silent(Duration.ofSeconds(5)));
     HttpSettings quick = SETTINGS.withTimeouts(Duration.ofMillis(200), Duration.ofMillis(300));
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = new HttpBlobFetcher(server.baseUri(), Cookies.none(), quick, FAST, 1)) {
+    try (HttpImageSource f = source(server.baseUri(), Cookies.none(), quick, FAST, 1)) {
       FetchResult r = f.fetch(BlobRequest.plain("data/quiet", Blobs.sha256(data), 1000), out.resolve("q"), rec);
       assertThat(r.failedAttempts()).isEqualTo(1);
     }
@@ -205,7 +217,7 @@ class HttpBlobFetcherTest {
     Blobs.put(image, "img/data/u", data);
     try (FaultyHttpServer front = FaultyHttpServer.proxyingTo(server.baseUri().resolve("img/"))) {
       front.script("data/u", Fault.resetAfter(50_000));
-      try (HttpBlobFetcher f = new HttpBlobFetcher(front.baseUri(), Cookies.of(Map.of("a", "b")), SETTINGS, FAST, 2)) {
+      try (HttpImageSource f = source(front.baseUri(), Cookies.of(Map.of("a", "b")), SETTINGS, FAST, 2)) {
         FetchResult r = f.fetch(BlobRequest.plain("data/u", Blobs.sha256(data), data.length), out.resolve("u"), null);
         assertThat(r).isEqualTo(new FetchResult(data.length, data.length, 1));
       }
@@ -220,10 +232,10 @@ class HttpBlobFetcherTest {
 
   @Test
   void closedFetcherRefusesWork() {
-    HttpBlobFetcher f = fetcher();
+    HttpImageSource f = fetcher();
     f.close();
     assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/x", null, 1), out.resolve("x"), null))
-        .isInstanceOf(IllegalStateException.class);
+        .isInstanceOfSatisfying(OtaException.class, e -> assertThat(e.detail()).endsWith("data/x: transport closed"));
   }
 
   @Test
@@ -232,7 +244,7 @@ class HttpBlobFetcherTest {
     Blobs.put(image, "data/slow", data);
     // 10 chunks, 100 ms apart: the whole body takes longer than the read timeout, no single gap does
     server.always("data/slow", Fault.drip(20_000, Duration.ofMillis(100)));
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       FetchResult r = f.fetch(BlobRequest.plain("data/slow", Blobs.sha256(data), data.length), out.resolve("s"), null);
       assertThat(r.failedAttempts()).isZero();
     }
@@ -247,7 +259,7 @@ class HttpBlobFetcherTest {
     Map<String, String> values = new LinkedHashMap<>();
     values.put("CloudFront-Policy", "eyJTdGF0ZW1l");
     values.put("CloudFront-Key-Pair-Id", "K2ABC");
-    try (HttpBlobFetcher f = new HttpBlobFetcher(server.baseUri(), Cookies.of(values), SETTINGS, FAST, 2)) {
+    try (HttpImageSource f = source(server.baseUri(), Cookies.of(values), SETTINGS, FAST, 2)) {
       f.fetch(BlobRequest.plain("data/c", Blobs.sha256(data), 1000), out.resolve("c"), null);
     }
     assertThat(server.requests("data/c")).hasSize(2).allSatisfy(r ->
@@ -259,7 +271,7 @@ class HttpBlobFetcherTest {
     Blobs.put(image, "data/secret", Blobs.random(10, 8));
     server.always("data/secret", Fault.status(403));
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/missing", null, 10), out.resolve("m"), rec))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.APPLY_UPDATE);
@@ -278,7 +290,7 @@ class HttpBlobFetcherTest {
 
   @Test
   void unsupportedCompressionFailsWithoutRequest() {
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       assertThatThrownBy(() -> f.fetch(new BlobRequest("data.lz4/x.lz4", null, 1, "lz4"), out.resolve("x"), null))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.APPLY_UPDATE);
@@ -293,7 +305,7 @@ class HttpBlobFetcherTest {
     Blobs.put(image, "data/e", Blobs.random(10, 9));
     server.always("data/e", Fault.status(500));
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/e", null, 10), out.resolve("e"), rec))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.NETWORK);
@@ -313,7 +325,7 @@ class HttpBlobFetcherTest {
       dead = s.baseUri();
     }
     RetryPolicy two = new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(30));
-    try (HttpBlobFetcher f = new HttpBlobFetcher(dead, Cookies.none(), SETTINGS, two, 1)) {
+    try (HttpImageSource f = source(dead, Cookies.none(), SETTINGS, two, 1)) {
       assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/x", null, 1), out.resolve("x"), null))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.NETWORK);
@@ -327,13 +339,13 @@ class HttpBlobFetcherTest {
     Blobs.put(image, "data/b", Blobs.random(10, 10));
     server.always("data/b", Fault.status(503));
     RetryPolicy budget = new RetryPolicy(100_000, Duration.ofMillis(20), Duration.ofMillis(20), Duration.ofMillis(300));
-    try (HttpBlobFetcher f = new HttpBlobFetcher(server.baseUri(), Cookies.none(), SETTINGS, budget, 1)) {
+    try (HttpImageSource f = source(server.baseUri(), Cookies.none(), SETTINGS, budget, 1)) {
       assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/b", null, 10), out.resolve("b"), null))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.NETWORK);
             assertThat(e.detail()).contains("no download succeeded for 300 ms").endsWith("last error: HTTP 503");
           });
-      assertThat(f.budget().exhausted()).isTrue();
+      assertThat(f.transport().budget().exhausted()).isTrue();
       // the budget is shared: another file is not retried either
       server.always("data/b2", Fault.status(503));
       assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/b2", null, 10), out.resolve("b2"), null))
@@ -349,7 +361,7 @@ class HttpBlobFetcherTest {
     Blobs.put(image, "data/h", data);
     String wrong = Blobs.sha256(Blobs.random(5000, 12));
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/h", wrong, 5000), out.resolve("h"), rec))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.APPLY_UPDATE);
@@ -382,7 +394,7 @@ class HttpBlobFetcherTest {
         }
       }
     };
-    try (HttpBlobFetcher f = new HttpBlobFetcher(server.baseUri(), Cookies.none(), SETTINGS, two, 1)) {
+    try (HttpImageSource f = source(server.baseUri(), Cookies.none(), SETTINGS, two, 1)) {
       assertThatThrownBy(() -> f.fetch(new BlobRequest("data.zst/bomb.zst", null, 4096, "zst"), dest, watchDisk))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.APPLY_UPDATE);
@@ -397,7 +409,7 @@ class HttpBlobFetcherTest {
   void plainBlobLongerThanListedIsRefused() throws Exception {
     Blobs.put(image, "data/long", Blobs.random(3 << 20, 13));
     RetryPolicy one = new RetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(30));
-    try (HttpBlobFetcher f = new HttpBlobFetcher(server.baseUri(), Cookies.none(), SETTINGS, one, 1)) {
+    try (HttpImageSource f = source(server.baseUri(), Cookies.none(), SETTINGS, one, 1)) {
       assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/long", null, 1000), out.resolve("l"), null))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.APPLY_UPDATE);
@@ -415,7 +427,7 @@ class HttpBlobFetcherTest {
     Path dest = out.resolve("full");
     Files.createSymbolicLink(dest, Path.of("/dev/full"));
     Blobs.Recorder rec = new Blobs.Recorder();
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       assertThatThrownBy(() -> f.fetch(BlobRequest.plain("data/big", Blobs.sha256(data), data.length), dest, rec))
           .isInstanceOfSatisfying(OtaException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.STANDBY_SPACE);
@@ -444,7 +456,7 @@ class HttpBlobFetcherTest {
     }
     Blobs.Recorder rec = new Blobs.Recorder();
     ExecutorService pool = Executors.newFixedThreadPool(16);
-    try (HttpBlobFetcher f = fetcher()) {
+    try (HttpImageSource f = fetcher()) {
       List<Future<FetchResult>> results = new ArrayList<>();
       for (int i = 0; i < files; i++) {
         int n = i;
@@ -477,7 +489,7 @@ class HttpBlobFetcherTest {
       server.always("data/c" + i, Fault.drip(10_000, Duration.ofMillis(40)));
     }
     ExecutorService pool = Executors.newFixedThreadPool(6);
-    try (HttpBlobFetcher f = new HttpBlobFetcher(server.baseUri(), Cookies.none(), SETTINGS, FAST, 2)) {
+    try (HttpImageSource f = source(server.baseUri(), Cookies.none(), SETTINGS, FAST, 2)) {
       List<Future<FetchResult>> results = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
         int n = i;
@@ -498,8 +510,8 @@ class HttpBlobFetcherTest {
     String name = "data/path;adf.ae?qu.er\\y=str#fragファイルement";
     byte[] data = Blobs.random(100, 15);
     Blobs.put(image, name, data);
-    try (HttpBlobFetcher f = fetcher()) {
-      assertThat(f.urlOf(BlobRequest.plain(name, null, 100)).toString()).isEqualTo(server.baseUri()
+    try (HttpImageSource f = fetcher()) {
+      assertThat(f.urlOf(name).toString()).isEqualTo(server.baseUri()
           + "data/path%3Badf.ae%3Fqu.er%5Cy%3Dstr%23frag%E3%83%95%E3%82%A1%E3%82%A4%E3%83%ABement");
       f.fetch(BlobRequest.plain(name, Blobs.sha256(data), 100), out.resolve("q"), null);
     }
@@ -513,8 +525,8 @@ class HttpBlobFetcherTest {
     Blobs.put(image, "ota/data/p", data);
     HttpSettings viaProxy = SETTINGS.withProxy(server.address());
     URI origin = URI.create("https://images.example.invalid:8443/ota//");
-    try (HttpBlobFetcher f = new HttpBlobFetcher(origin, Cookies.of(Map.of("k", "v")), viaProxy, FAST, 2)) {
-      assertThat(f.urlOf(BlobRequest.plain("data/p", null, 1)))
+    try (HttpImageSource f = source(origin, Cookies.of(Map.of("k", "v")), viaProxy, FAST, 2)) {
+      assertThat(f.urlOf("data/p"))
           .isEqualTo(URI.create("http://images.example.invalid:8443/ota/data/p"));
       FetchResult r = f.fetch(BlobRequest.plain("data/p", Blobs.sha256(data), data.length), out.resolve("p"), null);
       assertThat(r.writtenBytes()).isEqualTo(5000);
@@ -533,7 +545,7 @@ class HttpBlobFetcherTest {
     HttpSettings patient = SETTINGS.withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(30));
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     AtomicReference<Boolean> flag = new AtomicReference<>();
-    try (HttpBlobFetcher f = new HttpBlobFetcher(server.baseUri(), Cookies.none(), patient, FAST, 1)) {
+    try (HttpImageSource f = source(server.baseUri(), Cookies.none(), patient, FAST, 1)) {
       Thread t = new Thread(() -> {
         try {
           f.fetch(BlobRequest.plain("data/stuck", null, 100_000), out.resolve("stuck"), null);
