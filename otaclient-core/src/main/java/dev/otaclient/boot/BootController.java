@@ -51,6 +51,13 @@ public interface BootController {
    */
   void onFailure(String failureReason);
 
+  /**
+   * Records an update stopped on request: the running slot ABORTED (it stays the boot default and
+   * its status survives a restart), the standby marked as an unfinished build and released with its
+   * contents kept, so the next update can reuse it in place. Must not throw.
+   */
+  void onAbort();
+
   /** Whether a rollback to the other slot is currently allowed, and why not. */
   RollbackCheck checkRollback();
 

@@ -177,6 +177,26 @@ abstract class SlotStateMachine implements BootController {
   }
 
   @Override
+  public synchronized void onAbort() {
+    rollbackInFlight = false;
+    log.info("update aborted: slot {} stays in use, slot {} keeps its partial build", activeSlotId(), standbySlotId());
+    quietly("record the abort on the active slot", () -> {
+      SlotFiles a = activeFiles();
+      a.writeFailureReason("");
+      a.writeSlotInUse(activeSlotId());
+      a.writeStatus(OtaStatus.ABORTED);
+    });
+    quietly("disarm the switch", this::disarmSwitch);
+    quietly("mark the standby slot as an unfinished build", () -> withStandbyFiles(o -> {
+      o.writeStatus(OtaStatus.FAILURE);
+      o.writeSlotInUse(standbySlotId());
+      return null;
+    }));
+    quietly("release the standby slot", this::releaseStandby);
+    live = new BootState(OtaStatus.ABORTED, live.version(), FailureType.NO_FAILURE, "");
+  }
+
+  @Override
   public synchronized RollbackCheck checkRollback() {
     OtaStatus s = live.status();
     if (s != OtaStatus.SUCCESS && s != OtaStatus.ROLLBACK_FAILURE) {

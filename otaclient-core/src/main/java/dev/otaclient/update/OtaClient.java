@@ -9,46 +9,45 @@ import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.status.CancelOutcome;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
-import java.util.List;
+import dev.otaclient.status.UpdateEvent;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OTA client of one ECU, for embedding: owns the live status, runs at most one update or
- * rollback at a time, and never leaves the status UPDATING once an operation stopped.
- *
- * <pre>{@code
- * OtaClient client = new OtaClient("main", bootController, UpdateSettings.defaults(cas));
- * client.start();                                    // start-up finalisation
- * client.update(UpdateRequest.of("v2", url, "{}"));  // blocking; or startUpdate(...) in background
- * EcuStatus s = client.status();
- * }</pre>
+ * The OTA client of one ECU: owns the live status, runs at most one update or rollback at a time,
+ * publishes typed {@link UpdateEvent}s, and never leaves the status UPDATING once an operation
+ * stopped. Embedders use the {@code dev.otaclient.client.OtaClient} facade built on this.
  */
 public final class OtaClient {
   private static final Logger log = LoggerFactory.getLogger(OtaClient.class);
+  /** How often progress events may fire at most. */
+  static final Duration PROGRESS_INTERVAL = Duration.ofMillis(250);
 
   private final String ecuId;
   private final BootController boot;
   private final UpdateSettings settings;
   private final AtomicBoolean busy = new AtomicBoolean();
-  private final List<Consumer<EcuStatus>> listeners = new CopyOnWriteArrayList<>();
+  private final UpdateEvents events = new UpdateEvents();
   private final Object lock = new Object();
 
   // live state, guarded by lock
+  private boolean started;
   private OtaStatus status = OtaStatus.INITIALIZED;
   private FailureType failure = FailureType.NO_FAILURE;
   private String failureReason = "";
   private String version = "";
   private volatile ProgressCounters counters;
   private volatile Progress lastBuild;
+  private volatile UpdateOperation current;
 
   public OtaClient(String ecuId, BootController boot, UpdateSettings settings) {
     this.ecuId = Objects.requireNonNull(ecuId);
@@ -64,8 +63,14 @@ public final class OtaClient {
     return boot;
   }
 
-  /** Runs start-up finalisation once and loads the live state from it. */
+  /** Runs start-up finalisation once and loads the live state from it; later calls just report. */
   public EcuStatus start() {
+    synchronized (lock) {
+      if (started) {
+        return status();
+      }
+      started = true;
+    }
     adopt(boot.finalizeAtStartup());
     return status();
   }
@@ -78,15 +83,16 @@ public final class OtaClient {
       failureReason = s.failureReason();
       counters = null;
     }
-    notifyListeners();
+    statusChanged();
   }
 
   /** A consistent snapshot; progress is present while an update runs. Cheap. */
   public EcuStatus status() {
     synchronized (lock) {
       ProgressCounters c = counters;
+      boolean running = status == OtaStatus.UPDATING || status == OtaStatus.ABORTING;
       return new EcuStatus(ecuId, status, failure, failureReason, version,
-          c != null && status == OtaStatus.UPDATING ? Optional.of(c.snapshot()) : Optional.empty());
+          c != null && running ? Optional.of(c.snapshot()) : Optional.empty());
     }
   }
 
@@ -98,20 +104,32 @@ public final class OtaClient {
     return Optional.ofNullable(lastBuild);
   }
 
-  /** Called on every state or phase change (from the updating thread). */
-  public void addListener(Consumer<EcuStatus> listener) {
-    listeners.add(listener);
+  /** Typed events of this client; subscribe by type. */
+  public UpdateEvents events() {
+    return events;
   }
 
-  private void notifyListeners() {
-    EcuStatus s = status();
-    for (Consumer<EcuStatus> l : listeners) {
-      try {
-        l.accept(s);
-      } catch (RuntimeException e) {
-        log.warn("status listener failed", e);
-      }
-    }
+  /** Called on every state or phase change (from the updating thread). */
+  public void addListener(Consumer<EcuStatus> listener) {
+    events.subscribe(UpdateEvent.StatusChanged.class, e -> listener.accept(e.status()));
+  }
+
+  private void statusChanged() {
+    events.publish(new UpdateEvent.StatusChanged(ecuId, status()));
+  }
+
+  private void phaseChanged(ProgressCounters c) {
+    Progress p = c.snapshot();
+    events.publish(new UpdateEvent.PhaseChanged(ecuId, p.phase(), p));
+    statusChanged();
+  }
+
+  private void progressed(ProgressCounters c) {
+    Progress p = c.snapshot();
+    events.publish(new UpdateEvent.BytesDownloaded(ecuId, p.downloadBytes(), p.totalRegularFileSize()));
+    events.publish(new UpdateEvent.FilesProcessed(ecuId, p.regularFilesProcessed(), p.totalRegularFiles(),
+        p.fileSizeProcessedCopy() + p.fileSizeProcessedLink() + p.fileSizeProcessedDownload(),
+        p.totalRegularFileSize()));
   }
 
   /** Runs an update on the calling thread; returns the final status (after a simulated reboot, if any). */
@@ -120,8 +138,8 @@ public final class OtaClient {
   }
 
   public EcuStatus update(UpdateRequest request, BeforeReboot beforeReboot) {
-    begin(OtaStatus.UPDATING);
-    runUpdate(request, beforeReboot);
+    UpdateOperation op = begin(OtaStatus.UPDATING);
+    runUpdate(op, request, beforeReboot);
     return status();
   }
 
@@ -129,18 +147,25 @@ public final class OtaClient {
    * Accepts an update and runs it on a new thread. Throws {@link OtaException} with
    * {@link ErrorCode#BUSY} when another operation runs, or the status does not allow an update.
    */
-  public Thread startUpdate(UpdateRequest request, BeforeReboot beforeReboot) {
-    begin(OtaStatus.UPDATING);
-    Thread t = new Thread(() -> runUpdate(request, beforeReboot), "ota-update");
+  public UpdateOperation startUpdate(UpdateRequest request, BeforeReboot beforeReboot) {
+    UpdateOperation op = begin(OtaStatus.UPDATING);
+    Thread t = new Thread(() -> runUpdate(op, request, beforeReboot), "ota-update");
     t.setDaemon(true);
     t.start();
-    return t;
+    return op;
   }
 
-  private void begin(OtaStatus target) {
+  /** Asks the running update to stop (the Abort RPC); see {@link UpdateOperation#cancel()}. */
+  public CancelOutcome cancel() {
+    UpdateOperation op = current;
+    return op == null ? CancelOutcome.NOT_RUNNING : op.cancel();
+  }
+
+  private UpdateOperation begin(OtaStatus target) {
     if (!busy.compareAndSet(false, true)) {
       throw new OtaException(ErrorCode.BUSY, ErrorModule.API, "an update or rollback is already running on " + ecuId);
     }
+    UpdateOperation op;
     synchronized (lock) {
       boolean allowed = target == OtaStatus.UPDATING ? status.acceptsUpdate()
           : status == OtaStatus.SUCCESS || status == OtaStatus.ROLLBACK_FAILURE;
@@ -152,19 +177,29 @@ public final class OtaClient {
       status = target;
       failure = FailureType.NO_FAILURE;
       failureReason = "";
-      counters = new ProgressCounters(this::notifyListeners);
+      ProgressCounters[] self = new ProgressCounters[1];
+      counters = self[0] = new ProgressCounters(() -> phaseChanged(self[0]), () -> progressed(self[0]),
+          PROGRESS_INTERVAL);
+      op = new UpdateOperation(new Cancellation(), this::status);
+      current = op;
     }
-    notifyListeners();
+    statusChanged();
+    return op;
   }
 
-  private void runUpdate(UpdateRequest request, BeforeReboot beforeReboot) {
+  private void runUpdate(UpdateOperation op, UpdateRequest request, BeforeReboot beforeReboot) {
     ProgressCounters c = counters;
+    Cancellation cancel = op.cancellation();
+    Thread self = Thread.currentThread();
+    cancel.onStop(self::interrupt);
     try {
       log.info("update of {} to version '{}' from {} started", ecuId, request.version(), request.image());
-      UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c);
+      UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel);
       Standby standby = pipeline.build(request);
+      cancel.enterFinal();
       c.phase(dev.otaclient.status.UpdatePhase.POST_PROCESSING);
       lastBuild = c.snapshot();
+      progressed(c);
       log.info("standby slot of {} is ready; waiting for permission to reboot", ecuId);
       beforeReboot.await();
       boot.commitSwitch(standby);
@@ -172,57 +207,99 @@ public final class OtaClient {
       boot.reboot();
       // Only a simulated reboot returns here: adopt what finalisation decided.
       adopt(boot.currentState());
-    } catch (OtaException e) {
-      fail(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      fail(new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.GENERAL, "update interrupted", e));
+      end(op, new UpdateEvent.Finished(ecuId, status()));
     } catch (Throwable t) {
-      // Anything unexpected still ends in FAILURE with a reason (the Python client stayed UPDATING — Q8).
-      fail(UpdatePipeline.unexpected(t));
-    } finally {
-      busy.set(false);
+      if (cancel.isRequested()) {
+        aborted(op);
+        return;
+      }
+      OtaException e;
+      if (t instanceof OtaException oe) {
+        e = oe;
+      } else if (t instanceof InterruptedException) {
+        e = new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.GENERAL, "update interrupted", t);
+      } else {
+        // Anything unexpected still ends in FAILURE with a reason (the Python client stayed UPDATING — Q8).
+        e = UpdatePipeline.unexpected(t);
+      }
+      fail(e);
+      end(op, new UpdateEvent.Failed(ecuId, status()));
     }
   }
 
+  /**
+   * A cancel stopped the update: the interrupt that woke the workers is cleared first, so the status
+   * files can be written; the boot controller records ABORTED and releases the standby, keeping its
+   * contents for the next update.
+   */
+  private void aborted(UpdateOperation op) {
+    Thread.interrupted();
+    synchronized (lock) {
+      status = OtaStatus.ABORTING;
+    }
+    statusChanged();
+    log.info("update of {} aborted on request; the standby slot is kept for the next update", ecuId);
+    boot.onAbort();
+    synchronized (lock) {
+      status = OtaStatus.ABORTED;
+      failure = FailureType.NO_FAILURE;
+      failureReason = "";
+    }
+    end(op, new UpdateEvent.Cancelled(ecuId, status()));
+  }
+
+  /** Ends an operation; its last events are delivered before anyone waiting on it wakes up. */
+  private void end(UpdateOperation op, UpdateEvent last) {
+    synchronized (lock) {
+      current = null;
+    }
+    EcuStatus finalStatus = status();
+    statusChanged();
+    events.publish(last);
+    busy.set(false);
+    op.finish(finalStatus);
+  }
+
   private void fail(OtaException e) {
-    log.error("operation on {} failed: {}", ecuId, e.failureReason(), e);
+    Thread.interrupted();
+    log.error("operation on {} failed: {}", ecuId, e.failureReason());
+    log.debug("failure detail", e);
     boot.onFailure(e.failureReason());
     synchronized (lock) {
       status = status == OtaStatus.ROLLBACKING ? OtaStatus.ROLLBACK_FAILURE : OtaStatus.FAILURE;
       failure = e.failureType();
       failureReason = e.failureReason();
     }
-    notifyListeners();
   }
 
   /** Starts a rollback to the other slot in the background (see BootController#checkRollback). */
-  public Thread startRollback(BeforeReboot beforeReboot) {
+  public UpdateOperation startRollback(BeforeReboot beforeReboot) {
     RollbackCheck check = boot.checkRollback();
     if (!check.allowed()) {
       throw new OtaException(ErrorCode.INVALID_STATUS_FOR_ROLLBACK, ErrorModule.API, ErrorApi.ROLLBACK,
           check.reason(), null);
     }
-    begin(OtaStatus.ROLLBACKING);
+    UpdateOperation op = begin(OtaStatus.ROLLBACKING);
+    // a rollback copies nothing: there is no work to stop, only the reboot, so it is never cancelled
+    op.cancellation().enterFinal();
     Thread t = new Thread(() -> {
       try {
         boot.prepareRollback();
         beforeReboot.await();
         boot.reboot();
         adopt(boot.currentState());
-      } catch (OtaException e) {
-        fail(e.withApi(ErrorApi.ROLLBACK));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail(new OtaException(ErrorCode.PRE_ROLLBACK, ErrorModule.BOOT_CONTROL, ErrorApi.ROLLBACK, "interrupted", e));
+        end(op, new UpdateEvent.Finished(ecuId, status()));
       } catch (Throwable t2) {
-        fail(UpdatePipeline.unexpected(t2).withApi(ErrorApi.ROLLBACK));
-      } finally {
-        busy.set(false);
+        OtaException e = t2 instanceof OtaException oe ? oe.withApi(ErrorApi.ROLLBACK)
+            : t2 instanceof InterruptedException
+                ? new OtaException(ErrorCode.PRE_ROLLBACK, ErrorModule.BOOT_CONTROL, ErrorApi.ROLLBACK, "interrupted", t2)
+                : UpdatePipeline.unexpected(t2).withApi(ErrorApi.ROLLBACK);
+        fail(e);
+        end(op, new UpdateEvent.Failed(ecuId, status()));
       }
     }, "ota-rollback");
     t.setDaemon(true);
     t.start();
-    return t;
+    return op;
   }
 }

@@ -26,6 +26,9 @@ public final class ProgressCounters {
   private final LongAdder errorsDownload = new LongAdder();
   private final LongAdder downloadBytes = new LongAdder();
   private final Runnable onPhaseChange;
+  private final Runnable onProgress;
+  private final long intervalNanos;
+  private final AtomicLong nextProgressNanos = new AtomicLong(System.nanoTime());
 
   public ProgressCounters() {
     this(() -> { });
@@ -33,7 +36,26 @@ public final class ProgressCounters {
 
   /** {@code onPhaseChange} runs on the updating thread after every phase change. */
   public ProgressCounters(Runnable onPhaseChange) {
+    this(onPhaseChange, () -> { }, Duration.ofDays(1));
+  }
+
+  /**
+   * @param onProgress runs on a worker thread when counters moved, at most once per
+   *     {@code interval}: the throttle of progress events, so a listener never sees one per read
+   */
+  public ProgressCounters(Runnable onPhaseChange, Runnable onProgress, Duration interval) {
     this.onPhaseChange = onPhaseChange;
+    this.onProgress = onProgress;
+    this.intervalNanos = interval.toNanos();
+  }
+
+  /** Lets at most one caller per interval through to {@code onProgress}. */
+  private void tick() {
+    long now = System.nanoTime();
+    long due = nextProgressNanos.get();
+    if (now - due >= 0 && nextProgressNanos.compareAndSet(due, now + intervalNanos)) {
+      onProgress.run();
+    }
   }
 
   private static LongAdder[] adders() {
@@ -64,6 +86,7 @@ public final class ProgressCounters {
     files[op.ordinal()].increment();
     sizes[op.ordinal()].add(size);
     nanos[op.ordinal()].add(elapsedNanos);
+    tick();
   }
 
   /** Time spent by an operation that did not (yet) produce a file, e.g. a failed download attempt. */
@@ -75,8 +98,13 @@ public final class ProgressCounters {
     errorsDownload.increment();
   }
 
+  /**
+   * Bytes received (or, negative, taken back when an attempt failed and its bytes will come again):
+   * counted as they arrive, so the figure moves while a large file downloads.
+   */
   public void downloadBytes(long n) {
     downloadBytes.add(n);
+    tick();
   }
 
   public long processedCount(Op op) {

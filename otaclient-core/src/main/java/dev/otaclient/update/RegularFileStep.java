@@ -6,7 +6,6 @@ import dev.otaclient.error.OtaException;
 import dev.otaclient.image.ImageSource;
 import dev.otaclient.fetch.BlobRequest;
 import dev.otaclient.fetch.FetchListener;
-import dev.otaclient.fetch.FetchResult;
 import dev.otaclient.image.ImageMetadata;
 import dev.otaclient.image.ImageUrls;
 import dev.otaclient.slot.FileAttributes;
@@ -210,14 +209,14 @@ final class RegularFileStep {
       }
       Files.deleteIfExists(tmp);
       long d0 = System.nanoTime();
-      FetchResult r = fetcher.fetch(request(g, e), tmp, new FetchListener() {
-        @Override
-        public void onRetry(BlobRequest req, int attempt, Exception cause) {
-          counters.downloadError();
-        }
-      });
-      commit(tmp, target, e);
-      counters.downloadBytes(r.wireBytes());
+      LiveBytes live = new LiveBytes(counters);
+      try {
+        fetcher.fetch(request(g, e), tmp, live);
+        commit(tmp, target, e);
+      } catch (IOException | RuntimeException ex) {
+        live.takeBack();
+        throw ex;
+      }
       counters.processed(Op.DOWNLOAD, g.countedSize(), System.nanoTime() - d0);
       return target;
     } catch (IOException ex) {
@@ -226,6 +225,36 @@ final class RegularFileStep {
     } catch (RuntimeException ex) {
       deleteQuietly(tmp);
       throw ex;
+    }
+  }
+
+  /**
+   * Counts a download's bytes as they arrive; a failed attempt's bytes are taken back, so the
+   * total ends as the successful attempts' wire bytes, as before, but moves during a large file.
+   */
+  private static final class LiveBytes implements FetchListener {
+    private final ProgressCounters counters;
+    private long attempt;
+
+    LiveBytes(ProgressCounters counters) {
+      this.counters = counters;
+    }
+
+    @Override
+    public void onBytes(long wireBytes) {
+      attempt += wireBytes;
+      counters.downloadBytes(wireBytes);
+    }
+
+    @Override
+    public void onRetry(BlobRequest req, int failedAttempt, Exception cause) {
+      counters.downloadError();
+      takeBack();
+    }
+
+    void takeBack() {
+      counters.downloadBytes(-attempt);
+      attempt = 0;
     }
   }
 

@@ -45,11 +45,13 @@ final class UpdatePipeline {
   private final BootController boot;
   private final UpdateSettings settings;
   private final ProgressCounters counters;
+  private final Cancellation cancel;
 
-  UpdatePipeline(BootController boot, UpdateSettings settings, ProgressCounters counters) {
+  UpdatePipeline(BootController boot, UpdateSettings settings, ProgressCounters counters, Cancellation cancel) {
     this.boot = boot;
     this.settings = settings;
     this.counters = counters;
+    this.cancel = cancel;
   }
 
   /**
@@ -65,18 +67,29 @@ final class UpdatePipeline {
       t.setDaemon(true);
       return t;
     });
+    cancel.onStop(pool::shutdownNow);
     Path privateWork = PrivateWorkDir.create(settings.workDir());
     try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
         settings.retry(), settings.downloadConcurrency())) {
+      // closing the transport wakes every thread blocked on the network
+      cancel.onStop(source::close);
       counters.phase(UpdatePhase.METADATA);
       OtaImage image = OtaImage.open(source, settings.caStore(), settings.trustPolicy());
       image.metadata().totalRegularSize().ifPresent(s -> counters.totals(0, s));
       VerifiedLists lists = image.fetchLists(privateWork.resolve("lists"));
+      cancel.checkpoint();
       DeltaPlanner planner = new DeltaPlanner(pool);
       DeltaPlan plan = planner.read(lists);
       counters.totals(plan.totalRegularFiles, image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
 
-      Standby standby = boot.prepareStandby(request.version(), true);
+      // formatting or mounting the standby must not be cut short: a cancel waits for it
+      cancel.enterCritical();
+      Standby standby;
+      try {
+        standby = boot.prepareStandby(request.version(), true);
+      } finally {
+        cancel.exitCritical();
+      }
       StandbyTree tree = new StandbyTree(standby.root(), standby.bootDir());
       Path work = standby.root().resolve(WORK_DIR_NAME);
       createWorkDir(work);
@@ -87,6 +100,7 @@ final class UpdatePipeline {
           StandbyCleaner.clean(tree, plan);
         }
         planner.findActiveSources(plan, boot.activeRoot());
+        cancel.checkpoint();
 
         counters.phase(UpdatePhase.DIRECTORY);
         DirectoryStep dirs = new DirectoryStep(tree, lists.directories());
@@ -94,11 +108,13 @@ final class UpdatePipeline {
 
         counters.phase(UpdatePhase.SYMLINK);
         new SymlinkStep(tree, lists.symlinks()).run();
+        cancel.checkpoint();
 
         counters.phase(UpdatePhase.REGULAR);
         RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), image.metadata(), source, counters,
             journal, standby.reusedInPlace(), pool, settings.workers() * 4);
         regulars.run(plan);
+        cancel.checkpoint();
 
         counters.phase(UpdatePhase.PERSISTENT);
         long persisted = new PersistentStep(tree, boot.activeRoot(), lists.persistents()).run();

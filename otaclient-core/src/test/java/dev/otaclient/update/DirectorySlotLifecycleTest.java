@@ -80,7 +80,7 @@ class DirectorySlotLifecycleTest {
     // a restarted daemon sees the same state
     assertThat(device(state).status().version()).isEqualTo("2.0");
 
-    c.startRollback(BeforeReboot.NONE).join();
+    c.startRollback(BeforeReboot.NONE).await();
     assertThat(c.status().status()).as(c.status().failureReason()).isEqualTo(OtaStatus.SUCCESS);
     assertThat(c.status().version()).isEqualTo("1.0");
     assertThat(TreeSnapshot.of(boot.activeRoot(), META)).isEqualTo(TreeSnapshot.of(v1));

@@ -90,6 +90,12 @@ final class TestSlots implements BootController {
   }
 
   @Override
+  public void onAbort() {
+    calls.add("abort");
+    state = new BootState(OtaStatus.ABORTED, state.version(), FailureType.NO_FAILURE, "");
+  }
+
+  @Override
   public void onFailure(String failureReason) {
     calls.add("failure " + failureReason);
     state = new BootState(OtaStatus.FAILURE, state.version(), FailureType.RECOVERABLE, failureReason);

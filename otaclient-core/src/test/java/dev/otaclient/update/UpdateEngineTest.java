@@ -339,7 +339,7 @@ class UpdateEngineTest {
       slow.byDefault(attempt -> Fault.drip(64, Duration.ofMillis(5)));
       TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
       OtaClient c = client(slots);
-      Thread first = c.startUpdate(UpdateRequest.of("v1", slow.baseUri().resolve("v1/").toString(), "{}"),
+      UpdateOperation first = c.startUpdate(UpdateRequest.of("v1", slow.baseUri().resolve("v1/").toString(), "{}"),
           BeforeReboot.NONE);
       assertThat(c.status().status()).isEqualTo(OtaStatus.UPDATING);
       org.assertj.core.api.Assertions.assertThatThrownBy(
@@ -347,7 +347,7 @@ class UpdateEngineTest {
           .isInstanceOfSatisfying(dev.otaclient.error.OtaException.class,
               e -> assertThat(e.failureType()).isEqualTo(FailureType.RECOVERABLE))
           .hasMessageStartingWith("E1-0104-201");
-      first.join(60_000);
+      first.await(Duration.ofSeconds(60));
       EcuStatus s = c.status();
       assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
       assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));

@@ -56,8 +56,21 @@ public final class ProtoMapping {
     return byName(FailureType.class, type, field);
   }
 
+  /**
+   * The 2022 enum has no CLIENT_UPDATING/ABORTING/ABORTED: a parent of that generation must keep
+   * waiting while this ECU works or stops (UPDATING), and must not count an aborted update as a
+   * success (FAILURE).
+   */
   public static StatusOta toProto(OtaStatus status) {
-    return StatusOta.valueOf(status.name());
+    switch (status) {
+      case CLIENT_UPDATING:
+      case ABORTING:
+        return StatusOta.UPDATING;
+      case ABORTED:
+        return StatusOta.FAILURE;
+      default:
+        return StatusOta.valueOf(status.name());
+    }
   }
 
   public static OtaStatus fromProto(StatusOta status, String field) {

@@ -23,6 +23,7 @@ import dev.otaclient.status.UpdatePhase;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import dev.otaclient.api.v2.StatusOta;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -70,10 +71,18 @@ class ProtoMappingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(OtaStatus.class)
-  void everyStatusMapsByNameAndNumber(OtaStatus status) {
+  @EnumSource(value = OtaStatus.class, names = {"CLIENT_UPDATING", "ABORTING", "ABORTED"},
+      mode = EnumSource.Mode.EXCLUDE)
+  void everyStatusOf2022MapsByNameAndNumber(OtaStatus status) {
     assertThat(ProtoMapping.toProto(status).getNumber()).isEqualTo(status.ordinal());
     assertThat(ProtoMapping.fromProto(ProtoMapping.toProto(status), "status")).isEqualTo(status);
+  }
+
+  @Test
+  void laterStatusesAreProjectedOntoThe2022Enum() {
+    assertThat(ProtoMapping.toProto(OtaStatus.CLIENT_UPDATING)).isEqualTo(StatusOta.UPDATING);
+    assertThat(ProtoMapping.toProto(OtaStatus.ABORTING)).isEqualTo(StatusOta.UPDATING);
+    assertThat(ProtoMapping.toProto(OtaStatus.ABORTED)).isEqualTo(StatusOta.FAILURE);
   }
 
   @ParameterizedTest

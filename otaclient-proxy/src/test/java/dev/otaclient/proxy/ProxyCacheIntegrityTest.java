@@ -98,6 +98,7 @@ class ProxyCacheIntegrityTest {
     String wrong = Fixtures.sha256("something else".getBytes());
     HttpResponse<byte[]> r = get(client, origin.url("/c.bin"), sha(wrong, false));
     assertThat(r.body()).isEqualTo(content); // the client's own hash check rejects it
+    proxy.awaitCommits(); // commits are batched behind the response
     assertThat(Fixtures.entries(cache).toList()).isEmpty();
     assertThat(Fixtures.tmpFiles(cache)).isZero();
   }
@@ -116,6 +117,7 @@ class ProxyCacheIntegrityTest {
     assertThat(again.headers().firstValue(CacheControl.HEADER)).contains(zst);
     assertThat(get(client, origin.url("/d.bin"), sha(sha, false)).body()).isEqualTo(plain);
 
+    proxy.awaitCommits(); // commits are batched behind the response
     assertThat(Fixtures.entries(cache).toList()).containsExactlyInAnyOrder(sha, sha + ".zst");
     assertThat(origin.count("/d.bin")).isEqualTo(1);
     assertThat(origin.count("/d.bin.zst")).isEqualTo(1);
@@ -129,6 +131,7 @@ class ProxyCacheIntegrityTest {
           .isEqualTo(content);
     }
     assertThat(origin.count("/metadata.jwt")).isEqualTo(3);
+    proxy.awaitCommits(); // commits are batched behind the response
     assertThat(Fixtures.entries(cache).toList()).isEmpty();
   }
 

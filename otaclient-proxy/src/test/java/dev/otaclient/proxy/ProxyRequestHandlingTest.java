@@ -64,6 +64,7 @@ class ProxyRequestHandlingTest {
     HttpResponse<byte[]> r = get(client, origin.url("/fail500"));
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("origin failure\n");
+    proxy.awaitCommits();
     assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).isEmpty();
   }
 
