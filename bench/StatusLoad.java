@@ -187,7 +187,7 @@ public final class StatusLoad {
     }
     Files.writeString(cfg.resolve("ecu_info.yaml"), yaml);
     Files.writeString(cfg.resolve("proxy_info.yaml"), "enable_local_ota_proxy: false\n");
-    EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.defaults(cfg, certs, cfg.resolve("slots"))
+    EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.fromDirectory(cfg, certs, cfg.resolve("slots"))
         .withBackend(BootBackend.DIRECTORY).withPort(0).withProxyCacheDir(cfg.resolve("cache"))
         .withNodeSettings(EcuNodeSettings.defaults()));
     open.add(d);

@@ -1,11 +1,11 @@
 package dev.otaclient.cli;
 
 import dev.otaclient.boot.AtomicFiles;
-import dev.otaclient.boot.BootBackend;
-import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.ecu.EcuInfo;
 import dev.otaclient.ecu.EcuNodeSettings;
 import dev.otaclient.ecu.EcuResult;
 import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.ecu.SecondaryEcu;
 import dev.otaclient.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.EcuDaemon;
@@ -121,26 +121,16 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static EcuDaemon startEcu(Path w, String id, List<EcuDaemon> children, Path certs, EcuNodeSettings settings)
-      throws Exception {
-    Path cfg = Files.createDirectories(w.resolve("ecu-" + id + "/config"));
-    StringBuilder yaml = new StringBuilder("format_version: 1\necu_id: \"" + id + "\"\nip_addr: \"127.0.0.1\"\n");
-    if (!children.isEmpty()) {
-      yaml.append("secondaries:\n");
-      for (EcuDaemon c : children) {
-        yaml.append("  - ecu_id: \"").append(c.info().ecuId()).append("\"\n    ip_addr: \"127.0.0.1\"\n    port: ")
-            .append(c.port()).append('\n');
-      }
-      yaml.append("available_ecu_ids:\n  - \"").append(id).append("\"\n");
-      for (EcuDaemon c : children) {
-        yaml.append("  - \"").append(c.info().ecuId()).append("\"\n");
-      }
+  private static EcuDaemon startEcu(Path w, String id, List<EcuDaemon> children, Path certs, EcuNodeSettings settings) {
+    List<SecondaryEcu> secondaries = new ArrayList<>();
+    List<String> available = new ArrayList<>(List.of(id));
+    for (EcuDaemon c : children) {
+      secondaries.add(new SecondaryEcu(c.info().ecuId(), "127.0.0.1", c.port()));
+      available.add(c.info().ecuId());
     }
-    Files.writeString(cfg.resolve("ecu_info.yaml"), yaml);
     // the demo downloads straight from the loopback server; ota_proxy has its own command
-    Files.writeString(cfg.resolve("proxy_info.yaml"), "enable_local_ota_proxy: false\n");
-    EcuDaemon.Config c = EcuDaemon.Config.defaults(cfg, certs, w.resolve("ecu-" + id + "/slots"))
-        .withBackend(BootBackend.DIRECTORY).withPort(0).withSlotOptions(DirectorySlotController.Options.defaults())
+    EcuDaemon.Config c = EcuDaemon.Config.of(new EcuInfo(1, id, "127.0.0.1", secondaries, available), certs,
+            w.resolve("ecu-" + id + "/slots"))
         .withProxyCacheDir(w.resolve("ecu-" + id + "/cache")).withNodeSettings(settings);
     return EcuDaemon.start(c);
   }

@@ -53,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
       DirectorySlotController.Options slots = exitOnReboot
           ? DirectorySlotController.Options.defaults().withExitProcess(() -> System.exit(0))
           : DirectorySlotController.Options.defaults();
-      EcuDaemon.Config cfg = EcuDaemon.Config.defaults(configDir, certs, stateDir)
+      EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, certs, stateDir)
           .withBackend(BootBackend.parse(boot)).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir);
       CountDownLatch stop = new CountDownLatch(1);
       try (EcuDaemon daemon = EcuDaemon.start(cfg)) {

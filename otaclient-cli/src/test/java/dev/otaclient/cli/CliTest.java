@@ -111,7 +111,7 @@ class CliTest {
     Files.writeString(cfg.resolve("ecu_info.yaml"), "ecu_id: \"main\"\nip_addr: \"127.0.0.1\"\n");
     Files.writeString(cfg.resolve("proxy_info.yaml"), "enable_local_ota_proxy: false\n");
     try (Nginx nginx = Nginx.serve(w.resolve("www"));
-         EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.defaults(cfg, certs, cfg.resolve("slots"))
+         EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.fromDirectory(cfg, certs, cfg.resolve("slots"))
              .withBackend(BootBackend.DIRECTORY).withPort(0).withProxyCacheDir(cfg.resolve("cache"))
              .withNodeSettings(new EcuNodeSettings(Duration.ofSeconds(6), Duration.ofMillis(200), Duration.ofSeconds(1),
                  Duration.ofSeconds(2), Duration.ofMinutes(1))))) {

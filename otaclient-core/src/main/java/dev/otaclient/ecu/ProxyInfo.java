@@ -53,6 +53,11 @@ public record ProxyInfo(boolean enableLocalOtaProxy, boolean gateway, boolean en
     return new ProxyInfo(true, true, true, Optional.empty(), DEFAULT_LISTEN_ADDR, DEFAULT_LISTEN_PORT);
   }
 
+  /** No local ota_proxy and no upper proxy: downloads go straight to the image server. */
+  public static ProxyInfo noLocalProxy() {
+    return new ProxyInfo(false, false, false, Optional.empty(), "127.0.0.1", DEFAULT_LISTEN_PORT);
+  }
+
   /** Reads {@code file}; a missing file gives {@link #missingFileDefaults()}, an invalid one throws. */
   public static ProxyInfo load(Path file) {
     Optional<String> text = ConfigYaml.read(file);

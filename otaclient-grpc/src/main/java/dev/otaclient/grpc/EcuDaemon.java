@@ -33,7 +33,12 @@ public final class EcuDaemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EcuDaemon.class);
 
   /**
-   * @param configDir holds {@code ecu_info.yaml}, {@code proxy_info.yaml} and {@code tls.yaml} (each optional)
+   * Everything a daemon needs, as values: build it from a configuration directory
+   * ({@link #fromDirectory}) or directly ({@link #of}) and adjust it with the {@code with} methods.
+   *
+   * @param ecu this ECU's place in the tree ({@code ecu_info.yaml})
+   * @param proxy the local ota_proxy and the upper proxy ({@code proxy_info.yaml})
+   * @param tls TLS of the gRPC server and of the calls to children ({@code tls.yaml})
    * @param certsDir the CA store the image signing certificate must chain to
    * @param backend boot-control backend
    * @param stateDir directory-slot state root (directory backend only)
@@ -41,12 +46,15 @@ public final class EcuDaemon implements AutoCloseable {
    * @param port gRPC port (0 = any free port)
    * @param proxyCacheDir where the local ota_proxy caches files
    * @param trustPolicy refuse images when no CA is installed, unless explicitly insecure
+   * @param nodeSettings timeouts of the ECU tree (status polling, acknowledgements)
    */
-  public record Config(Path configDir, Path certsDir, BootBackend backend, Path stateDir,
+  public record Config(EcuInfo ecu, ProxyInfo proxy, TlsConfig tls, Path certsDir, BootBackend backend, Path stateDir,
       DirectorySlotController.Options slotOptions, int port, Path proxyCacheDir, TrustPolicy trustPolicy,
       EcuNodeSettings nodeSettings) {
     public Config {
-      Objects.requireNonNull(configDir);
+      Objects.requireNonNull(ecu);
+      Objects.requireNonNull(proxy);
+      Objects.requireNonNull(tls);
       Objects.requireNonNull(certsDir);
       Objects.requireNonNull(backend);
       Objects.requireNonNull(stateDir);
@@ -56,29 +64,55 @@ public final class EcuDaemon implements AutoCloseable {
       Objects.requireNonNull(nodeSettings);
     }
 
-    public static Config defaults(Path configDir, Path certsDir, Path stateDir) {
-      return new Config(configDir, certsDir, BootBackend.DIRECTORY, stateDir, DirectorySlotController.Options.defaults(),
+    /**
+     * Reads {@code ecu_info.yaml}, {@code proxy_info.yaml} and {@code tls.yaml} from
+     * {@code configDir} (each optional, with the documented defaults); directory slots, the default port.
+     */
+    public static Config fromDirectory(Path configDir, Path certsDir, Path stateDir) {
+      return new Config(EcuInfo.load(configDir.resolve("ecu_info.yaml")),
+          ProxyInfo.load(configDir.resolve("proxy_info.yaml")), TlsConfig.load(configDir.resolve("tls.yaml")),
+          certsDir, BootBackend.DIRECTORY, stateDir, DirectorySlotController.Options.defaults(),
           GrpcServer.DEFAULT_PORT, Path.of("/ota-cache"), TrustPolicy.REQUIRE_CA, EcuNodeSettings.defaults());
     }
 
+    /** A daemon for {@code ecu} without files: no local ota_proxy, no TLS, directory slots, any free port. */
+    public static Config of(EcuInfo ecu, Path certsDir, Path stateDir) {
+      return new Config(ecu, ProxyInfo.noLocalProxy(), TlsConfig.DISABLED, certsDir, BootBackend.DIRECTORY, stateDir,
+          DirectorySlotController.Options.defaults(), 0, stateDir.resolve("ota-cache"), TrustPolicy.REQUIRE_CA,
+          EcuNodeSettings.defaults());
+    }
+
+    public Config withProxy(ProxyInfo p) {
+      return new Config(ecu, p, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
+          nodeSettings);
+    }
+
+    public Config withTls(TlsConfig t) {
+      return new Config(ecu, proxy, t, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
+          nodeSettings);
+    }
+
     public Config withPort(int p) {
-      return new Config(configDir, certsDir, backend, stateDir, slotOptions, p, proxyCacheDir, trustPolicy, nodeSettings);
+      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, p, proxyCacheDir, trustPolicy,
+          nodeSettings);
     }
 
     public Config withBackend(BootBackend b) {
-      return new Config(configDir, certsDir, b, stateDir, slotOptions, port, proxyCacheDir, trustPolicy, nodeSettings);
+      return new Config(ecu, proxy, tls, certsDir, b, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
+          nodeSettings);
     }
 
     public Config withSlotOptions(DirectorySlotController.Options o) {
-      return new Config(configDir, certsDir, backend, stateDir, o, port, proxyCacheDir, trustPolicy, nodeSettings);
+      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, o, port, proxyCacheDir, trustPolicy,
+          nodeSettings);
     }
 
     public Config withProxyCacheDir(Path d) {
-      return new Config(configDir, certsDir, backend, stateDir, slotOptions, port, d, trustPolicy, nodeSettings);
+      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, d, trustPolicy, nodeSettings);
     }
 
     public Config withNodeSettings(EcuNodeSettings s) {
-      return new Config(configDir, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy, s);
+      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy, s);
     }
   }
 
@@ -100,9 +134,9 @@ public final class EcuDaemon implements AutoCloseable {
   }
 
   public static EcuDaemon start(Config c) {
-    EcuInfo info = EcuInfo.load(c.configDir().resolve("ecu_info.yaml"));
-    ProxyInfo proxyInfo = ProxyInfo.load(c.configDir().resolve("proxy_info.yaml"));
-    TlsConfig tls = TlsConfig.load(c.configDir().resolve("tls.yaml"));
+    EcuInfo info = c.ecu();
+    ProxyInfo proxyInfo = c.proxy();
+    TlsConfig tls = c.tls();
 
     BootController boot = c.backend().open(c.stateDir(), c.slotOptions());
     HttpSettings http = HttpSettings.defaults();

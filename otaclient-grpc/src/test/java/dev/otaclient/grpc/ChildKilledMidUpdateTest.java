@@ -51,7 +51,7 @@ class ChildKilledMidUpdateTest {
       // slow enough that the child is still downloading when it is killed
       slow.byDefault(attempt -> Fault.drip(256, Duration.ofMillis(20)));
       Process child = startChild(childCfg, certs, childPort);
-      try (EcuDaemon main = EcuDaemon.start(EcuDaemon.Config.defaults(mainCfg, certs, mainCfg.resolve("slots"))
+      try (EcuDaemon main = EcuDaemon.start(EcuDaemon.Config.fromDirectory(mainCfg, certs, mainCfg.resolve("slots"))
                .withBackend(BootBackend.DIRECTORY).withPort(0).withProxyCacheDir(mainCfg.resolve("cache"))
                .withNodeSettings(new EcuNodeSettings(Duration.ofSeconds(6), Duration.ofMillis(200), Duration.ofSeconds(1),
                    Duration.ofSeconds(2), Duration.ofSeconds(30))));

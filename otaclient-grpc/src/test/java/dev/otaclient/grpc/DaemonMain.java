@@ -9,7 +9,7 @@ import java.time.Duration;
 public final class DaemonMain {
   public static void main(String[] args) throws Exception {
     Path cfg = Path.of(args[0]);
-    EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.defaults(cfg, Path.of(args[1]), Path.of(args[2]))
+    EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.fromDirectory(cfg, Path.of(args[1]), Path.of(args[2]))
         .withBackend(BootBackend.DIRECTORY).withPort(Integer.parseInt(args[3])).withProxyCacheDir(cfg.resolve("cache"))
         .withNodeSettings(new EcuNodeSettings(Duration.ofSeconds(6), Duration.ofMillis(200), Duration.ofSeconds(1),
             Duration.ofSeconds(2), Duration.ofMinutes(1))));

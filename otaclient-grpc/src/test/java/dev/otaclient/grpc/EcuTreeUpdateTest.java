@@ -189,7 +189,7 @@ class EcuTreeUpdateTest {
     }
     Files.writeString(cfg.resolve("ecu_info.yaml"), yaml);
     Files.writeString(cfg.resolve("proxy_info.yaml"), proxyInfo);
-    EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.defaults(cfg, certs, cfg.resolve("slots"))
+    EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.fromDirectory(cfg, certs, cfg.resolve("slots"))
         .withBackend(BootBackend.DIRECTORY).withPort(0).withProxyCacheDir(cfg.resolve("cache")).withNodeSettings(settings));
     all.add(d);
     d.client().addListener(s -> {
