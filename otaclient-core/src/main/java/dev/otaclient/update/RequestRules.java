@@ -112,32 +112,17 @@ public final class RequestRules {
 
   /** Why {@code image} is no image location (see {@link ImageLocation#parse}), or empty when it is one. */
   public static Optional<Problem> image(String image) {
-    try {
-      ImageLocation.parse(image);
-      return Optional.empty();
-    } catch (OtaException e) {
-      return problem(Field.IMAGE, e.detail());
-    }
+    return refusal(Field.IMAGE, () -> ImageLocation.parse(image));
   }
 
   /** As {@link #image}, and the location must be an http(s) URL: what the Update RPC accepts. */
   public static Optional<Problem> remoteImage(String url) {
-    try {
-      ImageLocation.parseRemote(url);
-      return Optional.empty();
-    } catch (OtaException e) {
-      return problem(Field.IMAGE, e.detail());
-    }
+    return refusal(Field.IMAGE, () -> ImageLocation.parseRemote(url));
   }
 
   /** Why {@code json} is not a request's cookies (see {@link Cookies#parse}), or empty when it is. */
   public static Optional<Problem> cookies(String json) {
-    try {
-      Cookies.parse(json);
-      return Optional.empty();
-    } catch (OtaException e) {
-      return problem(Field.COOKIES, e.detail());
-    }
+    return refusal(Field.COOKIES, () -> Cookies.parse(json));
   }
 
   /** The first problem of an Update RPC entry's content (its id aside): version, url, cookies. */
@@ -159,6 +144,16 @@ public final class RequestRules {
       }
     }
     return Optional.empty();
+  }
+
+  /** The refusal of the parser that owns the field's syntax, as a problem of that field. */
+  private static Optional<Problem> refusal(Field field, Runnable parse) {
+    try {
+      parse.run();
+      return Optional.empty();
+    } catch (OtaException e) {
+      return problem(field, e.detail());
+    }
   }
 
   private static Optional<Problem> problem(Field field, String detail) {
