@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,8 +17,7 @@ final class ImageDiffCommand implements Callable<Integer> {
   @Option(names = "--certs", description = "CA store directory; without it only signatures are checked.")
   Path certs;
 
-  @Option(names = "--json", description = "Print the result as JSON.")
-  boolean json;
+  @Mixin SharedOptions.JsonOutput json;
 
   @Parameters(index = "0", paramLabel = "OLD", description = "The image the device runs (URL, directory or tar).")
   String oldImage;
@@ -32,7 +32,7 @@ final class ImageDiffCommand implements Callable<Integer> {
       DeltaEstimate d = DeltaEstimate.between(
           VerifiedImages.fetch(oldImage, certs, Cookies.none(), tmp.resolve("old")).lists(),
           VerifiedImages.fetch(newImage, certs, Cookies.none(), tmp.resolve("new")).lists());
-      if (json) {
+      if (json.enabled) {
         System.out.println(Json.write(d));
       } else {
         System.out.printf("files in NEW:  %d%n", d.totalFiles());

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,19 +18,17 @@ final class ImageInspectCommand implements Callable<Integer> {
   @Option(names = "--certs", description = "CA store directory; without it only the signature is checked.")
   Path certs;
 
-  @Option(names = "--cookies", description = "Cookies as a JSON object, for an http(s) image.", defaultValue = "{}")
-  String cookies;
+  @Mixin SharedOptions.CookiesArg cookies;
 
-  @Option(names = "--json", description = "Print the result as JSON.")
-  boolean json;
+  @Mixin SharedOptions.JsonOutput json;
 
   @Parameters(index = "0", paramLabel = "URL|DIR|TAR", description = "The image.")
   String image;
 
   @Override
   public Integer call() throws Exception {
-    ImageSummary s = summary(image, certs, Cookies.parse(cookies));
-    if (json) {
+    ImageSummary s = summary(image, certs, cookies.parsed());
+    if (json.enabled) {
       System.out.println(Json.write(s));
     } else {
       System.out.printf("image:            %s%n", s.location());
