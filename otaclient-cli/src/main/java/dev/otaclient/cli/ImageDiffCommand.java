@@ -8,14 +8,12 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "diff", mixinStandardHelpOptions = true,
     description = "Estimate what a delta update from OLD to NEW copies, links and downloads (dry run).")
 final class ImageDiffCommand implements Callable<Integer> {
-  @Option(names = "--certs", description = "CA store directory; without it only signatures are checked.")
-  Path certs;
+  @Mixin SharedOptions.ImageTrust trust;
 
   @Mixin SharedOptions.JsonOutput json;
 
@@ -30,8 +28,8 @@ final class ImageDiffCommand implements Callable<Integer> {
     Path tmp = Files.createTempDirectory("otaclient-diff");
     try {
       DeltaEstimate d = DeltaEstimate.between(
-          VerifiedImages.fetch(oldImage, certs, Cookies.none(), tmp.resolve("old")).lists(),
-          VerifiedImages.fetch(newImage, certs, Cookies.none(), tmp.resolve("new")).lists());
+          VerifiedImages.fetch(oldImage, trust.certs, Cookies.none(), tmp.resolve("old")).lists(),
+          VerifiedImages.fetch(newImage, trust.certs, Cookies.none(), tmp.resolve("new")).lists());
       if (json.enabled) {
         System.out.println(Json.write(d));
       } else {

@@ -9,25 +9,19 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Show an image's counts and sizes (the chain is checked when --certs is given).")
 final class ImageInspectCommand implements Callable<Integer> {
-  @Option(names = "--certs", description = "CA store directory; without it only the signature is checked.")
-  Path certs;
+  @Mixin SharedOptions.ImageTrust trust;
 
-  @Mixin SharedOptions.CookiesArg cookies;
+  @Mixin SharedOptions.ImageToRead image;
 
   @Mixin SharedOptions.JsonOutput json;
 
-  @Parameters(index = "0", paramLabel = "URL|DIR|TAR", description = "The image.")
-  String image;
-
   @Override
   public Integer call() throws Exception {
-    ImageSummary s = summary(image, certs, cookies.parsed());
+    ImageSummary s = summary(image.location, trust.certs, image.cookies.parsed());
     if (json.enabled) {
       System.out.println(Json.write(s));
     } else {

@@ -6,7 +6,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = "Check an image's certificate chain, signature and list hashes.")
@@ -14,16 +13,13 @@ final class ImageVerifyCommand implements Callable<Integer> {
   @Option(names = "--certs", required = true, description = "CA store directory (<prefix>.<name>.pem files).")
   Path certs;
 
-  @Mixin SharedOptions.CookiesArg cookies;
+  @Mixin SharedOptions.ImageToRead image;
 
   @Mixin SharedOptions.JsonOutput json;
 
-  @Parameters(index = "0", paramLabel = "URL|DIR|TAR", description = "The image.")
-  String image;
-
   @Override
   public Integer call() throws Exception {
-    ImageSummary s = ImageInspectCommand.summary(image, certs, cookies.parsed());
+    ImageSummary s = ImageInspectCommand.summary(image.location, certs, image.cookies.parsed());
     if (json.enabled) {
       System.out.println(Json.write(s));
     } else {

@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * The options several commands share, as picocli mixins ({@code @Mixin}): each is declared, described
@@ -106,6 +108,20 @@ final class SharedOptions {
       RequestArgs.refuse(RequestRules.cookies(json));
       return Cookies.parse(json);
     }
+  }
+
+  /** The image a read-only image command reads, and the cookies to fetch it with. */
+  static final class ImageToRead {
+    @Parameters(index = "0", paramLabel = "URL|DIR|TAR", description = "The image.")
+    String location;
+
+    @Mixin CookiesArg cookies;
+  }
+
+  /** {@code --certs} of the commands that only read images: optional. */
+  static final class ImageTrust {
+    @Option(names = "--certs", description = "CA store directory; without it only signatures are checked.")
+    Path certs;
   }
 
   /** {@code --json}: results for scripts. */

@@ -75,24 +75,13 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
 
   @Override
   public void update(UpdateRequest request, StreamObserver<UpdateResponse> observer) {
-    List<String> ids = request.getEcuList().stream().map(UpdateRequestEcu::getEcuId).toList();
-    Optional<String> unreadable = checkEntries("Update", ids);
-    if (unreadable.isPresent()) {
-      reject(observer, unreadable.get());
-      return;
-    }
-    run(observer, "Update", ids,
+    run(observer, "Update", request.getEcuList().stream().map(UpdateRequestEcu::getEcuId).toList(),
         () -> operations.update(ProtoMapping.fromProto(request)), ProtoMapping::toUpdateResponse);
   }
 
   @Override
   public void rollback(RollbackRequest request, StreamObserver<RollbackResponse> observer) {
     List<String> ids = request.getEcuList().stream().map(RollbackRequestEcu::getEcuId).toList();
-    Optional<String> unreadable = checkEntries("Rollback", ids);
-    if (unreadable.isPresent()) {
-      reject(observer, unreadable.get());
-      return;
-    }
     run(observer, "Rollback", ids, () -> operations.rollback(ids), ProtoMapping::toRollbackResponse);
   }
 
@@ -110,8 +99,14 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     answer(observer, response);
   }
 
+  /** Applies the transport bounds, then has the tree answer the request. */
   private <R> void run(StreamObserver<R> observer, String rpc, List<String> ids,
       java.util.function.Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
+    Optional<String> tooLarge = checkEntries(rpc, ids);
+    if (tooLarge.isPresent()) {
+      reject(observer, tooLarge.get());
+      return;
+    }
     List<EcuResult> results;
     try {
       results = call.get();
@@ -128,7 +123,7 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     answer(observer, toProto.apply(results));
   }
 
-  /** Problems that make the request impossible to answer entry by entry. */
+  /** Problems that make the request too large to answer entry by entry. */
   private Optional<String> checkEntries(String rpc, List<String> ids) {
     if (ids.size() > limits.maxEntries()) {
       return Optional.of(rpc + " request has " + ids.size() + " ecu entries, at most " + limits.maxEntries()

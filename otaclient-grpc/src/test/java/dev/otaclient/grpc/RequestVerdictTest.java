@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the answer must be the table's verdict, the same the rules and the CLI reach.
  */
 class RequestVerdictTest {
+  private static GrpcEcuTransport transport;
   private static EcuNode node;
   private static GrpcServer server;
   private static OtaClientStub client;
@@ -51,8 +52,9 @@ class RequestVerdictTest {
 
   @BeforeAll
   static void start() {
+    transport = new GrpcEcuTransport();
     node = new EcuNode(new EcuInfo(1, "main", "127.0.0.1", List.of(), List.of("main")), new AcceptingEcu(),
-        new GrpcEcuTransport(), new EcuNodeSettings(Duration.ofSeconds(1), Duration.ofMillis(100),
+        transport, new EcuNodeSettings(Duration.ofSeconds(1), Duration.ofMillis(100),
             Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(5)));
     server = new GrpcServer("127.0.0.1", 0, OtaClientGrpcService.forNode(node), TlsConfig.DISABLED,
         Duration.ofSeconds(1)).start();
@@ -64,6 +66,7 @@ class RequestVerdictTest {
     client.close();
     server.close();
     node.close();
+    transport.close();
   }
 
   static List<RequestTable.Row> rows() {
