@@ -8,12 +8,13 @@ import dev.otaclient.image.TrustPolicy;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.update.OtaClient;
+import dev.otaclient.update.RequestRules;
 import dev.otaclient.update.UpdateRequest;
 import dev.otaclient.update.UpdateSettings;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "apply",     description = "Update this machine (or a directory-slot device) straight from an image, no server needed.")
@@ -22,54 +23,45 @@ final class ApplyCommand implements Callable<Integer> {
       description = "The image: http(s) base URL, directory, file:// URL, .tar or .tar.zst.")
   String url;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-  boolean help;
+  @Mixin SharedOptions.Help help;
 
-  // --version is the image version here, as the command line says; `otaclient --version` prints ours
-  @Option(names = "--version", description = "Version to record (default: the image location's last path element).")
-  String version;
+  @Mixin SharedOptions.ImageVersion version;
 
-  @Option(names = "--cookies", defaultValue = "{}", description = "Cookies as a JSON object (or @file).")
-  String cookies;
+  @Mixin SharedOptions.CookiesArg cookies;
 
-  @Option(names = "--certs", defaultValue = "/opt/ota/client/certs",
-      description = "CA store directory (default ${DEFAULT-VALUE}).")
-  Path certs;
-
-  @Option(names = "--state-dir", description = "Directory-slot device state root (the default backend).",
-      defaultValue = "/var/lib/otaclient")
-  Path stateDir;
-
-  @Option(names = "--boot", defaultValue = "directory", description = "Boot backend: directory, grub, jetson-cboot.")
-  String boot;
+  @Mixin SharedOptions.Device device;
 
   @Option(names = "--ecu-id", defaultValue = "autoware", description = "ECU id to report (default ${DEFAULT-VALUE}).")
   String ecuId;
 
-  @Option(names = "--json", description = "Print the final status (with progress counters) as JSON.")
-  boolean json;
+  @Mixin SharedOptions.JsonOutput json;
 
   @Override
   public Integer call() throws Exception {
-    BootBackend backend = BootBackend.parse(boot);
-    BootController controller = backend.open(stateDir, DirectorySlotController.Options.defaults());
+    // the checks an ECU applies to a request, before anything is opened
+    RequestArgs.refuse("--ecu-id", RequestRules.ecuId(ecuId));
+    String v = version.orDefaultFor(url);
+    String cookieJson = cookies.json();
+    RequestArgs.refuse(RequestRules.localEntry(v, url, cookieJson));
+    version.requireFound(v, url);
+    UpdateRequest request = UpdateRequest.of(v, url, cookieJson);
+
+    BootBackend backend = device.backend();
+    BootController controller = backend.open(device.stateDir, DirectorySlotController.Options.defaults());
     OtaClient client = new OtaClient(ecuId, controller,
-        UpdateSettings.defaults(CaStore.load(certs)).withTrustPolicy(TrustPolicy.REQUIRE_CA));
+        UpdateSettings.defaults(CaStore.load(device.certs)).withTrustPolicy(TrustPolicy.REQUIRE_CA));
     client.start();
-    String v = version != null ? version : defaultVersion(url);
     ProgressLine line = new ProgressLine(System.err);
     client.addListener(s -> {
       if (s.status() == OtaStatus.UPDATING) {
         line.show(s);
       }
     });
-    EcuStatus end = client.update(UpdateRequest.of(v, url, CookieArg.read(cookies)));
+    EcuStatus end = client.update(request);
     line.finish();
-    if (json) {
-      var m = StatusPrinter.json(end);
-      client.lastCompletedBuild().ifPresent(p -> m.put("update_progress",
-          StatusPrinter.json(new EcuStatus(ecuId, OtaStatus.UPDATING, end.failure(), "", v, java.util.Optional.of(p)))
-              .get("progress")));
+    if (json.enabled) {
+      var m = StatusJson.ecu(end);
+      client.lastCompletedBuild().ifPresent(p -> m.put("update_progress", StatusJson.progress(p)));
       System.out.println(Json.write(m));
     } else {
       StatusPrinter.table(System.out, List.of(end), List.of());
@@ -81,11 +73,5 @@ final class ApplyCommand implements Callable<Integer> {
     }
     // A real backend reboots the machine; reaching this line means the switch is armed.
     return end.status() == OtaStatus.FAILURE ? 1 : 0;
-  }
-
-  static String defaultVersion(String url) {
-    String s = url.replaceAll("/+$", "");
-    int i = s.lastIndexOf('/');
-    return i >= 0 ? s.substring(i + 1) : s;
   }
 }

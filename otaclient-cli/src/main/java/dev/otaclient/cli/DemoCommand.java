@@ -7,7 +7,6 @@ import dev.otaclient.ecu.EcuResult;
 import dev.otaclient.ecu.StatusReport;
 import dev.otaclient.ecu.SecondaryEcu;
 import dev.otaclient.ecu.UpdateRequestEcu;
-import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.EcuDaemon;
 import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.image.TrustPolicy;
@@ -22,9 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -97,11 +94,8 @@ final class DemoCommand implements Callable<Integer> {
           List<UpdateRequestEcu> req = List.of(new UpdateRequestEcu("main", "2.0", url, "{}"),
               new UpdateRequestEcu("sub", "2.0", url, "{}"));
           List<EcuResult> acks = stub.update(req);
-          for (EcuResult r : acks) {
-            System.out.printf("         %-5s %s%n", r.ecuId(), r.result() == FailureType.NO_FAILURE ? "accepted" : r.result());
-          }
-          follow(stub);
-          StatusReport end = stub.status();
+          StatusPrinter.answers(System.out, "         ", acks);
+          StatusReport end = UpdateWatch.follow(stub, UpdateWatch.accepted(acks), Duration.ofMinutes(2), System.out);
           System.out.println();
           StatusPrinter.table(System.out, end.ecus(), end.availableEcuIds());
           System.out.println();
@@ -133,36 +127,6 @@ final class DemoCommand implements Callable<Integer> {
             w.resolve("ecu-" + id + "/slots"))
         .withProxyCacheDir(w.resolve("ecu-" + id + "/cache")).withNodeSettings(settings);
     return EcuDaemon.start(c);
-  }
-
-  /** Prints live progress until both ECUs finished; returns the last progress seen per ECU. */
-  private static Map<String, Progress> follow(OtaClientStub stub) throws InterruptedException {
-    ProgressLine line = new ProgressLine(System.out);
-    Map<String, Progress> last = new HashMap<>();
-    Map<String, OtaStatus> state = new HashMap<>();
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-    while (System.nanoTime() < deadline) {
-      StatusReport r = stub.status();
-      List<String> done = new ArrayList<>();
-      for (EcuStatus s : r.ecus()) {
-        s.progress().ifPresent(p -> last.put(s.ecuId(), p));
-        if (state.get(s.ecuId()) != s.status()) {
-          state.put(s.ecuId(), s.status());
-        }
-        if (s.status() == OtaStatus.UPDATING) {
-          line.show(s);
-        } else if (last.containsKey(s.ecuId())) {
-          done.add(s.ecuId());
-        }
-      }
-      if (done.size() == 2) {
-        line.finish();
-        return last;
-      }
-      Thread.sleep(200);
-    }
-    line.finish();
-    throw new CliFailure("the demo update did not finish within 2 minutes");
   }
 
   private static void step(String s) {

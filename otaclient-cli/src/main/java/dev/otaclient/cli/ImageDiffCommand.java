@@ -8,17 +8,15 @@ import dev.otaclient.update.DeltaEstimate;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "diff", mixinStandardHelpOptions = true,
     description = "Estimate what a delta update from OLD to NEW copies, links and downloads (dry run).")
 final class ImageDiffCommand implements Callable<Integer> {
-  @Option(names = "--certs", description = "CA store directory; without it only signatures are checked.")
-  Path certs;
+  @Mixin SharedOptions.ImageTrust trust;
 
-  @Option(names = "--json", description = "Print the result as JSON.")
-  boolean json;
+  @Mixin SharedOptions.JsonOutput json;
 
   @Parameters(index = "0", paramLabel = "OLD", description = "The image the device runs (URL, directory or tar).")
   String oldImage;
@@ -28,11 +26,11 @@ final class ImageDiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CaStore cas = certs == null ? null : CaStore.load(certs);
+    CaStore cas = trust.certs == null ? null : CaStore.load(trust.certs);
     try (VerifiedImage from = VerifiedImage.fetch(ImageLocation.parse(oldImage), Cookies.none(), cas);
          VerifiedImage to = VerifiedImage.fetch(ImageLocation.parse(newImage), Cookies.none(), cas)) {
       DeltaEstimate d = DeltaEstimate.between(from.lists(), to.lists());
-      if (json) {
+      if (json.enabled) {
         System.out.println(Json.write(d));
       } else {
         System.out.printf("files in NEW:  %d%n", d.totalFiles());

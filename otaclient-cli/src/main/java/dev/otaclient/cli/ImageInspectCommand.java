@@ -9,28 +9,21 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Show an image's counts and sizes (the chain is checked when --certs is given).")
 final class ImageInspectCommand implements Callable<Integer> {
-  @Option(names = "--certs", description = "CA store directory; without it only the signature is checked.")
-  Path certs;
+  @Mixin SharedOptions.ImageTrust trust;
 
-  @Option(names = "--cookies", description = "Cookies as a JSON object, for an http(s) image.", defaultValue = "{}")
-  String cookies;
+  @Mixin SharedOptions.ImageToRead image;
 
-  @Option(names = "--json", description = "Print the result as JSON.")
-  boolean json;
-
-  @Parameters(index = "0", paramLabel = "URL|DIR|TAR", description = "The image.")
-  String image;
+  @Mixin SharedOptions.JsonOutput json;
 
   @Override
   public Integer call() throws Exception {
-    ImageSummary s = summary(image, certs, Cookies.parse(cookies));
-    if (json) {
+    ImageSummary s = summary(image.location, trust.certs, image.cookies.parsed());
+    if (json.enabled) {
       System.out.println(Json.write(s));
     } else {
       System.out.printf("image:            %s%n", s.location());

@@ -49,6 +49,8 @@ public final class Main implements Runnable {
     }
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     CommandLine cl = new CommandLine(new Main());
+    // `--cookies @file` is ours to read: picocli would otherwise expand the file into arguments
+    cl.setExpandAtFiles(false);
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
       if (ex instanceof OtaException oe) {

@@ -7,24 +7,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true,
     description = "Ask the main ECU to boot the given ECUs' previous slot.")
 final class RollbackCommand implements Callable<Integer> {
-  @Option(names = "--ecu", required = true, description = "ECU id to roll back (repeatable).")
-  List<String> ecus;
+  @Mixin SharedOptions.Ecus ecus;
 
-  @Option(names = "--target", defaultValue = Target.DEFAULT, description = "Main ECU HOST:PORT (default ${DEFAULT-VALUE}).")
-  String target;
+  @Mixin SharedOptions.MainEcu target;
 
   @Override
   public Integer call() {
-    try (OtaClientStub stub = Target.parse(target).connect(Duration.ofSeconds(30))) {
-      List<EcuResult> results = stub.rollback(ecus);
-      for (EcuResult r : results) {
-        System.out.printf("%-12s %s%n", r.ecuId(), r.result() == FailureType.NO_FAILURE ? "accepted" : r.result());
-      }
+    List<String> ids = ecus.checked();
+    try (OtaClientStub stub = target.target().connect(Duration.ofSeconds(30))) {
+      List<EcuResult> results = stub.rollback(ids);
+      StatusPrinter.answers(System.out, "", results);
       return results.stream().allMatch(r -> r.result() == FailureType.NO_FAILURE) ? 0 : 1;
     }
   }

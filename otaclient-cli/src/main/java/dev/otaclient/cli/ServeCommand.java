@@ -1,6 +1,5 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.BootBackend;
 import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.grpc.EcuDaemon;
 import java.io.IOException;
@@ -12,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -21,15 +21,7 @@ final class ServeCommand implements Callable<Integer> {
       description = "Holds ecu_info.yaml, proxy_info.yaml, tls.yaml (default ${DEFAULT-VALUE}).")
   Path configDir;
 
-  @Option(names = "--certs", defaultValue = "/opt/ota/client/certs", description = "CA store (default ${DEFAULT-VALUE}).")
-  Path certs;
-
-  @Option(names = "--boot", defaultValue = "directory", description = "directory, grub or jetson-cboot (default ${DEFAULT-VALUE}).")
-  String boot;
-
-  @Option(names = "--state-dir", defaultValue = "/var/lib/otaclient",
-      description = "Directory-slot state root (default ${DEFAULT-VALUE}).")
-  Path stateDir;
+  @Mixin SharedOptions.Device device;
 
   @Option(names = "--port", defaultValue = "50051", description = "gRPC port (default ${DEFAULT-VALUE}).")
   int port;
@@ -46,15 +38,15 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Files.createDirectories(stateDir);
-    Path lock = lockFile != null ? lockFile : stateDir.resolve("otaclient.lock");
+    Files.createDirectories(device.stateDir);
+    Path lock = lockFile != null ? lockFile : device.stateDir.resolve("otaclient.lock");
     try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
          FileLock held = tryLock(ch, lock)) {
       DirectorySlotController.Options slots = exitOnReboot
           ? DirectorySlotController.Options.defaults().withExitProcess(() -> System.exit(0))
           : DirectorySlotController.Options.defaults();
-      EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, certs, stateDir)
-          .withBackend(BootBackend.parse(boot)).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir);
+      EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, device.certs, device.stateDir)
+          .withBackend(device.backend()).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir);
       CountDownLatch stop = new CountDownLatch(1);
       try (EcuDaemon daemon = EcuDaemon.start(cfg)) {
         System.err.printf("otaclient: ECU %s serving on %s:%d%n", daemon.info().ecuId(), daemon.info().ipAddr(), daemon.port());

@@ -5,7 +5,6 @@ import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.ecu.StatusReport;
 import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.status.EcuStatus;
-import dev.otaclient.status.OtaStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -32,8 +32,7 @@ final class StatusCommand implements Callable<Integer> {
   @Option(names = "--watch", description = "Redraw until interrupted (every second).")
   boolean watch;
 
-  @Option(names = "--json", description = "Print JSON.")
-  boolean json;
+  @Mixin SharedOptions.JsonOutput json;
 
   @Override
   public Integer call() throws Exception {
@@ -51,7 +50,7 @@ final class StatusCommand implements Callable<Integer> {
     try (OtaClientStub stub = t.connect(Duration.ofSeconds(5))) {
       while (true) {
         StatusReport r = stub.status();
-        if (watch && !json) {
+        if (watch && !json.enabled) {
           System.out.print("\033[H\033[2J");
         }
         print(r);
@@ -65,14 +64,10 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   private void print(StatusReport r) {
-    if (json) {
-      System.out.println(Json.write(StatusPrinter.json(r.ecus(), r.availableEcuIds())));
+    if (json.enabled) {
+      System.out.println(Json.write(StatusJson.report(r.ecus(), r.availableEcuIds())));
     } else {
       StatusPrinter.table(System.out, r.ecus(), r.availableEcuIds());
     }
-  }
-
-  static boolean finished(EcuStatus s) {
-    return s.status() == OtaStatus.SUCCESS || s.status() == OtaStatus.FAILURE || s.status() == OtaStatus.ROLLBACK_FAILURE;
   }
 }

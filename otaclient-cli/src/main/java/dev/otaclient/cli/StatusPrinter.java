@@ -1,14 +1,14 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.Progress;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
-/** Renders ECU statuses as a plain-text table or as JSON for scripts. */
+/** Renders ECU statuses and request answers as plain text ({@link StatusJson} has their JSON form). */
 final class StatusPrinter {
   private StatusPrinter() {}
 
@@ -58,41 +58,10 @@ final class StatusPrinter {
     return String.format("%.1f %s", v, units[u]);
   }
 
-  /** A JSON-friendly view: enums as names, durations in seconds. */
-  static Map<String, Object> json(EcuStatus s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("ecu_id", s.ecuId());
-    m.put("status", s.status().name());
-    m.put("failure", s.failure().name());
-    m.put("failure_reason", s.failureReason());
-    m.put("version", s.version());
-    s.progress().ifPresent(p -> {
-      Map<String, Object> pm = new LinkedHashMap<>();
-      pm.put("phase", p.phase().name());
-      pm.put("total_regular_files", p.totalRegularFiles());
-      pm.put("regular_files_processed", p.regularFilesProcessed());
-      pm.put("files_processed_copy", p.filesProcessedCopy());
-      pm.put("files_processed_link", p.filesProcessedLink());
-      pm.put("files_processed_download", p.filesProcessedDownload());
-      pm.put("file_size_processed_copy", p.fileSizeProcessedCopy());
-      pm.put("file_size_processed_link", p.fileSizeProcessedLink());
-      pm.put("file_size_processed_download", p.fileSizeProcessedDownload());
-      pm.put("elapsed_time_copy", p.elapsedTimeCopy().toNanos() / 1e9);
-      pm.put("elapsed_time_link", p.elapsedTimeLink().toNanos() / 1e9);
-      pm.put("elapsed_time_download", p.elapsedTimeDownload().toNanos() / 1e9);
-      pm.put("errors_download", p.errorsDownload());
-      pm.put("total_regular_file_size", p.totalRegularFileSize());
-      pm.put("total_elapsed_time", p.totalElapsedTime().toNanos() / 1e9);
-      pm.put("download_bytes", p.downloadBytes());
-      m.put("progress", pm);
-    });
-    return m;
-  }
-
-  static Map<String, Object> json(List<EcuStatus> ecus, List<String> available) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("ecu", ecus.stream().map(StatusPrinter::json).toList());
-    m.put("available_ecu_ids", available);
-    return m;
+  /** The answers to an Update or Rollback request, one line each: accepted, or why not. */
+  static void answers(PrintStream out, String indent, List<EcuResult> results) {
+    for (EcuResult r : results) {
+      out.printf("%s%-12s %s%n", indent, r.ecuId(), r.result() == FailureType.NO_FAILURE ? "accepted" : r.result());
+    }
   }
 }

@@ -156,7 +156,7 @@ class CliTest {
 
     CliRun url = CliRun.of("update", "--ecu", "main", "--url", "ftp://example/");
     assertThat(url.exit()).isEqualTo(2);
-    assertThat(url.err()).contains("http or https");
+    assertThat(url.err()).contains("otaclient: --url: ").contains("unsupported scheme 'ftp'");
 
     CliRun target = CliRun.of("status", "--target", "nohostport");
     assertThat(target.exit()).isEqualTo(2);

@@ -35,16 +35,18 @@ import org.yaml.snakeyaml.nodes.Tag;
 /**
  * Typed, strict access to a small YAML config file. The document is only <em>composed</em> (turned
  * into a node tree), never constructed into objects, so no type from the file is ever instantiated;
- * the nodes keep their line numbers, which every error message names.
+ * the nodes keep their line numbers, which every error message names. Every config file of the
+ * client is read through here ({@code ecu_info.yaml}, {@code proxy_info.yaml}, {@code tls.yaml}), so
+ * each has the same size cap, strict UTF-8 and alias limits.
  */
-final class ConfigYaml {
+public final class ConfigYaml {
   /** Config files are a few hundred bytes; anything this large is not one. */
-  static final int MAX_FILE_BYTES = 1024 * 1024;
+  public static final int MAX_FILE_BYTES = 1024 * 1024;
 
   private ConfigYaml() {}
 
   /** Reads a config file as strict UTF-8; empty when it does not exist. */
-  static Optional<String> read(Path file) {
+  public static Optional<String> read(Path file) {
     if (!Files.exists(file)) {
       return Optional.empty();
     }
@@ -70,7 +72,13 @@ final class ConfigYaml {
   }
 
   /** Parses {@code text}, which must hold exactly one document whose top level is a mapping. */
-  static Fields parseMapping(String text, String fileName) {
+  public static Fields parseMapping(String text, String fileName) {
+    return parseOptionalMapping(text, fileName).orElseThrow(
+        () -> error(fileName, null, "", "is empty; it must be a YAML mapping (key: value lines)"));
+  }
+
+  /** As {@link #parseMapping}, but an empty document (nothing, or only comments) gives empty. */
+  public static Optional<Fields> parseOptionalMapping(String text, String fileName) {
     LoaderOptions options = new LoaderOptions();
     options.setMaxAliasesForCollections(20);
     options.setAllowRecursiveKeys(false);
@@ -95,19 +103,20 @@ final class ConfigYaml {
           fileName + ": not valid YAML: " + oneLine(e.getMessage()), e);
     }
     if (root == null) {
-      throw error(fileName, null, "", "is empty; it must be a YAML mapping (key: value lines)");
+      return Optional.empty();
     }
     if (!(root instanceof MappingNode)) {
       throw error(fileName, root, "", "top level must be a mapping (key: value lines), got " + describe(root));
     }
-    return new Fields(fileName, "", (MappingNode) root);
+    return Optional.of(new Fields(fileName, "", (MappingNode) root));
   }
 
   private static String oneLine(String s) {
     return s == null ? "" : s.replaceAll("\\s+", " ").trim();
   }
 
-  static OtaException error(String fileName, Node node, String path, String reason) {
+  /** An error naming the file, the node's line (when known), the dotted path and the reason. */
+  public static OtaException error(String fileName, Node node, String path, String reason) {
     StringBuilder sb = new StringBuilder(fileName);
     if (node != null && node.getStartMark() != null) {
       sb.append(':').append(node.getStartMark().getLine() + 1);
@@ -148,7 +157,7 @@ final class ConfigYaml {
   }
 
   /** One mapping of the document, with the dotted path leading to it for messages. */
-  static final class Fields {
+  public static final class Fields {
     private final String fileName;
     private final String path;
     private final MappingNode node;
@@ -171,15 +180,15 @@ final class ConfigYaml {
       }
     }
 
-    String fileName() {
+    public String fileName() {
       return fileName;
     }
 
-    Set<String> keys() {
+    public Set<String> keys() {
       return entries.keySet();
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
       return entries.containsKey(key);
     }
 
@@ -187,17 +196,17 @@ final class ConfigYaml {
       return path.isEmpty() ? key : path + "." + key;
     }
 
-    Node valueNode(String key) {
+    public Node valueNode(String key) {
       return entries.get(key).getValueNode();
     }
 
-    OtaException fail(String key, String reason) {
+    public OtaException fail(String key, String reason) {
       Node at = has(key) ? valueNode(key) : node;
       return error(fileName, at, pathOf(key), reason);
     }
 
     /** The key's string value, or empty when the key is absent. Null and non-string values are errors. */
-    Optional<String> string(String key) {
+    public Optional<String> string(String key) {
       if (!has(key)) {
         return Optional.empty();
       }
@@ -217,7 +226,7 @@ final class ConfigYaml {
       return string(key);
     }
 
-    Optional<Boolean> bool(String key) {
+    public Optional<Boolean> bool(String key) {
       if (!has(key)) {
         return Optional.empty();
       }

@@ -1,5 +1,6 @@
 package dev.otaclient.ecu;
 
+import dev.otaclient.update.RequestRules;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -113,9 +114,9 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
     for (int i = 0; i < available.size(); i++) {
       String id = available.get(i);
       String path = "available_ecu_ids[" + i + "]";
-      Optional<String> problem = EcuIds.problem(id);
+      Optional<RequestRules.Problem> problem = RequestRules.ecuId(id);
       if (problem.isPresent()) {
-        throw ConfigYaml.error(fileName, f.valueNode("available_ecu_ids"), path, problem.get());
+        throw ConfigYaml.error(fileName, f.valueNode("available_ecu_ids"), path, problem.get().detail());
       }
       if (!availableSeen.add(id)) {
         throw ConfigYaml.error(fileName, f.valueNode("available_ecu_ids"), path, "duplicate id '" + id + "'");
@@ -130,8 +131,8 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
   }
 
   private static void checkId(ConfigYaml.Fields f, String key, String id) {
-    EcuIds.problem(id).ifPresent(p -> {
-      throw f.fail(key, p);
+    RequestRules.ecuId(id).ifPresent(p -> {
+      throw f.fail(key, p.detail());
     });
   }
 

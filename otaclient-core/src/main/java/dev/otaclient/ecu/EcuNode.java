@@ -216,7 +216,7 @@ public final class EcuNode implements AutoCloseable {
       }
       List<String> accepted = new ArrayList<>();
       for (EcuResult r : answer) {
-        if (check.isBadId(r.ecuId())) {
+        if (RequestCheck.isBadId(r.ecuId())) {
           continue; // answered by this ECU below, as it received the same entry
         }
         out.add(r);
@@ -228,7 +228,7 @@ public final class EcuNode implements AutoCloseable {
       tracker.track(link.id(), accepted, true, ackNanos);
     }
     for (String bad : check.badIds()) {
-      LOG.warn("{} entry refused: {}", op, EcuIds.problem(bad).orElse("bad id"));
+      LOG.warn("{} entry refused: {}", op, RequestCheck.badIdReason(bad));
       out.add(new EcuResult(bad, FailureType.RECOVERABLE));
     }
     if (!sent.isEmpty()) {

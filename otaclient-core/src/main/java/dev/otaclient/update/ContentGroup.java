@@ -1,6 +1,7 @@
 package dev.otaclient.update;
 
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * All regular files of the new image that share one content hash. The content is obtained once
@@ -8,6 +9,31 @@ import java.util.Arrays;
  * copy of it.
  */
 final class ContentGroup {
+  private static final Sha256 EMPTY_CONTENT =
+      Sha256.ofHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+
+  /** Where the group's first copy of the content comes from when the standby does not hold it. */
+  enum Source {
+    /** The empty content: created, nothing to fetch. */
+    EMPTY,
+    /** Copied (and verified) from the active slot's {@link #activeCandidate}. */
+    ACTIVE_SLOT,
+    /** Downloaded from the image. */
+    DOWNLOAD
+  }
+
+  /** The actions that put members in place, in the order {@link #place} decides them. */
+  interface Placer<X extends Exception> {
+    /** Puts the group's first copy at {@code member}, from {@link #source()}. */
+    void obtain(int member) throws X;
+
+    /** Hard-links {@code member} to {@code to}, an earlier placed member of its link group. */
+    void link(int member, int to) throws X;
+
+    /** Copies the content of {@code from}, the first placed member, to {@code member}. */
+    void copy(int member, int from) throws X;
+  }
+
   final Sha256 sha256;
   /** Content size; -1 while no list line carried one (rev1 lists). */
   long size;
@@ -56,6 +82,64 @@ final class ContentGroup {
       throw new IndexOutOfBoundsException(i);
     }
     return count == 1 ? (PlannedFile) members : ((PlannedFile[]) members)[i];
+  }
+
+  /**
+   * Where the first copy comes from. An active-slot source is only a candidate: the update falls back
+   * to downloading when the file no longer holds the content.
+   */
+  Source source() {
+    if (sha256.equals(EMPTY_CONTENT)) {
+      return Source.EMPTY;
+    }
+    return activeCandidate != null ? Source.ACTIVE_SLOT : Source.DOWNLOAD;
+  }
+
+  /**
+   * Decides how the members not yet {@code placed} get the content, and has {@code placer} do it: when
+   * no member is placed, member 0 is obtained first; then every other member is hard-linked to the
+   * first placed member of its link group, or else copied from the first placed member (and becomes
+   * its link group's target). The update and its dry run ({@link DeltaEstimate}) both place through here.
+   *
+   * @param placed which members already hold the content; updated as members are placed
+   * @param linkTargets link group key to the placed member the group's others link to; updated
+   * @return how many members were placed
+   */
+  <X extends Exception> int place(boolean[] placed, Map<String, Integer> linkTargets, Placer<X> placer) throws X {
+    int done = 0;
+    int seed = -1;
+    for (int i = 0; i < count && seed < 0; i++) {
+      if (placed[i]) {
+        seed = i;
+      }
+    }
+    if (seed < 0) {
+      seed = 0;
+      placer.obtain(0);
+      placed[0] = true;
+      done++;
+      if (member(0).isHardLinked()) {
+        linkTargets.putIfAbsent(member(0).linkKey, 0);
+      }
+    }
+    for (int i = 0; i < count; i++) {
+      if (placed[i]) {
+        continue;
+      }
+      PlannedFile e = member(i);
+      Integer linkTo = e.isHardLinked() ? linkTargets.get(e.linkKey) : null;
+      if (linkTo != null) {
+        placer.link(i, linkTo);
+      } else {
+        placer.copy(i, seed);
+        if (e.isHardLinked()) {
+          linkTargets.put(e.linkKey, i);
+        }
+      }
+      placed[i] = true;
+      done++;
+    }
+    return done;
   }
 
   /** Size for progress counting: 0 when unknown. */

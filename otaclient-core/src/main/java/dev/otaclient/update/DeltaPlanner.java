@@ -46,7 +46,11 @@ final class DeltaPlanner {
     this.pool = pool;
   }
 
-  DeltaPlan read(VerifiedLists lists) {
+  /**
+   * The plan of the new image: its lists checked for repeated paths and inconsistent hard-link groups
+   * and sizes, regular files grouped by content.
+   */
+  static DeltaPlan read(VerifiedLists lists) {
     Set<String> dirs = new HashSet<>();
     try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, lists.directories())) {
       while (r.hasNext()) {
@@ -110,7 +114,7 @@ final class DeltaPlanner {
     Path saved = activeRoot.resolve(SAVED_META_DIR).resolve("regulars.txt");
     if (Files.isRegularFile(saved, LinkOption.NOFOLLOW_LINKS)) {
       try {
-        fromSavedList(plan, activeRoot, saved);
+        candidatesFromList(plan, saved);
         log.info("delta: {} of {} contents found via the active slot's saved image list",
             plan.groupsWithActiveCandidate(), plan.groups.size());
         return;
@@ -124,8 +128,12 @@ final class DeltaPlanner {
         plan.groupsWithActiveCandidate(), plan.groups.size());
   }
 
-  private void fromSavedList(DeltaPlan plan, Path activeRoot, Path saved) {
-    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, saved)) {
+  /**
+   * Takes the candidates from the {@code regulars.txt} of the image in the active slot: every content
+   * it lists is assumed to be at its path there (it is verified when copied).
+   */
+  static void candidatesFromList(DeltaPlan plan, Path activeRegulars) {
+    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, activeRegulars)) {
       while (r.hasNext()) {
         RegularEntry old = r.next();
         ContentGroup g = plan.groups.get(Sha256.ofHex(old.sha256()));

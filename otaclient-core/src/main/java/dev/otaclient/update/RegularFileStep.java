@@ -39,8 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RegularFileStep {
   private static final Logger log = LoggerFactory.getLogger(RegularFileStep.class);
-  private static final Sha256 EMPTY_SHA256 =
-      Sha256.ofHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
   private static final AtomicLong TMP_SEQ = new AtomicLong();
 
@@ -92,7 +90,6 @@ final class RegularFileStep {
     // whether this group changed any inode after it was stat'ed: then every member is stat'ed again
     // before it is recorded (a hard link or chmod changes the ctime that the record pins)
     boolean touched = false;
-    Path seed = null;
     for (int i = 0; i < n; i++) {
       PlannedFile e = g.member(i);
       targets[i] = tree.locate(e.path);
@@ -104,12 +101,7 @@ final class RegularFileStep {
         PlannedFile e = g.member(i);
         long t0 = System.nanoTime();
         keptStat[i] = holdsContent(e, g, targets[i]);
-        if (keptStat[i] != null) {
-          done[i] = true;
-          if (seed == null) {
-            seed = targets[i];
-          }
-        }
+        done[i] = keptStat[i] != null;
         checkNanos[i] = System.nanoTime() - t0;
       }
     }
@@ -132,43 +124,37 @@ final class RegularFileStep {
       kept.incrementAndGet();
       counters.processed(Op.COPY, g.countedSize(), checkNanos[i]);
     }
-    // 2. the first copy of the content
-    if (seed == null) {
-      PlannedFile e = g.member(0);
-      seed = obtain(g, e, targets[0]);
-      done[0] = true;
-      touched = true;
-      if (e.isHardLinked()) {
-        linkTargets.put(e.linkKey, 0);
+    // 2. the first copy of the content, unless kept; 3. everything else: hard link within a link
+    // group, else a local copy of the first placed member
+    int placed = g.place(done, linkTargets, new ContentGroup.Placer<IOException>() {
+      @Override
+      public void obtain(int member) throws IOException {
+        RegularFileStep.this.obtain(g, g.member(member), targets[member]);
       }
-    }
-    // 3. everything else: hard link within a link group, else a local copy of the seed
-    for (int i = 0; i < n; i++) {
-      if (done[i]) {
-        continue;
-      }
-      touched = true;
-      PlannedFile e = g.member(i);
-      long t0 = System.nanoTime();
-      Integer linkTo = e.isHardLinked() ? linkTargets.get(e.linkKey) : null;
-      if (linkTo != null) {
-        link(targets[linkTo], targets[i], e);
+
+      @Override
+      public void link(int member, int to) throws IOException {
+        long t0 = System.nanoTime();
+        RegularFileStep.this.link(targets[to], targets[member], g.member(member));
         counters.processed(Op.LINK, g.countedSize(), System.nanoTime() - t0);
-      } else {
-        Path tmp = tmpFor(targets[i]);
+      }
+
+      @Override
+      public void copy(int member, int from) throws IOException {
+        long t0 = System.nanoTime();
+        PlannedFile e = g.member(member);
+        Path tmp = tmpFor(targets[member]);
         try {
-          Files.copy(seed, tmp, LinkOption.NOFOLLOW_LINKS);
-          commit(tmp, targets[i], e);
+          Files.copy(targets[from], tmp, LinkOption.NOFOLLOW_LINKS);
+          commit(tmp, targets[member], e);
         } catch (IOException ex) {
           Files.deleteIfExists(tmp);
           throw SlotIo.failure("copying to " + e.path, ex);
         }
-        if (e.isHardLinked()) {
-          linkTargets.put(e.linkKey, i);
-        }
         counters.processed(Op.COPY, g.countedSize(), System.nanoTime() - t0);
       }
-    }
+    });
+    touched |= placed > 0;
     // 4. record every member in its final state
     for (int i = 0; i < n; i++) {
       FileStat st = touched ? null : keptStat[i];
@@ -188,24 +174,27 @@ final class RegularFileStep {
     return a.dev() == b.dev() && a.ino() == b.ino();
   }
 
-  /** Puts the content at {@code target}: empty file, verified copy from the active slot, or download. */
-  private Path obtain(ContentGroup g, PlannedFile e, Path target) throws IOException {
+  /**
+   * Puts the content at {@code target} from the group's {@link ContentGroup#source()}: an empty file,
+   * a verified copy from the active slot, or a download (also when the active-slot file has changed).
+   */
+  private void obtain(ContentGroup g, PlannedFile e, Path target) throws IOException {
     long t0 = System.nanoTime();
     Path tmp = tmpFor(target);
     try {
-      if (g.sha256.equals(EMPTY_SHA256)) {
+      ContentGroup.Source source = g.source();
+      if (source == ContentGroup.Source.EMPTY) {
         // Nothing to fetch for empty content (the Python client's shortcut for this never fired — Q5).
         Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
         commit(tmp, target, e);
         counters.processed(Op.COPY, 0, System.nanoTime() - t0);
-        return target;
+        return;
       }
-      String activePath = g.activeCandidate;
-      Path candidate = activePath == null ? null : activeRoot.resolve(activePath.substring(1));
-      if (candidate != null && copyVerified(candidate, tmp, g)) {
+      if (source == ContentGroup.Source.ACTIVE_SLOT
+          && copyVerified(activeRoot.resolve(g.activeCandidate.substring(1)), tmp, g)) {
         commit(tmp, target, e);
         counters.processed(Op.COPY, g.countedSize(), System.nanoTime() - t0);
-        return target;
+        return;
       }
       Files.deleteIfExists(tmp);
       long d0 = System.nanoTime();
@@ -218,7 +207,6 @@ final class RegularFileStep {
         throw ex;
       }
       counters.processed(Op.DOWNLOAD, g.countedSize(), System.nanoTime() - d0);
-      return target;
     } catch (IOException ex) {
       deleteQuietly(tmp);
       throw SlotIo.failure("writing " + e.path, ex);

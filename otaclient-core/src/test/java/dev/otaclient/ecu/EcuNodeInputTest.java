@@ -4,6 +4,7 @@ import static dev.otaclient.error.FailureType.NO_FAILURE;
 import static dev.otaclient.error.FailureType.RECOVERABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.testing.RequestTable;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -51,6 +52,17 @@ class EcuNodeInputTest {
   void invalidOwnEntryIsRecoverableAndStartsNothing(String name, UpdateRequestEcu bad) {
     assertThat(tree.node("main").update(List.of(bad))).containsExactly(new EcuResult("main", RECOVERABLE));
     assertThat(tree.local("main").updatesStarted).isEmpty();
+  }
+
+  static List<RequestTable.Row> table() {
+    return RequestTable.rows();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("table")
+  void theTreeReachesTheVerdictOfTheTable(RequestTable.Row row) {
+    List<EcuResult> answer = tree.node("main").update(RequestTable.request(row));
+    assertThat(RequestTable.acceptedBy(row, answer)).as(answer.toString()).isEqualTo(row.accepted());
   }
 
   @Test

@@ -1,7 +1,9 @@
 package dev.otaclient.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.otaclient.error.OtaException;
 import dev.otaclient.image.ImageLocation;
 import dev.otaclient.image.ImageSources;
 import dev.otaclient.image.OtaImage;
@@ -60,6 +62,46 @@ class DeltaEstimateTest {
     DeltaEstimate same = DeltaEstimate.between(lists(tmp.resolve("img-v2"), cas, "3"), lists(tmp.resolve("img-v2"), cas, "4"));
     assertThat(same.downloadFiles()).isZero();
     assertThat(same.removedFiles()).isZero();
+  }
+
+  /** Hand-written lists (no signature needed: the estimate reads lists that were verified before). */
+  private VerifiedLists handmade(String name, String... regulars) throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("handmade-" + name));
+    Files.writeString(dir.resolve("dirs.txt"), "");
+    Files.writeString(dir.resolve("symlinks.txt"), "");
+    Files.writeString(dir.resolve("regulars.txt"), String.join("\n", regulars) + "\n");
+    Files.writeString(dir.resolve("persistents.txt"), "");
+    return new VerifiedLists(dir.resolve("dirs.txt"), dir.resolve("symlinks.txt"), dir.resolve("regulars.txt"),
+        dir.resolve("persistents.txt"));
+  }
+
+  private static String sha(char c) {
+    return String.valueOf(c).repeat(64);
+  }
+
+  @Test
+  void contentOfUnknownSizeIsStillDownloaded() throws Exception {
+    // rev1 lists carry no sizes. The estimate used to restate the rule as "new content with size > 0",
+    // so such content counted as a copy; the update's planner downloads it, and so does the estimate now.
+    VerifiedLists old = handmade("rev1-old", "0644,0,0,1," + sha('a') + ",'/kept'");
+    VerifiedLists next = handmade("rev1-new", "0644,0,0,1," + sha('a') + ",'/kept'",
+        "0644,0,0,1," + sha('b') + ",'/new'", "0644,0,0,1," + sha('b') + ",'/new-copy'");
+    DeltaEstimate d = DeltaEstimate.between(old, next);
+    assertThat(d.downloadFiles()).isEqualTo(1);
+    assertThat(d.downloadBytes()).isZero(); // unknown
+    assertThat(d.copyFiles()).isEqualTo(2); // /kept from the old slot, /new-copy from /new
+    assertThat(d.totalFiles()).isEqualTo(3);
+  }
+
+  @Test
+  void listsTheUpdateWouldRefuseAreRefused() throws Exception {
+    // two members of one hard-link group with different contents: the planner refuses the image, so
+    // the estimate does not pretend it could be applied
+    VerifiedLists old = handmade("bad-old", "0644,0,0,1," + sha('a') + ",'/a',1");
+    VerifiedLists next = handmade("bad-new", "0644,0,0,2," + sha('a') + ",'/x',1,77",
+        "0644,0,0,2," + sha('b') + ",'/y',1,77");
+    assertThatThrownBy(() -> DeltaEstimate.between(old, next)).isInstanceOf(OtaException.class)
+        .hasMessageContaining("hard-link group");
   }
 
   private Path writeCert(TestCa ca) throws Exception {

@@ -12,7 +12,6 @@ import dev.otaclient.api.v2.UpdateResponse;
 import dev.otaclient.ecu.EcuNode;
 import dev.otaclient.ecu.EcuResult;
 import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -24,11 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OtaClientV2 service: checks request sizes, converts to core types and delegates to the ECU
- * tree. A business failure (busy, invalid entry, unreachable child) is always an answer with
- * RECOVERABLE/UNRECOVERABLE entries, as Python callers expect; a gRPC error status is used only for a
- * request that cannot be read at all (too many entries, an ecu_id too long to echo back) and for
- * bugs.
+ * The OtaClientV2 service: applies the transport bounds of {@link RequestLimits}, converts to core
+ * types and delegates to the ECU tree, which checks every entry's content. A business failure (busy,
+ * invalid entry, unreachable child) is always an answer with RECOVERABLE/UNRECOVERABLE entries, as
+ * Python callers expect; a gRPC error status is used only for a request that is too large to take
+ * (too many entries, too many bytes) and for bugs.
  */
 public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(OtaClientGrpcService.class);
@@ -76,31 +75,13 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
 
   @Override
   public void update(UpdateRequest request, StreamObserver<UpdateResponse> observer) {
-    List<String> ids = request.getEcuList().stream().map(UpdateRequestEcu::getEcuId).toList();
-    Optional<String> unreadable = checkIds("Update", ids);
-    if (unreadable.isPresent()) {
-      reject(observer, unreadable.get());
-      return;
-    }
-    Optional<String> oversized = request.getEcuList().stream()
-        .map(this::checkUpdateFields).flatMap(Optional::stream).findFirst();
-    if (oversized.isPresent()) {
-      LOG.warn("Update refused, nothing started: {}", oversized.get());
-      answer(observer, ProtoMapping.toUpdateResponse(allRecoverable(ids)));
-      return;
-    }
-    run(observer, "Update", ids,
+    run(observer, "Update", request.getEcuList().stream().map(UpdateRequestEcu::getEcuId).toList(),
         () -> operations.update(ProtoMapping.fromProto(request)), ProtoMapping::toUpdateResponse);
   }
 
   @Override
   public void rollback(RollbackRequest request, StreamObserver<RollbackResponse> observer) {
     List<String> ids = request.getEcuList().stream().map(RollbackRequestEcu::getEcuId).toList();
-    Optional<String> unreadable = checkIds("Rollback", ids);
-    if (unreadable.isPresent()) {
-      reject(observer, unreadable.get());
-      return;
-    }
     run(observer, "Rollback", ids, () -> operations.rollback(ids), ProtoMapping::toRollbackResponse);
   }
 
@@ -118,8 +99,14 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     answer(observer, response);
   }
 
+  /** Applies the transport bounds, then has the tree answer the request. */
   private <R> void run(StreamObserver<R> observer, String rpc, List<String> ids,
       java.util.function.Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
+    Optional<String> tooLarge = checkEntries(rpc, ids);
+    if (tooLarge.isPresent()) {
+      reject(observer, tooLarge.get());
+      return;
+    }
     List<EcuResult> results;
     try {
       results = call.get();
@@ -136,35 +123,13 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     answer(observer, toProto.apply(results));
   }
 
-  /** Problems that make the request impossible to answer entry by entry. */
-  private Optional<String> checkIds(String rpc, List<String> ids) {
+  /** Problems that make the request too large to answer entry by entry. */
+  private Optional<String> checkEntries(String rpc, List<String> ids) {
     if (ids.size() > limits.maxEntries()) {
       return Optional.of(rpc + " request has " + ids.size() + " ecu entries, at most " + limits.maxEntries()
           + " are accepted");
     }
-    for (int i = 0; i < ids.size(); i++) {
-      if (ids.get(i).length() > limits.maxEcuIdLength()) {
-        return Optional.of(rpc + " request ecu[" + i + "].ecu_id is " + ids.get(i).length()
-            + " characters, at most " + limits.maxEcuIdLength());
-      }
-    }
     return Optional.empty();
-  }
-
-  private Optional<String> checkUpdateFields(UpdateRequestEcu e) {
-    return tooLong(e, "version", e.getVersion(), limits.maxVersionLength())
-        .or(() -> tooLong(e, "url", e.getUrl(), limits.maxUrlLength()))
-        .or(() -> tooLong(e, "cookies", e.getCookies(), limits.maxCookiesLength()));
-  }
-
-  private static Optional<String> tooLong(UpdateRequestEcu e, String field, String value, int max) {
-    return value.length() > max
-        ? Optional.of("ecu " + e.getEcuId() + ": " + field + " is " + value.length() + " characters, at most " + max)
-        : Optional.empty();
-  }
-
-  private static List<EcuResult> allRecoverable(List<String> ids) {
-    return ids.stream().map(id -> new EcuResult(id, FailureType.RECOVERABLE)).toList();
   }
 
   private static void reject(StreamObserver<?> observer, String reason) {

@@ -1,5 +1,6 @@
 package dev.otaclient.grpc;
 
+import dev.otaclient.ecu.ConfigYaml;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
@@ -10,10 +11,9 @@ import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -24,19 +24,9 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.security.cert.CertificateFactory;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * TLS for the ECU-to-ECU gRPC channel, read from {@code tls.yaml}. Off unless configured, because
@@ -81,18 +71,16 @@ public record TlsConfig(Optional<ServerSide> server, Optional<ClientSide> client
     Objects.requireNonNull(client);
   }
 
-  /** Reads {@code file}; a missing file means TLS off on both sides. */
+  /**
+   * Reads {@code file} through {@link ConfigYaml} (size cap, strict UTF-8, alias limits, as every
+   * config file); a missing file means TLS off on both sides.
+   */
   public static TlsConfig load(Path file) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
+    Optional<String> text = ConfigYaml.read(file);
+    if (text.isEmpty()) {
       return DISABLED;
-    } catch (IOException e) {
-      throw error(file.toString(), 0, "cannot read: " + e.getMessage());
     }
-    Path base = file.toAbsolutePath().getParent();
-    return parse(text, file.toString(), base);
+    return parse(text.get(), file.toString(), file.toAbsolutePath().getParent());
   }
 
   /**
@@ -100,74 +88,75 @@ public record TlsConfig(Optional<ServerSide> server, Optional<ClientSide> client
    * wrong types, half-configured sides and missing files are errors naming the file, line and key.
    */
   public static TlsConfig parse(String yaml, String fileName, Path baseDir) {
-    Node root;
-    try {
-      root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(new StringReader(yaml));
-    } catch (MarkedYAMLException e) {
-      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
-      throw error(fileName, line, "not valid YAML: " + e.getProblem());
-    } catch (RuntimeException e) {
-      throw error(fileName, 0, "not valid YAML: " + e.getMessage());
-    }
-    if (root == null) {
+    Optional<ConfigYaml.Fields> document = ConfigYaml.parseOptionalMapping(yaml, fileName);
+    if (document.isEmpty()) {
       return DISABLED;
     }
-    if (!(root instanceof MappingNode mapping)) {
-      throw error(fileName, line(root), "expected a mapping of TLS settings");
-    }
-    Map<String, ScalarNode> values = new HashMap<>();
-    for (NodeTuple t : mapping.getValue()) {
-      if (!(t.getKeyNode() instanceof ScalarNode key)) {
-        throw error(fileName, line(t.getKeyNode()), "keys must be plain names");
-      }
-      String name = key.getValue();
-      if (!KEYS.contains(name)) {
-        throw error(fileName, line(key), name + ": unknown key (known: " + String.join(", ", KEYS.stream().sorted().toList()) + ")");
-      }
-      if (!(t.getValueNode() instanceof ScalarNode value)) {
-        throw error(fileName, line(t.getValueNode()), name + ": expected a single value");
-      }
-      if (values.put(name, value) != null) {
-        throw error(fileName, line(key), name + ": given twice");
+    ConfigYaml.Fields f = document.get();
+    for (String key : f.keys()) {
+      if (!KEYS.contains(key)) {
+        // unlike ecu_info.yaml, not tolerated: a misspelt key would quietly leave TLS off
+        throw f.fail(key, "unknown key (known: " + String.join(", ", KEYS.stream().sorted().toList()) + ")");
       }
     }
-    Fields f = new Fields(values, fileName, baseDir);
-    Optional<Path> serverCert = f.path("server_cert");
-    Optional<Path> serverKey = f.path("server_key");
-    Optional<Path> clientCa = f.path("client_ca");
+    Optional<Path> serverCert = path(f, "server_cert", baseDir);
+    Optional<Path> serverKey = path(f, "server_key", baseDir);
+    Optional<Path> clientCa = path(f, "client_ca", baseDir);
     Optional<Boolean> requireClientAuth = f.bool("require_client_auth");
+    requireBoth(f, "server_cert", "server_key");
     Optional<ServerSide> server = Optional.empty();
-    if (serverCert.isPresent() != serverKey.isPresent()) {
-      String missing = serverCert.isPresent() ? "server_key" : "server_cert";
-      String given = serverCert.isPresent() ? "server_cert" : "server_key";
-      throw error(fileName, f.line(given), missing + ": required when " + given + " is set");
-    }
     if (serverCert.isPresent()) {
       boolean require = requireClientAuth.orElse(clientCa.isPresent());
       if (require && clientCa.isEmpty()) {
-        throw error(fileName, f.line("require_client_auth"), "require_client_auth: needs client_ca");
+        throw f.fail("require_client_auth", "needs client_ca");
       }
       server = Optional.of(new ServerSide(serverCert.get(), serverKey.get(), clientCa, require));
     } else if (clientCa.isPresent() || requireClientAuth.isPresent()) {
-      String given = clientCa.isPresent() ? "client_ca" : "require_client_auth";
-      throw error(fileName, f.line(given), given + ": only meaningful with server_cert and server_key");
+      throw f.fail(clientCa.isPresent() ? "client_ca" : "require_client_auth",
+          "only meaningful with server_cert and server_key");
     }
 
-    Optional<Path> ca = f.path("ca");
-    Optional<Path> clientCert = f.path("client_cert");
-    Optional<Path> clientKey = f.path("client_key");
+    Optional<Path> ca = path(f, "ca", baseDir);
+    Optional<Path> clientCert = path(f, "client_cert", baseDir);
+    Optional<Path> clientKey = path(f, "client_key", baseDir);
+    requireBoth(f, "client_cert", "client_key");
     Optional<ClientSide> client = Optional.empty();
-    if (clientCert.isPresent() != clientKey.isPresent()) {
-      String missing = clientCert.isPresent() ? "client_key" : "client_cert";
-      String given = clientCert.isPresent() ? "client_cert" : "client_key";
-      throw error(fileName, f.line(given), missing + ": required when " + given + " is set");
-    }
     if (ca.isPresent()) {
       client = Optional.of(new ClientSide(ca.get(), clientCert, clientKey));
     } else if (clientCert.isPresent()) {
-      throw error(fileName, f.line("client_cert"), "client_cert: needs ca (the CA of the servers we call)");
+      throw f.fail("client_cert", "needs ca (the CA of the servers we call)");
     }
     return new TlsConfig(server, client);
+  }
+
+  /** A certificate and its key go together: one given without the other is an error at the one given. */
+  private static void requireBoth(ConfigYaml.Fields f, String first, String second) {
+    if (f.has(first) != f.has(second)) {
+      String given = f.has(first) ? first : second;
+      String missing = f.has(first) ? second : first;
+      throw ConfigYaml.error(f.fileName(), f.valueNode(given), missing, "required when " + given + " is set");
+    }
+  }
+
+  /** The key's file, resolved against {@code baseDir}; it must exist. */
+  private static Optional<Path> path(ConfigYaml.Fields f, String key, Path baseDir) {
+    Optional<String> value = f.string(key).map(String::trim);
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    if (value.get().isEmpty()) {
+      throw f.fail(key, "expected a file path");
+    }
+    Path p;
+    try {
+      p = baseDir == null ? Path.of(value.get()) : baseDir.resolve(value.get());
+    } catch (InvalidPathException e) {
+      throw f.fail(key, "'" + value.get() + "' is not a valid path: " + e.getReason());
+    }
+    if (!Files.isRegularFile(p)) {
+      throw f.fail(key, "no such file " + p);
+    }
+    return Optional.of(p);
   }
 
   /** Credentials for our server: TLS if configured, else plaintext. */
@@ -277,51 +266,6 @@ public record TlsConfig(Optional<ServerSide> server, Optional<ClientSide> client
       // grpc reports bad PEM as IllegalArgumentException/IOException without naming the setting
       throw new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE,
           "tls.yaml: " + what + ": cannot load PEM: " + e.getMessage(), e);
-    }
-  }
-
-  private static int line(Node node) {
-    return node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
-  }
-
-  private static OtaException error(String fileName, int line, String reason) {
-    String where = line > 0 ? fileName + ":" + line : fileName;
-    return new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.SERVICE, where + ": " + reason);
-  }
-
-  /** Typed access to the scalar values, with line numbers for messages. */
-  private record Fields(Map<String, ScalarNode> values, String fileName, Path baseDir) {
-    int line(String key) {
-      ScalarNode n = values.get(key);
-      return n == null ? 0 : TlsConfig.line(n);
-    }
-
-    Optional<Path> path(String key) {
-      ScalarNode n = values.get(key);
-      if (n == null) {
-        return Optional.empty();
-      }
-      String v = n.getValue().trim();
-      if (v.isEmpty() || v.equals("~") || v.equals("null")) {
-        throw error(fileName, line(key), key + ": expected a file path");
-      }
-      Path p = baseDir == null ? Path.of(v) : baseDir.resolve(v);
-      if (!Files.isRegularFile(p)) {
-        throw error(fileName, line(key), key + ": no such file " + p);
-      }
-      return Optional.of(p);
-    }
-
-    Optional<Boolean> bool(String key) {
-      ScalarNode n = values.get(key);
-      if (n == null) {
-        return Optional.empty();
-      }
-      return switch (n.getValue().trim().toLowerCase(java.util.Locale.ROOT)) {
-        case "true" -> Optional.of(true);
-        case "false" -> Optional.of(false);
-        default -> throw error(fileName, line(key), key + ": expected true or false, got '" + n.getValue() + "'");
-      };
     }
   }
 }

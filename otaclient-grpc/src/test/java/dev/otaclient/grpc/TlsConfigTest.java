@@ -3,7 +3,9 @@ package dev.otaclient.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.otaclient.ecu.ConfigYaml;
 import dev.otaclient.error.OtaException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -67,7 +69,7 @@ class TlsConfigTest {
     assertThatThrownBy(() -> parse("server_cert: s.pem\nserver_key: s.key\nrequire_client_auth: true\n"))
         .hasMessageContaining("tls.yaml:3: require_client_auth: needs client_ca");
     assertThatThrownBy(() -> parse("server_cert: s.pem\nserver_key: s.key\nclient_ca: ca.pem\nrequire_client_auth: yes please\n"))
-        .hasMessageContaining("tls.yaml:4: require_client_auth: expected true or false");
+        .hasMessageContaining("tls.yaml:4: require_client_auth: must be true or false");
     assertThatThrownBy(() -> parse("client_ca: ca.pem\n"))
         .hasMessageContaining("client_ca: only meaningful with server_cert and server_key");
     assertThatThrownBy(() -> parse("ca: ca.pem\nclient_key: c.key\n"))
@@ -77,11 +79,35 @@ class TlsConfigTest {
     assertThatThrownBy(() -> parse("ca: nowhere.pem\n"))
         .hasMessageContaining("tls.yaml:1: ca: no such file");
     assertThatThrownBy(() -> parse("ca: [a, b]\n"))
-        .hasMessageContaining("tls.yaml:1: ca: expected a single value");
+        .hasMessageContaining("tls.yaml:1: ca: must be a string, got a list");
     assertThatThrownBy(() -> parse("- ca\n"))
-        .hasMessageContaining("tls.yaml:1: expected a mapping");
+        .hasMessageContaining("tls.yaml:1: top level must be a mapping");
     assertThatThrownBy(() -> parse("ca: x\n  bad: [\n"))
         .hasMessageContaining("not valid YAML");
+  }
+
+  @Test
+  void readLikeEveryConfigFile() throws Exception {
+    // through ConfigYaml: size cap, strict UTF-8, alias limits and duplicate keys, as ecu_info.yaml
+    Path big = dir.resolve("big.yaml");
+    Files.writeString(big, "# " + "x".repeat(ConfigYaml.MAX_FILE_BYTES) + "\n");
+    assertThatThrownBy(() -> TlsConfig.load(big)).isInstanceOf(OtaException.class)
+        .hasMessageContaining("big.yaml: is larger than " + ConfigYaml.MAX_FILE_BYTES + " bytes");
+    Path latin1 = dir.resolve("latin1.yaml");
+    Files.write(latin1, "ca: caf\u00e9.pem\n".getBytes(StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> TlsConfig.load(latin1)).isInstanceOf(OtaException.class)
+        .hasMessageContaining("latin1.yaml: is not valid UTF-8");
+    Path utf8 = Files.writeString(dir.resolve("utf8.yaml"), "ca: caf\u00e9.pem\n", StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("caf\u00e9.pem"), "placeholder");
+    assertThat(TlsConfig.load(utf8).client().orElseThrow().ca()).isEqualTo(dir.resolve("caf\u00e9.pem"));
+    StringBuilder bomb = new StringBuilder("a: &a [x]\n");
+    for (int i = 0; i < 30; i++) {
+      bomb.append("k").append(i).append(": *a\n");
+    }
+    assertThatThrownBy(() -> parse(bomb.toString())).isInstanceOf(OtaException.class)
+        .hasMessageContaining("not valid YAML");
+    assertThatThrownBy(() -> parse("ca: ca.pem\nca: ca.pem\n")).hasMessageContaining("tls.yaml:2: ca: key given twice");
+    assertThat(parse("# TLS off for now\n")).isEqualTo(TlsConfig.DISABLED);
   }
 
   @Test

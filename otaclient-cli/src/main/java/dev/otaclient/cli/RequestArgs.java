@@ -1,0 +1,33 @@
+package dev.otaclient.cli;
+
+import dev.otaclient.update.RequestRules;
+import dev.otaclient.update.RequestRules.Problem;
+import java.util.Optional;
+
+/**
+ * What {@link RequestRules} refuses in a request built from the command line is a usage error (exit 2)
+ * naming the option at fault, found before anything is sent or started.
+ */
+final class RequestArgs {
+  private RequestArgs() {}
+
+  static void refuse(Optional<Problem> problem) {
+    problem.ifPresent(p -> refuse(option(p.field()), problem));
+  }
+
+  /** As {@link #refuse(Optional)}, for an option other than the request's own. */
+  static void refuse(String option, Optional<Problem> problem) {
+    if (problem.isPresent()) {
+      throw new CliFailure(option + ": " + problem.get().detail(), 2);
+    }
+  }
+
+  private static String option(RequestRules.Field field) {
+    return switch (field) {
+      case ECU_ID -> "--ecu";
+      case VERSION -> "--version";
+      case IMAGE -> "--url";
+      case COOKIES -> "--cookies";
+    };
+  }
+}
