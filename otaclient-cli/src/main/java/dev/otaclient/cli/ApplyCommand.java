@@ -1,16 +1,14 @@
 package dev.otaclient.cli;
 
 import dev.otaclient.boot.BootBackend;
-import dev.otaclient.boot.BootController;
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.TrustPolicy;
+import dev.otaclient.client.BootLoader;
+import dev.otaclient.client.OtaClient;
+import dev.otaclient.client.UpdateRequest;
+import dev.otaclient.fetch.Cookies;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
-import dev.otaclient.update.OtaClient;
+import dev.otaclient.status.UpdateEvent;
 import dev.otaclient.update.RequestRules;
-import dev.otaclient.update.UpdateRequest;
-import dev.otaclient.update.UpdateSettings;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,17 +42,23 @@ final class ApplyCommand implements Callable<Integer> {
     String cookieJson = cookies.json();
     RequestArgs.refuse(RequestRules.localEntry(v, url, cookieJson));
     version.requireFound(v, url);
-    UpdateRequest request = UpdateRequest.of(v, url, cookieJson);
+    UpdateRequest request = UpdateRequest.of(url).withVersion(v);
+    for (var c : Cookies.parse(cookieJson).values().entrySet()) {
+      request = request.withCookie(c.getKey(), c.getValue());
+    }
 
     BootBackend backend = device.backend();
-    BootController controller = backend.open(device.stateDir, DirectorySlotController.Options.defaults());
-    OtaClient client = new OtaClient(ecuId, controller,
-        UpdateSettings.defaults(CaStore.load(device.certs)).withTrustPolicy(TrustPolicy.REQUIRE_CA));
-    client.start();
+    OtaClient.Builder builder = OtaClient.builder().ecuId(ecuId).trustedCertificates(device.certs);
+    switch (backend) {
+      case DIRECTORY -> builder.directorySlots(device.stateDir);
+      case GRUB -> builder.bootLoader(BootLoader.GRUB);
+      case JETSON_CBOOT -> builder.bootLoader(BootLoader.JETSON_CBOOT);
+    }
+    OtaClient client = builder.build();
     ProgressLine line = new ProgressLine(System.err);
-    client.addListener(s -> {
-      if (s.status() == OtaStatus.UPDATING) {
-        line.show(s);
+    client.on(UpdateEvent.StatusChanged.class, e -> {
+      if (e.status().status() == OtaStatus.UPDATING) {
+        line.show(e.status());
       }
     });
     EcuStatus end = client.update(request);
