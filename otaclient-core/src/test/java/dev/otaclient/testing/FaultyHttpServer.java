@@ -28,8 +28,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
@@ -48,13 +50,59 @@ import java.util.function.IntFunction;
  */
 public final class FaultyHttpServer implements AutoCloseable {
 
+  /**
+   * Holds responses ({@link Fault#holdAfter}) until the test opens it: a download that is in progress
+   * for exactly as long as the test needs, instead of one slowed down and hoped to be still running.
+   */
+  public static final class Gate {
+    private final CountDownLatch open = new CountDownLatch(1);
+    private final AtomicInteger reached = new AtomicInteger();
+
+    /** Lets every held response, and every later one, go on. */
+    public void open() {
+      open.countDown();
+    }
+
+    /** How many responses have reached the gate so far (held, or passed once it was open). */
+    public int reached() {
+      return reached.get();
+    }
+
+    /** Waits until {@code n} responses have reached the gate. */
+    public void awaitReached(int n) {
+      Await.until(n + " response(s) held at the gate", () -> reached.get() >= n);
+    }
+
+    private void pass() throws IOException {
+      reached.incrementAndGet();
+      try {
+        // bounded so that a test that forgot to open it ends; the bound is not the mechanism
+        if (!open.await(10, TimeUnit.MINUTES)) {
+          throw new IOException("gate never opened");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("server closing", e);
+      }
+    }
+  }
+
   /** What to do with one request. */
-  public record Fault(Kind kind, long bytes, long millis, int status) {
-    public enum Kind { NONE, STATUS, RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, FLIP_BIT, DRIP, DROP, SILENT }
+  public record Fault(Kind kind, long bytes, long millis, int status, Gate gate) {
+    public enum Kind { NONE, STATUS, RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, FLIP_BIT, DRIP, DROP, SILENT, HOLD }
+
+    private Fault(Kind kind, long bytes, long millis, int status) {
+      this(kind, bytes, millis, status, null);
+    }
 
     /** Serve normally. */
     public static Fault none() {
       return new Fault(Kind.NONE, 0, 0, 200);
+    }
+
+    /** Send the headers and {@code bytes} body bytes, then hold until {@code gate} opens, then the rest. */
+    public static Fault holdAfter(long bytes, Gate gate) {
+      return new Fault(Kind.HOLD, bytes, 0, 200, java.util.Objects.requireNonNull(gate));
     }
 
     /** Respond with this status and a short text body (keeps the connection). */
@@ -409,7 +457,7 @@ public final class FaultyHttpServer implements AutoCloseable {
     byte[] buf = new byte[64 * 1024];
     long sent = 0;
     long limit = switch (fault.kind()) {
-      case RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER -> Math.min(fault.bytes(), length);
+      case RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, HOLD -> Math.min(fault.bytes(), length);
       default -> length;
     };
     int chunk = fault.kind() == Fault.Kind.DRIP ? (int) Math.max(1, fault.bytes()) : buf.length;
@@ -443,6 +491,13 @@ public final class FaultyHttpServer implements AutoCloseable {
       }
       case STALL_AFTER -> {
         sleep(fault.millis());
+        content.transferTo(out);
+        out.flush();
+        return true;
+      }
+      case HOLD -> {
+        fault.gate().pass();
+        beforeLastWrite.run();
         content.transferTo(out);
         out.flush();
         return true;
