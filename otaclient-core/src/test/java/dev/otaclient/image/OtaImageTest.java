@@ -13,15 +13,14 @@ import dev.otaclient.fetch.Cookies;
 import dev.otaclient.fetch.HttpSettings;
 import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.testing.Nginx;
+import dev.otaclient.testing.ReservedPort;
+import dev.otaclient.testing.SignedImageFixture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,8 +41,7 @@ class OtaImageTest {
 
   @BeforeAll
   static void createCa() {
-    Instant now = Instant.now();
-    ca = TestCa.create("image-test", now.minus(1, ChronoUnit.DAYS), now.plus(30, ChronoUnit.DAYS));
+    ca = SignedImageFixture.newCa("image-test");
   }
 
   private CaStore store() {
@@ -100,7 +98,7 @@ class OtaImageTest {
           assertThat(count).as(kind.toString()).isEqualTo(kind == ListKind.REGULARS || kind == ListKind.DIRECTORIES ? 3 : 2);
         }
       }
-      List<String> log = nginx.awaitAccessLog(6);
+      List<String> log = nginx.accessLog();
       assertThat(log).containsExactly(
           "/metadata.jwt 200 " + Files.size(image.root.resolve("metadata.jwt")) + " session=abc123 no_cache",
           "/sign.pem 200 " + Files.size(image.root.resolve("sign.pem")) + " session=abc123 no_cache",
@@ -158,20 +156,18 @@ class OtaImageTest {
 
   @Test
   void unreachableServerIsANetworkError() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+    try (ReservedPort closed = ReservedPort.reserve()) {
+      ImageSource source = ImageSources.open("http://" + closed.hostPort() + "/img", Cookies.none(), HttpSettings.defaults());
+      assertThatThrownBy(() -> OtaImage.open(source, store(), TrustPolicy.REQUIRE_CA))
+          .isInstanceOfSatisfying(OtaException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NETWORK))
+          .hasMessageContaining("cannot fetch metadata.jwt from http://" + closed.hostPort() + "/img/");
     }
-    ImageSource source = ImageSources.open("http://127.0.0.1:" + port + "/img", Cookies.none(), HttpSettings.defaults());
-    assertThatThrownBy(() -> OtaImage.open(source, store(), TrustPolicy.REQUIRE_CA))
-        .isInstanceOfSatisfying(OtaException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NETWORK))
-        .hasMessageContaining("cannot fetch metadata.jwt from http://127.0.0.1:" + port + "/img/");
   }
 
   @Test
   void servedCertificateNotMatchingTheClaimIsAVerificationError() throws Exception {
     SmallImage image = SmallImage.write(tmp.resolve("image"), ca);
-    TestCa other = TestCa.create("other", Instant.now().minus(1, ChronoUnit.DAYS), Instant.now().plus(1, ChronoUnit.DAYS));
+    TestCa other = SignedImageFixture.newCa("other");
     Files.writeString(image.root.resolve("sign.pem"), TestCa.certificatePem(other.signingCert()));
     assertThatThrownBy(() -> OtaImage.open(new DirectoryImageSource(image.root), store(), TrustPolicy.REQUIRE_CA))
         .isInstanceOfSatisfying(OtaException.class,

@@ -13,6 +13,7 @@ import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
 import dev.otaclient.status.UpdatePhase;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.FaultyHttpServer;
 import dev.otaclient.testing.FaultyHttpServer.Fault;
 import dev.otaclient.testing.Nginx;
@@ -52,7 +53,7 @@ class NetworkFaultTest {
   static final Duration READ_TIMEOUT = Duration.ofMillis(800);
 
   @TempDir static Path shared;
-  static SignedImages images;
+  static SignedImageFixture images;
   static Nginx nginx;
   static TreeSnapshot imageV1;
   /** Request path (as the fault server sees it) of every blob the update downloads. */
@@ -66,11 +67,11 @@ class NetworkFaultTest {
   static void image() throws Exception {
     assumeTrue(Nginx.available(), "nginx not installed");
     assumeTrue("root".equals(System.getProperty("user.name")), "the sample rootfs needs root (chown)");
-    images = SignedImages.create(shared);
+    images = SignedImageFixture.create("reliability", shared);
     images.sampleV1("v1base");
     Path root = images.rootfs("v1");
     new ProcessBuilder("cp", "-a", images.rootfs("v1base").toString(), root.toString()).inheritIO().start().waitFor();
-    SignedImages.addBulk(root, "/usr/share/bulk", 60, SignedImages.seed(), 256, 8 * 1024);
+    SignedImageFixture.addBulk(root, "/usr/share/bulk", 60, Suite.seed(), 256, 8 * 1024);
     images.build("v1");
     nginx = Nginx.serve(images.www());
     imageV1 = TreeSnapshot.of(root);
@@ -122,7 +123,7 @@ class NetworkFaultTest {
 
   @Test
   void everyKindOfFaultIsSurvivedAndEveryFailedAttemptIsCounted() throws Exception {
-    Random r = new Random(SignedImages.seed());
+    Random r = new Random(Suite.seed());
     // faults that fail an attempt, and the one that only slows it down
     // (no Fault.drop() here: a connection closed before any response byte is retried once inside the
     // JDK's HTTP client, invisibly to the engine, so the server would see two requests for one attempt)
@@ -161,7 +162,7 @@ class NetworkFaultTest {
       EcuStatus s = c.update(UpdateRequest.of("1.0", faulty.baseUri().resolve("v1/").toString(), "{}"));
 
       assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
-      assertThat(TreeSnapshot.of(state.resolve(DirectorySlotController.SLOT_B), SignedImages.ENGINE_META).diff(imageV1))
+      assertThat(TreeSnapshot.of(state.resolve(DirectorySlotController.SLOT_B), SignedImageFixture.ENGINE_META).diff(imageV1))
           .isEmpty();
       assertRunningSlotUnchanged();
       assertThat(last.get().errorsDownload()).isEqualTo(expectedErrors);
@@ -201,7 +202,7 @@ class NetworkFaultTest {
     // the server is back: the same update completes
     EcuStatus again = client(RetryPolicy.defaults()).update(UpdateRequest.of("1.0", nginx.baseUri().resolve("v1/").toString(), "{}"));
     assertThat(again.status()).as(again.failureReason()).isEqualTo(OtaStatus.SUCCESS);
-    assertThat(TreeSnapshot.of(state.resolve(DirectorySlotController.SLOT_B), SignedImages.ENGINE_META).diff(imageV1))
+    assertThat(TreeSnapshot.of(state.resolve(DirectorySlotController.SLOT_B), SignedImageFixture.ENGINE_META).diff(imageV1))
         .isEmpty();
     assertRunningSlotUnchanged();
   }
@@ -225,7 +226,7 @@ class NetworkFaultTest {
       EcuStatus s = c.update(UpdateRequest.of("1.0", faulty.baseUri().resolve("v1/").toString(), "{}"));
 
       assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
-      assertThat(TreeSnapshot.of(state.resolve(DirectorySlotController.SLOT_B), SignedImages.ENGINE_META).diff(imageV1))
+      assertThat(TreeSnapshot.of(state.resolve(DirectorySlotController.SLOT_B), SignedImageFixture.ENGINE_META).diff(imageV1))
           .isEmpty();
       assertRunningSlotUnchanged();
       // dropped connections: the JDK's client silently re-sends a request whose connection closed before
