@@ -100,6 +100,15 @@ final class Fixtures {
     }
   }
 
+  /** Closes each of {@code resources} that is not null, in order. */
+  static void closeAll(AutoCloseable... resources) throws Exception {
+    for (AutoCloseable r : resources) {
+      if (r != null) {
+        r.close();
+      }
+    }
+  }
+
   /** Sends bytes verbatim to a server and returns everything it answers until it closes. */
   static String raw(InetSocketAddress server, String request) throws IOException {
     try (Socket s = new Socket("127.0.0.1", server.getPort())) {

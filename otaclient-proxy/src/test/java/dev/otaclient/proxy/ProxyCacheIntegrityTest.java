@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,18 +34,21 @@ class ProxyCacheIntegrityTest {
     root = tmp.resolve("www");
     Files.createDirectories(root);
     cache = tmp.resolve("cache");
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+    origin = OriginServer.start(root, "c", "v");
     proxy = OtaProxy.start(Fixtures.config(cache));
     client = clientVia(proxy);
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (origin != null) {
-      origin.close();
+    Fixtures.closeAll(proxy, origin);
+  }
+
+  private long tmpFiles() {
+    try {
+      return Fixtures.tmpFiles(cache);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -156,12 +159,9 @@ class ProxyCacheIntegrityTest {
     }
 
     Path entry = cache.resolve("data").resolve(sha);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!Files.exists(entry) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    // The leader finished the download for the cache; what got committed is the whole file.
-    assertThat(entry).exists();
+    // The leader finishes the download for the cache; what gets committed (renamed into place) is
+    // the whole file.
+    Await.until("the leader to commit " + entry, () -> Files.exists(entry));
     assertThat(Files.size(entry)).isEqualTo(content.length);
     assertThat(Fixtures.sha256(entry)).isEqualTo(sha);
     assertThat(get(client, origin.url("/slow/big.bin"), sha(sha, false)).body()).isEqualTo(content);
@@ -191,16 +191,10 @@ class ProxyCacheIntegrityTest {
       try (InputStream in = r.body()) {
         in.readNBytes(10_000);
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (broken.finished() < 1 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      Await.until("the origin to end the short body", () -> broken.finished() >= 1);
       assertThat(broken.finished()).isEqualTo(1);
-      // give the leader a moment to notice the short body
-      while (Fixtures.tmpFiles(cache) > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(Fixtures.tmpFiles(cache)).isZero();
+      // the leader notices the short body and drops its temp file instead of committing it
+      Await.until("the leader to drop its temp file", () -> tmpFiles() == 0);
       assertThat(Fixtures.entries(cache).toList()).isEmpty();
     }
   }
@@ -208,16 +202,16 @@ class ProxyCacheIntegrityTest {
   @Test
   void followersOfABrokenDownloadGetAnErrorToo() throws Exception {
     byte[] part = Fixtures.randomBytes(10, 300_000);
-    try (BrokenOrigin broken = new BrokenOrigin(part, 600_000, 10, 100)) {
+    try (BrokenOrigin broken = new BrokenOrigin(part, 600_000, 10, 100).holdAfterFirstSlice()) {
       String url = broken.url("/shared.bin");
       CompletableFuture<HttpResponse<byte[]>> leader =
           client.sendAsync(Fixtures.request(url), HttpResponse.BodyHandlers.ofByteArray());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (broken.requests() < 1 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      broken.awaitFirstSlice();
       CompletableFuture<HttpResponse<byte[]>> follower =
           clientVia(proxy).sendAsync(Fixtures.request(url), HttpResponse.BodyHandlers.ofByteArray());
+      // the follower joined the download (a hit) while it was held; only then does it break
+      Await.until("the follower to join the leader's download", () -> proxy.stats().hits() == 1);
+      broken.release();
       assertThatThrownBy(leader::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
       assertThatThrownBy(follower::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
       assertThat(broken.requests()).isEqualTo(1);

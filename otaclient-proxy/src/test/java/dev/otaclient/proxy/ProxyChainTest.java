@@ -41,7 +41,7 @@ class ProxyChainTest {
       contents.add(Fixtures.write(root.resolve(path.substring(1)), Fixtures.randomBytes(i, 20_000 + i * 50_000)));
       paths.add(path);
     }
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "CloudFront-Signature", "s1gn3d");
+    origin = OriginServer.start(root, "CloudFront-Signature", "s1gn3d");
     originPort = origin.port();
     a = OtaProxy.start(Fixtures.config(tmp.resolve("cacheA")));
     b = startB();
@@ -57,11 +57,7 @@ class ProxyChainTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {b, a, origin}) {
-      if (c != null) {
-        c.close();
-      }
-    }
+    Fixtures.closeAll(b, a, origin);
   }
 
   @Test

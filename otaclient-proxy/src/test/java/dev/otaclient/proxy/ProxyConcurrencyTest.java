@@ -51,18 +51,13 @@ class ProxyConcurrencyTest {
       // Empty files all have the same sha256; give them URL keys so each still reaches the origin once.
       files.add(new ImageFile("/data/" + encoded, content, size == 0 ? null : Fixtures.sha256(content)));
     }
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+    origin = OriginServer.start(root, "c", "v");
     proxy = OtaProxy.start(Fixtures.config(tmp.resolve("cache")));
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (origin != null) {
-      origin.close();
-    }
+    Fixtures.closeAll(proxy, origin);
   }
 
   @Test

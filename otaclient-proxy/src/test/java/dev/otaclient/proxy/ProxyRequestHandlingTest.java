@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.testing.ReservedPort;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,19 +34,14 @@ class ProxyRequestHandlingTest {
   void setUp() throws Exception {
     root = tmp.resolve("www");
     Files.createDirectories(root);
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+    origin = OriginServer.start(root, "c", "v");
     proxy = OtaProxy.start(Fixtures.config(tmp.resolve("cache")));
     client = clientVia(proxy);
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (origin != null) {
-      origin.close();
-    }
+    Fixtures.closeAll(proxy, origin);
   }
 
   @Test
@@ -69,10 +65,11 @@ class ProxyRequestHandlingTest {
 
   @Test
   void unreachableOriginGives502() throws Exception {
-    int closed = OriginServer.freePort();
-    HttpResponse<byte[]> r = get(client, "http://127.0.0.1:" + closed + "/x.bin");
-    assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("ota_proxy").contains("/x.bin");
+    try (ReservedPort closed = ReservedPort.reserve()) {
+      HttpResponse<byte[]> r = get(client, "http://" + closed.hostPort() + "/x.bin");
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("ota_proxy").contains("/x.bin");
+    }
   }
 
   @Test

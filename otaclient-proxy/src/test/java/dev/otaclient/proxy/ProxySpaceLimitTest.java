@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.testing.FileClock;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -55,17 +56,12 @@ class ProxySpaceLimitTest {
     files.put("/big3.bin", Fixtures.write(root.resolve("big3.bin"), Fixtures.randomBytes(30, 3 * MIB)));
     files.put("/big4.bin", Fixtures.write(root.resolve("big4.bin"), Fixtures.randomBytes(40, 4 * MIB)));
     files.put("/half.bin", Fixtures.write(root.resolve("half.bin"), Fixtures.randomBytes(50, MIB / 2)));
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+    origin = OriginServer.start(root, "c", "v");
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (origin != null) {
-      origin.close();
-    }
+    Fixtures.closeAll(proxy, origin);
     if (mount != null && Files.exists(mount)) {
       run("umount", mount.toString());
     }
@@ -83,13 +79,13 @@ class ProxySpaceLimitTest {
     HttpClient client = clientVia(proxy);
     for (int i = 1; i <= 5; i++) {
       fetch(client, "/f" + i + ".bin");
-      Thread.sleep(5); // distinct access times
+      laterAccess("/f" + i + ".bin");
     }
     assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f2.bin", "/f3.bin", "/f4.bin", "/f5.bin");
     assertThat(usage()).isLessThan(0.70);
 
     fetch(client, "/f1.bin"); // a hit: f2 is now the least recently used
-    Thread.sleep(5);
+    laterAccess("/f1.bin");
     fetch(client, "/f6.bin"); // 5 entries + 1 MiB download = 75 % > soft
     assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f3.bin", "/f4.bin", "/f5.bin", "/f6.bin");
     assertThat(usage()).isLessThan(0.70);
@@ -157,6 +153,14 @@ class ProxySpaceLimitTest {
     assertThat(r.statusCode()).as(path).isEqualTo(200);
     assertThat(r.body()).as(path).isEqualTo(files.get(path));
     proxy.awaitCommits(); // commits are batched a few ms behind the response
+  }
+
+  /**
+   * Returns once the next access gets a later time than the last one of {@code path}, in the proxy's
+   * memory (milliseconds) and on disk (file times, which a restart reads back).
+   */
+  private void laterAccess(String path) {
+    FileClock.tickPast(cache.resolve("data").resolve(Fixtures.sha256(files.get(path))));
   }
 
   /** Paths of the files currently in the cache. */
