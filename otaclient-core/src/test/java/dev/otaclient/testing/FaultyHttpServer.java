@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 
 /**
@@ -177,7 +178,7 @@ public final class FaultyHttpServer implements AutoCloseable {
   });
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final Map<String, IntFunction<Fault>> scripts = new ConcurrentHashMap<>();
-  private volatile IntFunction<Fault> defaultScript = attempt -> Fault.none();
+  private volatile BiFunction<String, Integer, Fault> defaultScript = (path, attempt) -> Fault.none();
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
   private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
   private final AtomicInteger connections = new AtomicInteger();
@@ -267,7 +268,14 @@ public final class FaultyHttpServer implements AutoCloseable {
 
   /** Script for paths without their own. */
   public FaultyHttpServer byDefault(IntFunction<Fault> byAttempt) {
-    defaultScript = Objects.requireNonNull(byAttempt);
+    Objects.requireNonNull(byAttempt);
+    defaultScript = (path, attempt) -> byAttempt.apply(attempt);
+    return this;
+  }
+
+  /** Script for paths without their own, by path and attempt number. */
+  public FaultyHttpServer byDefault(BiFunction<String, Integer, Fault> byPathAndAttempt) {
+    defaultScript = Objects.requireNonNull(byPathAndAttempt);
     return this;
   }
 
@@ -304,7 +312,7 @@ public final class FaultyHttpServer implements AutoCloseable {
     scripts.clear();
     attempts.clear();
     recorded.clear();
-    defaultScript = attempt -> Fault.none();
+    defaultScript = (path, attempt) -> Fault.none();
   }
 
   @Override
@@ -379,8 +387,8 @@ public final class FaultyHttpServer implements AutoCloseable {
       Recorded rec = new Recorded(requestLine[0], target, path, Collections.unmodifiableMap(headers), attempt);
       recorded.add(rec);
       boolean clientCloses = "close".equalsIgnoreCase(headers.get("connection"));
-      IntFunction<Fault> script = scripts.getOrDefault(path, defaultScript);
-      Fault fault = script.apply(attempt);
+      IntFunction<Fault> script = scripts.get(path);
+      Fault fault = script != null ? script.apply(attempt) : defaultScript.apply(path, attempt);
       maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
       boolean keep;
       Finish finish = new Finish();
