@@ -90,7 +90,7 @@ class CrashAtAnyPointTest {
     installed = shared.resolve("installed");
     OtaClient c = new OtaClient("main", new DirectorySlotController(installed), UpdateSettings.defaults(images.caStore()));
     c.start();
-    EcuStatus s = c.update(UpdateRequest.of(V1, url("v1"), "{}"));
+    EcuStatus s = c.update(UpdateRequest.of(V1, nginx.imageUrl("v1"), "{}"));
     assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
     assertThat(((DirectorySlotController) c.bootController()).activeSlotId()).isEqualTo(DirectorySlotController.SLOT_B);
     runningV1 = TreeSnapshot.of(installed.resolve(DirectorySlotController.SLOT_B));
@@ -101,10 +101,6 @@ class CrashAtAnyPointTest {
     if (nginx != null) {
       nginx.close();
     }
-  }
-
-  static String url(String image) {
-    return nginx.baseUri().resolve(image + "/").toString();
   }
 
   @Test
@@ -256,7 +252,7 @@ class CrashAtAnyPointTest {
   }
 
   List<String> updateArgs(Path state) {
-    return List.of("update", state.toString(), images.cas().toString(), V2, url("v2"));
+    return List.of("update", state.toString(), images.cas().toString(), V2, nginx.imageUrl("v2"));
   }
 
   /** No status file is empty, torn or unknown: each holds exactly one status name. */

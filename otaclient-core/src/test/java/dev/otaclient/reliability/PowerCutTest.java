@@ -70,7 +70,7 @@ class PowerCutTest {
       Path state = fs.mountPoint.resolve("state");
       OtaClient c = new OtaClient("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore()));
       c.start();
-      EcuStatus s = c.update(UpdateRequest.of(V1, url("v1"), "{}"));
+      EcuStatus s = c.update(UpdateRequest.of(V1, nginx.imageUrl("v1"), "{}"));
       assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
       runningV1 = TreeSnapshot.of(state.resolve(DirectorySlotController.SLOT_B));
     }
@@ -90,12 +90,8 @@ class PowerCutTest {
     }
   }
 
-  static String url(String image) {
-    return nginx.baseUri().resolve(image + "/").toString();
-  }
-
   static List<String> updateArgs(Path state) {
-    return List.of("update", state.toString(), images.cas().toString(), V2, url("v2"));
+    return List.of("update", state.toString(), images.cas().toString(), V2, nginx.imageUrl("v2"));
   }
 
   static Path logFile(String name) {

@@ -169,6 +169,7 @@ public final class FaultyHttpServer implements AutoCloseable {
 
   private record Body(int status, long length, InputStream in) {}
 
+  private final ReservedPort port;
   private final ServerSocket server;
   private final Source source;
   private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -188,7 +189,13 @@ public final class FaultyHttpServer implements AutoCloseable {
 
   private FaultyHttpServer(Source source) throws IOException {
     this.source = source;
-    this.server = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
+    // bound to a reserved port, which stays reserved after refuseConnections(): "the server is gone"
+    // then means connections refused, never someone else's server on the same port
+    this.port = ReservedPort.reserve();
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port.port()), 256);
+    this.server = s;
     pool.execute(this::acceptLoop);
   }
 
@@ -315,8 +322,11 @@ public final class FaultyHttpServer implements AutoCloseable {
     defaultScript = (path, attempt) -> Fault.none();
   }
 
-  @Override
-  public void close() {
+  /**
+   * The server is gone: stops listening and drops every connection; the port stays reserved (connections
+   * to it are refused) until {@link #close()}.
+   */
+  public void refuseConnections() {
     closed = true;
     try {
       server.close();
@@ -327,6 +337,12 @@ public final class FaultyHttpServer implements AutoCloseable {
       closeQuietly(s);
     }
     pool.shutdownNow();
+  }
+
+  @Override
+  public void close() {
+    refuseConnections();
+    port.close();
   }
 
   private void acceptLoop() {

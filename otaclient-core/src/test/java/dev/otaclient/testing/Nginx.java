@@ -176,6 +176,11 @@ public final class Nginx implements AutoCloseable {
     return port.port();
   }
 
+  /** The URL of the image (or any directory) {@code name} below the root: {@code http://127.0.0.1:<port>/<name>/}. */
+  public String imageUrl(String name) {
+    return baseUri().resolve(name + "/").toString();
+  }
+
   /** Absolute URL of {@code path}, which is already percent-encoded and starts with {@code /}. */
   public String url(String path) {
     return "http://" + port.hostPort() + path;

@@ -82,7 +82,7 @@ class UpdateEngineTest {
   }
 
   static String url(String v) {
-    return nginx.baseUri().resolve(v + "/").toString();
+    return nginx.imageUrl(v);
   }
 
   static Path installV1(Path slot) {
