@@ -12,6 +12,8 @@ import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.Await;
+import dev.otaclient.testing.FaultyHttpServer;
+import dev.otaclient.testing.FaultyHttpServer.Fault;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.ReservedPort;
 import dev.otaclient.testing.SignedImageFixture;
@@ -22,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,25 +55,28 @@ class EcuTreeUpdateTest {
   void oneUpdateReachesEveryEcuAndChildrenRebootBeforeParents() throws Exception {
     assumeTrue(Nginx.available(), "nginx not installed");
     image();
-    try (Nginx nginx = Nginx.serve(images.www())) {
+    FaultyHttpServer.Gate gate = new FaultyHttpServer.Gate();
+    try (Nginx nginx = Nginx.serve(images.www());
+         FaultyHttpServer held = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
+      // the file downloads wait at the gate until main's Status has shown all four updating
+      held.byDefault((path, attempt) -> path.contains("/data/") || path.contains("/data.zst/")
+          ? Fault.holdAfter(0, gate) : Fault.none());
       EcuDaemon c = start("C", List.of(), TestDaemons.NO_PROXY);
       EcuDaemon a = start("A", List.of(c), TestDaemons.NO_PROXY);
       EcuDaemon b = start("B", List.of(), TestDaemons.NO_PROXY);
       EcuDaemon main = start("main", List.of(a, b), TestDaemons.NO_PROXY);
-      String url = nginx.baseUri().resolve("v2/").toString();
+      String url = held.baseUri().resolve("v2/").toString();
       try (OtaClientStub stub = OtaClientStub.connect("127.0.0.1", main.port(), Duration.ofSeconds(10))) {
         List<EcuResult> acks = stub.update(request(url, "{}"));
         assertThat(acks).extracting(EcuResult::ecuId).containsExactly("C", "A", "B", "main");
         assertThat(acks).allMatch(r -> r.result() == FailureType.NO_FAILURE);
 
-        AtomicBoolean sawAllWithProgress = new AtomicBoolean();
-        StatusReport last = awaitAllSucceeded(stub, r -> {
-          if (r.ecus().size() == 4 && r.ecus().stream().anyMatch(s -> s.progress().isPresent())) {
-            sawAllWithProgress.set(true);
-          }
-        });
+        Await.value("Status on main to show every ECU updating with progress", stub::status,
+            r -> r.ecus().size() == 4
+                && r.ecus().stream().allMatch(s -> s.status() == OtaStatus.UPDATING && s.progress().isPresent()));
+        gate.open();
+        StatusReport last = awaitAllSucceeded(stub, r -> { });
         assertThat(last.availableEcuIds()).containsExactly("main", "A", "B");
-        assertThat(sawAllWithProgress).as("Status on main showed every ECU with progress during the update").isTrue();
       }
       assertThat(earlyParents).as("parents that rebooted before their children").isEmpty();
       assertSlotsHoldTheImage();
