@@ -46,9 +46,12 @@ class ProxyCacheIntegrityTest {
 
   private long tmpFiles() {
     try {
-      return Fixtures.tmpFiles(cache);
+      return Fixtures.tmpFiles(proxy, cache);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 
@@ -92,7 +95,7 @@ class ProxyCacheIntegrityTest {
     proxy.awaitCommits();
     assertThat(get(client, origin.url("/b.bin")).body()).isEqualTo(v2);
     assertThat(origin.count("/b.bin")).isEqualTo(2);
-    assertThat(Fixtures.entries(cache).toList()).singleElement().asString().startsWith("URL_");
+    assertThat(Fixtures.entries(proxy, cache).toList()).singleElement().asString().startsWith("URL_");
   }
 
   @Test
@@ -101,8 +104,8 @@ class ProxyCacheIntegrityTest {
     String wrong = Fixtures.sha256("something else".getBytes());
     HttpResponse<byte[]> r = get(client, origin.url("/c.bin"), sha(wrong, false));
     assertThat(r.body()).isEqualTo(content); // the client's own hash check rejects it
-    assertThat(Fixtures.entries(cache).toList()).isEmpty();
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
   }
 
   @Test
@@ -119,7 +122,7 @@ class ProxyCacheIntegrityTest {
     assertThat(again.headers().firstValue(CacheControl.HEADER)).contains(zst);
     assertThat(get(client, origin.url("/d.bin"), sha(sha, false)).body()).isEqualTo(plain);
 
-    assertThat(Fixtures.entries(cache).toList()).containsExactlyInAnyOrder(sha, sha + ".zst");
+    assertThat(Fixtures.entries(proxy, cache).toList()).containsExactlyInAnyOrder(sha, sha + ".zst");
     assertThat(origin.count("/d.bin")).isEqualTo(1);
     assertThat(origin.count("/d.bin.zst")).isEqualTo(1);
   }
@@ -132,7 +135,7 @@ class ProxyCacheIntegrityTest {
           .isEqualTo(content);
     }
     assertThat(origin.count("/metadata.jwt")).isEqualTo(3);
-    assertThat(Fixtures.entries(cache).toList()).isEmpty();
+    assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
   }
 
   @Test
@@ -176,8 +179,8 @@ class ProxyCacheIntegrityTest {
         String url = broken.url("/broken.bin");
         assertThatThrownBy(() -> get(client, url)).isInstanceOf(IOException.class);
         assertThat(broken.requests()).isEqualTo(i);
-        assertThat(Fixtures.entries(cache).toList()).isEmpty();
-        assertThat(Fixtures.tmpFiles(cache)).isZero();
+        assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
+        assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
       }
     }
   }
@@ -195,7 +198,7 @@ class ProxyCacheIntegrityTest {
       assertThat(broken.finished()).isEqualTo(1);
       // the leader notices the short body and drops its temp file instead of committing it
       Await.until("the leader to drop its temp file", () -> tmpFiles() == 0);
-      assertThat(Fixtures.entries(cache).toList()).isEmpty();
+      assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
     }
   }
 
@@ -216,7 +219,7 @@ class ProxyCacheIntegrityTest {
       assertThatThrownBy(follower::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
       assertThat(broken.requests()).isEqualTo(1);
       assertThat(proxy.stats().hits()).isEqualTo(1);
-      assertThat(Fixtures.entries(cache).toList()).isEmpty();
+      assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
     }
   }
 
@@ -235,7 +238,7 @@ class ProxyCacheIntegrityTest {
 
     proxy = OtaProxy.start(Fixtures.config(cache));
     client = clientVia(proxy);
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
     assertThat(get(client, origin.url("/e.bin"), sha(sha, false)).body()).isEqualTo(content);
     assertThat(origin.count("/e.bin")).isEqualTo(2);
     proxy.awaitCommits();

@@ -77,9 +77,9 @@ class ProxyChainTest {
     // A keyed its entries by the file_sha256 that B forwarded
     a.awaitCommits();
     b.awaitCommits();
-    assertThat(Fixtures.entries(tmp.resolve("cacheA")).toList())
+    assertThat(Fixtures.entries(a, tmp.resolve("cacheA")).toList())
         .containsExactlyInAnyOrderElementsOf(contents.stream().map(Fixtures::sha256).toList());
-    assertThat(Fixtures.entries(tmp.resolve("cacheB")).toList()).isEmpty();
+    assertThat(Fixtures.entries(b, tmp.resolve("cacheB")).toList()).isEmpty();
     assertThat(b.stats().upstreamRequests()).isEqualTo(paths.size());
     assertThat(a.stats().misses()).isEqualTo(paths.size());
   }
@@ -92,7 +92,7 @@ class ProxyChainTest {
       assertThat(f[1]).isEqualTo("403");
       assertThat(f[2]).isEqualTo("-");
     });
-    assertThat(Fixtures.entries(tmp.resolve("cacheA")).toList()).isEmpty();
+    assertThat(Fixtures.entries(a, tmp.resolve("cacheA")).toList()).isEmpty();
   }
 
   @Test

@@ -93,10 +93,10 @@ class ProxyConcurrencyTest {
 
     Path cache = tmp.resolve("cache");
     List<String> expectedEntries = files.stream().filter(f -> f.sha256() != null).map(ImageFile::sha256).toList();
-    assertThat(Fixtures.entries(cache).filter(e -> !e.startsWith("URL_")).toList())
+    assertThat(Fixtures.entries(proxy, cache).filter(e -> !e.startsWith("URL_")).toList())
         .containsExactlyInAnyOrderElementsOf(expectedEntries);
-    assertThat(Fixtures.entries(cache).filter(e -> e.startsWith("URL_")).count()).isEqualTo(FILES - expectedEntries.size());
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.entries(proxy, cache).filter(e -> e.startsWith("URL_")).count()).isEqualTo(FILES - expectedEntries.size());
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
   }
 
   @Test

@@ -60,7 +60,7 @@ class ProxyRequestHandlingTest {
     HttpResponse<byte[]> r = get(client, origin.url("/fail500"));
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("origin failure\n");
-    assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).isEmpty();
+    assertThat(Fixtures.entries(proxy, tmp.resolve("cache")).toList()).isEmpty();
   }
 
   @Test
@@ -142,9 +142,9 @@ class ProxyRequestHandlingTest {
     byte[] content = Fixtures.write(root.resolve("k.bin"), Fixtures.randomBytes(2, 1000));
     get(client, origin.url("/k.bin"));
     proxy.awaitCommits();
-    assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).hasSize(1);
+    assertThat(Fixtures.entries(proxy, tmp.resolve("cache")).toList()).hasSize(1);
     proxy.clearCache();
-    assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).isEmpty();
+    assertThat(Fixtures.entries(proxy, tmp.resolve("cache")).toList()).isEmpty();
     assertThat(get(client, origin.url("/k.bin")).body()).isEqualTo(content);
     assertThat(origin.count("/k.bin")).isEqualTo(2);
   }

@@ -107,7 +107,7 @@ class ProxySpaceLimitTest {
     fetch(client, "/half.bin");
     assertThat(origin.count("/half.bin")).isEqualTo(2);
     assertThat(cachedFiles()).isEmpty();
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
   }
 
   @Test
@@ -116,7 +116,7 @@ class ProxySpaceLimitTest {
     startProxy(0.70, 0.80);
     fetch(clientVia(proxy), "/big3.bin");
     assertThat(cachedFiles()).isEmpty();
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
     assertThat(usage()).isLessThan(0.60);
   }
 
@@ -137,7 +137,7 @@ class ProxySpaceLimitTest {
       assertThat(response.body()).isEqualTo(files.get("/big4.bin"));
     }
     assertThat(cachedFiles()).isEmpty();
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
 
     // Still caching what fits afterwards.
     fetch(clientVia(proxy), "/half.bin");
@@ -164,10 +164,10 @@ class ProxySpaceLimitTest {
   }
 
   /** Paths of the files currently in the cache. */
-  private List<String> cachedFiles() throws IOException {
+  private List<String> cachedFiles() throws Exception {
     Map<String, String> bySha = new HashMap<>();
     files.forEach((path, content) -> bySha.put(Fixtures.sha256(content), path));
-    return Fixtures.entries(cache).map(e -> bySha.getOrDefault(e, e)).toList();
+    return Fixtures.entries(proxy, cache).map(e -> bySha.getOrDefault(e, e)).toList();
   }
 
   private double usage() throws IOException {
