@@ -120,14 +120,20 @@ class EcuTreeUpdateTest {
       assertThat(log).allMatch(l -> l.contains("session=s1"));
       assertThat(earlyParents).as("parents that rebooted before their children").isEmpty();
       assertSlotsHoldTheImage();
-      // everyone succeeded: the caches were cleared
+      // everyone succeeded: the caches are cleared (by a status listener, which runs just after the
+      // SUCCESS that Status already shows)
       for (EcuDaemon d : List.of(main, a)) {
         Path cache = tmp.resolve("ecu-" + d.info().ecuId() + "/cache");
-        try (var files = Files.walk(cache)) {
-          assertThat(files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-              .toList()).as(d.info().ecuId() + " cache").isEmpty();
-        }
+        Await.value(d.info().ecuId() + "'s cache to be cleared", () -> cachedFiles(cache), List::isEmpty);
       }
+    }
+  }
+
+  private static List<Path> cachedFiles(Path cache) {
+    try (var files = Files.walk(cache)) {
+      return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
