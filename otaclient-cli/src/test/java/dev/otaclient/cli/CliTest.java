@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.otaclient.boot.BootBackend;
 import dev.otaclient.ecu.EcuNodeSettings;
 import dev.otaclient.grpc.EcuDaemon;
-import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.testing.Await;
 import dev.otaclient.testing.Nginx;
+import dev.otaclient.testing.ReservedPort;
 import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,15 +30,12 @@ class CliTest {
 
   @BeforeAll
   static void setup() throws Exception {
-    TestCa ca = TestCa.create("cli", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    certs = w.resolve("certs");
-    ca.installInto(certs, "1");
-    TestCa other = TestCa.create("other", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
+    SignedImageFixture images = SignedImageFixture.create("cli", w);
+    certs = images.cas();
+    key = images.key();
+    cert = images.cert();
     otherCerts = w.resolve("other-certs");
-    other.installInto(otherCerts, "1");
-    key = w.resolve("sign.key");
-    cert = w.resolve("sign.pem");
-    ca.writeSigningMaterial(key, cert);
+    SignedImageFixture.newCa("other").installInto(otherCerts, "1");
     v1 = SampleRootfs.create(w.resolve("rootfs-v1"));
     v2 = w.resolve("rootfs-v2");
     SampleRootfs.v2From(v1, v2);
@@ -130,10 +128,7 @@ class CliTest {
 
       CliRun rb = CliRun.of("rollback", "--ecu", "main", "--target", target);
       assertThat(rb.exit()).as(rb.out() + rb.err()).isZero();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < deadline && !CliRun.of("status", "--target", target).out().contains("1.0")) {
-        Thread.sleep(100);
-      }
+      Await.until("the rollback to 1.0", () -> CliRun.of("status", "--target", target).out().contains("1.0"));
       assertThat(CliRun.of("status", "--target", target, "--json").out()).contains("\"version\" : \"1.0\"");
 
       CliRun badImage = CliRun.of("update", "--ecu", "main", "--url", nginx.baseUri().resolve("nope/").toString(),
@@ -145,10 +140,12 @@ class CliTest {
 
   @Test
   void clearErrorsForBadInput() {
-    CliRun unreachable = CliRun.of("status", "--target", "127.0.0.1:1");
-    assertThat(unreachable.exit()).isEqualTo(1);
-    assertThat(unreachable.errorLines()).isEqualTo(1);
-    assertThat(unreachable.err()).contains("cannot reach 127.0.0.1:1");
+    try (ReservedPort closed = ReservedPort.reserve()) {
+      CliRun unreachable = CliRun.of("status", "--target", closed.hostPort());
+      assertThat(unreachable.exit()).isEqualTo(1);
+      assertThat(unreachable.errorLines()).isEqualTo(1);
+      assertThat(unreachable.err()).contains("cannot reach " + closed.hostPort());
+    }
 
     CliRun cookies = CliRun.of("update", "--ecu", "main", "--url", "http://127.0.0.1:1/", "--cookies", "not json");
     assertThat(cookies.exit()).isEqualTo(2);

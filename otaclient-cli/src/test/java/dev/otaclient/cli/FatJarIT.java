@@ -2,6 +2,8 @@ package dev.otaclient.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.testing.Await;
+import dev.otaclient.testing.ReservedPort;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,39 +46,38 @@ class FatJarIT {
     Path dir = Files.createTempDirectory("fatjar-serve");
     Files.writeString(dir.resolve("ecu_info.yaml"), "ecu_id: \"ecu1\"\nip_addr: \"127.0.0.1\"\n");
     Files.writeString(dir.resolve("proxy_info.yaml"), "enable_local_ota_proxy: false\n");
-    int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> serve = List.of(java, "-jar", JAR.toString(), "serve", "--config-dir", dir.toString(),
-        "--certs", dir.resolve("certs").toString(), "--state-dir", dir.resolve("state").toString(),
-        "--port", String.valueOf(port), "--proxy-cache-dir", dir.resolve("cache").toString());
-    Process daemon = new ProcessBuilder(serve).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("serve.log").toFile()).start();
-    try {
-      String status = null;
-      long deadline = System.nanoTime() + 30_000_000_000L;
-      while (System.nanoTime() < deadline) {
-        Process p = new ProcessBuilder(java, "-jar", JAR.toString(), "status", "--target", "127.0.0.1:" + port, "--json")
-            .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() == 0) {
-          status = out;
-          break;
-        }
-        Thread.sleep(300);
-      }
-      assertThat(status).as(Files.readString(dir.resolve("serve.log"))).isNotNull()
-          .contains("\"ecu_id\" : \"ecu1\"").contains("\"status\" : \"INITIALIZED\"");
+    // the daemon's port is held until it listens there: nobody else can take it in between
+    try (ReservedPort port = ReservedPort.reserve()) {
+      List<String> serve = List.of(java, "-jar", JAR.toString(), "serve", "--config-dir", dir.toString(),
+          "--certs", dir.resolve("certs").toString(), "--state-dir", dir.resolve("state").toString(),
+          "--port", String.valueOf(port.port()), "--proxy-cache-dir", dir.resolve("cache").toString());
+      Process daemon = new ProcessBuilder(serve).redirectErrorStream(true)
+          .redirectOutput(dir.resolve("serve.log").toFile()).start();
+      try {
+        // the daemon says when it serves
+        Await.until("the daemon to serve (" + dir.resolve("serve.log") + ")",
+            () -> !daemon.isAlive() || read(dir.resolve("serve.log")).contains("serving on " + port.hostPort()));
+        assertThat(daemon.isAlive()).as(read(dir.resolve("serve.log"))).isTrue();
+        String status = run(List.of("status", "--target", port.hostPort(), "--json"), 0, 60);
+        assertThat(status).contains("\"ecu_id\" : \"ecu1\"").contains("\"status\" : \"INITIALIZED\"");
 
-      // a second daemon on the same state directory refuses to start
-      String second = run(List.of("serve", "--config-dir", dir.toString(), "--certs", dir.resolve("certs").toString(),
-          "--state-dir", dir.resolve("state").toString(), "--port", "0"), 1, 30);
-      assertThat(second).contains("another otaclient daemon holds");
-    } finally {
-      daemon.destroy(); // SIGTERM
-      assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).as("daemon stops on SIGTERM").isTrue();
+        // a second daemon on the same state directory refuses to start
+        String second = run(List.of("serve", "--config-dir", dir.toString(), "--certs", dir.resolve("certs").toString(),
+            "--state-dir", dir.resolve("state").toString(), "--port", "0"), 1, 60);
+        assertThat(second).contains("another otaclient daemon holds");
+      } finally {
+        daemon.destroy(); // SIGTERM
+        assertThat(daemon.waitFor(60, TimeUnit.SECONDS)).as("daemon stops on SIGTERM").isTrue();
+      }
+    }
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.exists(p) ? Files.readString(p) : "";
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -182,15 +182,10 @@ class GrubLoopDeviceTest {
     Files.createDirectories(rootfs.resolve("usr/bin"));
     Files.writeString(rootfs.resolve("usr/bin/tool"), "tool v2\n");
     Files.createSymbolicLink(rootfs.resolve("bin"), Path.of("usr/bin"));
-    dev.otaclient.image.sign.TestCa ca = dev.otaclient.image.sign.TestCa.create("grub",
-        java.time.Instant.now().minusSeconds(3600), java.time.Instant.now().plusSeconds(86400));
-    Path cas = work.resolve("cas");
-    ca.installInto(cas, "1");
-    Path cert = work.resolve("sign.pem");
-    ca.writeSigningMaterial(work.resolve("sign.key"), cert);
+    dev.otaclient.testing.SignedImageFixture images = dev.otaclient.testing.SignedImageFixture.create("grub", work);
+    Path cas = images.cas();
     Path image = work.resolve("image");
-    dev.otaclient.image.build.ImageBuilder.fromRootfs(rootfs).outputDir(image).signWith(ca.signingKey(), cert)
-        .compress(true).build();
+    images.builder(rootfs, image).compress(true).build();
 
     GrubController c = open();
     dev.otaclient.update.OtaClient client = new dev.otaclient.update.OtaClient("main", c,

@@ -101,7 +101,8 @@ public final class GrubLoopRig implements AutoCloseable {
 
   private void powerOn(String slot) throws IOException {
     // Slot ids are device names, so a device must come back on the same loop devices at every boot,
-    // as a disk's partitions do: the first power-on picks free ones and records them for the copies.
+    // as a disk's partitions do: the first power-on picks devices reserved for this JVM (LoopDevices)
+    // and records them for the copies.
     Path recorded = work.resolve("devices");
     List<String> known = Files.exists(recorded) ? Files.readAllLines(recorded) : List.of();
     int i = 0;
@@ -112,7 +113,10 @@ public final class GrubLoopRig implements AutoCloseable {
       if (!dev.isEmpty() && SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("losetup", dev, img)).succeeded()) {
         devices.put(e.getKey(), dev);
       } else if (dev.isEmpty()) {
-        devices.put(e.getKey(), sh("losetup", "-f", "--show", img).strip());
+        // not `losetup -f`: another process could take a device between this rig's power-off and on
+        String reserved = LoopDevices.reserve();
+        sh("losetup", reserved, img);
+        devices.put(e.getKey(), reserved);
       } else {
         devices.values().forEach(d -> SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("losetup", "-d", d)));
         throw new IllegalStateException(dev + " is taken by someone else: the device cannot boot with its slot names");

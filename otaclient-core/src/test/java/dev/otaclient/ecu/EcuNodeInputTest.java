@@ -18,12 +18,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The input checks of the update request: every rule refuses the entry and starts nothing. */
 class EcuNodeInputTest {
   private static final String URL = "http://10.0.0.1:8080/";
-  private InMemoryTree tree;
+  private EcuTree tree;
 
   @BeforeEach
   void singleEcu() {
-    tree = new InMemoryTree(new EcuNodeSettings(Duration.ofMillis(300), Duration.ofMillis(20),
-        Duration.ofMillis(200), Duration.ofMillis(150), Duration.ofSeconds(20))).ecu("main").startAll();
+    tree = new EcuTree(EcuTree.SETTINGS, new InMemoryWiring()).ecu("main").startAll();
   }
 
   @AfterEach
@@ -98,14 +97,10 @@ class EcuNodeInputTest {
   @Test
   void badIdAnsweredByAChildIsNotRepeated() {
     // main forwards the request to A, which answers for the empty id too; main answers it only once.
-    InMemoryTree t = new InMemoryTree(new EcuNodeSettings(Duration.ofMillis(300), Duration.ofMillis(20),
-        Duration.ofMillis(200), Duration.ofMillis(150), Duration.ofSeconds(20))).ecu("main", "A").ecu("A").startAll();
-    try {
+    try (EcuTree t = new EcuTree(EcuTree.SETTINGS, new InMemoryWiring()).ecu("A").ecu("main", "A").startAll()) {
       List<EcuResult> result = t.node("main").update(List.of(new UpdateRequestEcu("", "v2", URL, "{}"),
           new UpdateRequestEcu("A", "v2", URL, "{}")));
       assertThat(result).containsExactly(new EcuResult("A", NO_FAILURE), new EcuResult("", RECOVERABLE));
-    } finally {
-      t.close();
     }
   }
 

@@ -6,27 +6,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.Await;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Whole trees in memory: main -> (A, B), A -> C, with scripted local clients. */
+/**
+ * Whole trees in memory: main -> (A, B), A -> C, with scripted local clients. The fake ECUs finish
+ * their standby when the test says so, so every order below is made by the tree's gates, not by
+ * timing; the tests about deadlines and limits assert only bounds a slow machine cannot break.
+ */
 class EcuNodeTreeTest {
-  private static final Duration ACK = Duration.ofMillis(300);
-  private static final EcuNodeSettings FAST = new EcuNodeSettings(ACK, Duration.ofMillis(20),
-      Duration.ofMillis(200), Duration.ofMillis(150), Duration.ofSeconds(20));
+  private static final EcuNodeSettings FAST = EcuTree.SETTINGS;
 
-  private InMemoryTree tree;
+  private final InMemoryWiring net = new InMemoryWiring();
+  private EcuTree tree;
 
   @AfterEach
   void closeTree() {
     if (tree != null) {
       tree.close();
     }
+  }
+
+  private EcuTree standardTree(EcuNodeSettings settings) {
+    tree = new EcuTree(settings, net).standard().startAll();
+    return tree;
+  }
+
+  private EcuTree mainWithA(EcuNodeSettings settings) {
+    tree = new EcuTree(settings, net).ecu("A").ecu("main", "A").startAll();
+    return tree;
   }
 
   static UpdateRequestEcu entry(String id) {
@@ -41,25 +54,30 @@ class EcuNodeTreeTest {
     return r.ecus().stream().map(EcuStatus::ecuId).toList();
   }
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(5);
+  private StatusReport awaitFullStatus(String... expected) {
+    return Await.value("status of main to show " + List.of(expected), () -> tree.node("main").status(),
+        r -> ids(r).equals(List.of(expected)));
+  }
+
+  private void awaitWaiting(String ecu, String forChild) {
+    Await.until(ecu + " to wait for " + forChild, () -> tree.node(ecu).rebootWaitReason()
+        .filter(r -> r.contains(forChild)).isPresent());
+  }
+
+  private void awaitEvent(String event) {
+    Await.until(event, () -> tree.indexOf(event) >= 0);
+  }
+
+  private void holdAll(String... ids) {
+    for (String id : ids) {
+      tree.local(id).holdStandby();
     }
   }
 
-  private void awaitFullStatus(String... expected) throws InterruptedException {
-    await("status of main to show " + List.of(expected), () -> ids(tree.node("main").status()).equals(List.of(expected)));
-  }
-
   @Test
-  void statusListsChildrenSubtreesInConfigOrderThenSelfWithOwnAvailableIds() throws Exception {
-    tree = InMemoryTree.standard(FAST);
-    awaitFullStatus("C", "A", "B", "main");
-    StatusReport r = tree.node("main").status();
+  void statusListsChildrenSubtreesInConfigOrderThenSelfWithOwnAvailableIds() {
+    standardTree(FAST);
+    StatusReport r = awaitFullStatus("C", "A", "B", "main");
     assertThat(r.availableEcuIds()).containsExactly("main", "A", "B", "C");
     // A's own report carries A's available ids, which main does not merge
     assertThat(tree.node("A").status().availableEcuIds()).containsExactly("A");
@@ -67,10 +85,9 @@ class EcuNodeTreeTest {
   }
 
   @Test
-  void updateOfFourEcusAnswersInOrderAndRebootsChildrenBeforeParents() throws Exception {
-    tree = InMemoryTree.standard(FAST);
-    // C is slowest: A must hold its reboot for C, main for A (and B).
-    tree.local("C").workTime = Duration.ofMillis(400);
+  void updateOfFourEcusAnswersInOrderAndRebootsChildrenBeforeParents() {
+    standardTree(FAST);
+    holdAll("main", "A", "B", "C");
     // Everyone starts from SUCCESS of a previous update, and main's cache already holds it:
     // that old SUCCESS must not open any gate.
     awaitFullStatus("C", "A", "B", "main");
@@ -82,165 +99,175 @@ class EcuNodeTreeTest {
     for (String id : List.of("main", "A", "B", "C")) {
       assertThat(tree.local(id).updatesStarted).containsExactly(entry(id));
     }
-    // the RPC returned after the acks, not after the updates
-    assertThat(tree.events).isEmpty();
+    // the RPC returned after the acks, not after the updates (which are all held)
+    assertThat(tree.events()).isEmpty();
 
-    // During the update main's status shows all four, updating, with progress
-    await("main to show four ECUs updating", () -> {
+    // during the update main's status shows all four, updating, with progress
+    Await.until("main to show four ECUs updating", () -> {
       List<EcuStatus> s = tree.node("main").status().ecus();
       return s.size() == 4 && s.stream().allMatch(e -> e.status() == OtaStatus.UPDATING && e.progress().isPresent());
     });
 
-    await("every ECU rebooted", () -> tree.events.size() == 4);
+    // C is the slowest: A must hold its reboot for C, main for A (and B)
+    tree.local("B").finishStandby();
+    tree.local("A").finishStandby();
+    tree.local("main").finishStandby();
+    awaitWaiting("A", "C");
+    awaitWaiting("main", "A");
+    awaitEvent("B:reboot");
+    assertThat(tree.events()).containsExactly("B:reboot");
+
+    tree.local("C").finishStandby();
+    awaitEvent("main:reboot");
+    assertThat(tree.events()).containsExactlyInAnyOrder("C:reboot", "A:reboot", "B:reboot", "main:reboot");
     assertThat(tree.indexOf("C:reboot")).isLessThan(tree.indexOf("A:reboot"));
     assertThat(tree.indexOf("A:reboot")).isLessThan(tree.indexOf("main:reboot"));
     assertThat(tree.indexOf("B:reboot")).isLessThan(tree.indexOf("main:reboot"));
-    await("all four SUCCESS with the new version", () -> {
+    Await.until("all four SUCCESS with the new version", () -> {
       List<EcuStatus> s = tree.node("main").status().ecus();
       return s.size() == 4 && s.stream().allMatch(e -> e.status() == OtaStatus.SUCCESS && e.version().equals("v2"));
     });
   }
 
   @Test
-  void aFailedChildStillCountsAsFinished() throws Exception {
-    tree = InMemoryTree.standard(FAST);
-    tree.local("C").failUpdate = true;
-    tree.local("C").workTime = Duration.ofMillis(200);
+  void aFailedChildStillCountsAsFinished() {
+    standardTree(FAST);
+    tree.local("C").failUpdates().holdStandby();
     awaitFullStatus("C", "A", "B", "main");
     tree.node("main").update(request("main", "A", "B", "C"));
-    await("main rebooted", () -> tree.indexOf("main:reboot") >= 0);
+    awaitWaiting("A", "C");
+    tree.local("C").finishStandby();
+    awaitEvent("main:reboot");
     assertThat(tree.indexOf("C:failed")).isGreaterThanOrEqualTo(0).isLessThan(tree.indexOf("A:reboot"));
     assertThat(tree.local("C").otaStatus()).isEqualTo(OtaStatus.FAILURE);
   }
 
   @Test
   void hungChildIsRecoverableWithinTheAckDeadlineAndNeverSlowsStatus() throws Exception {
-    tree = InMemoryTree.standard(new EcuNodeSettings(ACK, Duration.ofMillis(20), Duration.ofMillis(200),
-        Duration.ofMillis(150), Duration.ofMillis(600)));
+    // A status call to B, once started, hangs for the whole test (its deadline is longer): a Status that
+    // waited for B would not return. The ack deadline leaves ample time to ask for Status meanwhile.
+    Duration ack = Duration.ofSeconds(2);
+    standardTree(new EcuNodeSettings(ack, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMinutes(5),
+        Duration.ofMillis(600)));
     awaitFullStatus("C", "A", "B", "main");
-    tree.modes.put("B", InMemoryTree.Mode.HUNG);
+    net.mode("B", InMemoryWiring.Mode.HUNG);
 
-    AtomicLong slowest = new AtomicLong();
-    AtomicBoolean stop = new AtomicBoolean();
-    Thread prober = new Thread(() -> {
-      while (!stop.get()) {
-        long t0 = System.nanoTime();
-        tree.node("main").status();
-        slowest.accumulateAndGet(System.nanoTime() - t0, Math::max);
-        try {
-          Thread.sleep(2);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
-    prober.start();
-    try {
-      long t0 = System.nanoTime();
-      List<EcuResult> result = tree.node("main").update(request("main", "A", "B", "C"));
-      Duration took = Duration.ofNanos(System.nanoTime() - t0);
-
-      assertThat(result).containsExactly(new EcuResult("C", NO_FAILURE), new EcuResult("A", NO_FAILURE),
-          new EcuResult("B", RECOVERABLE), new EcuResult("main", NO_FAILURE));
-      assertThat(took).isGreaterThanOrEqualTo(ACK).isLessThan(ACK.plusMillis(1500));
-      assertThat(tree.local("B").updatesStarted).isEmpty();
-
-      // B drops out of status; the rest of the tree carries on and main reboots once B counts as lost
-      await("B absent from status", () -> !ids(tree.node("main").status()).contains("B"));
-      await("main rebooted", () -> tree.indexOf("main:reboot") >= 0);
-      assertThat(ids(tree.node("main").status())).containsExactly("C", "A", "main");
-    } finally {
-      stop.set(true);
-      prober.join();
+    long t0 = System.nanoTime();
+    CompletableFuture<List<EcuResult>> update =
+        CompletableFuture.supplyAsync(() -> tree.node("main").update(request("main", "A", "B", "C")));
+    Await.until("the update call to B to hang", () -> net.updateCalls("B") >= 1 && net.hungCalls("B") >= 1);
+    for (int i = 0; i < 3; i++) {
+      assertThat(ids(tree.node("main").status())).contains("main");
     }
-    assertThat(Duration.ofNanos(slowest.get())).isLessThan(Duration.ofMillis(100));
+    assertThat(update).as("Status answered while the update still waited for B").isNotDone();
+
+    List<EcuResult> result = update.get(Await.LIMIT.toSeconds(), TimeUnit.SECONDS);
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    assertThat(result).containsExactly(new EcuResult("C", NO_FAILURE), new EcuResult("A", NO_FAILURE),
+        new EcuResult("B", RECOVERABLE), new EcuResult("main", NO_FAILURE));
+    assertThat(took).as("B's call hangs forever: only the ack deadline ended the wait").isGreaterThanOrEqualTo(ack);
+    assertThat(tree.local("B").updatesStarted).isEmpty();
+
+    // B drops out of status; the rest of the tree carries on and main reboots once B counts as lost
+    awaitFullStatus("C", "A", "main");
+    awaitEvent("main:reboot");
+    awaitFullStatus("C", "A", "main");
   }
 
   @Test
-  void unreachableChildAndItsSubtreeAreAbsentFromStatusUntilItAnswersAgain() throws Exception {
-    tree = InMemoryTree.standard(FAST);
+  void unreachableChildAndItsSubtreeAreAbsentFromStatusUntilItAnswersAgain() {
+    standardTree(FAST);
     awaitFullStatus("C", "A", "B", "main");
-    tree.modes.put("A", InMemoryTree.Mode.UNREACHABLE);
+    net.mode("A", InMemoryWiring.Mode.UNREACHABLE);
     awaitFullStatus("B", "main");
     assertThat(tree.node("main").status().availableEcuIds()).containsExactly("main", "A", "B", "C");
-    tree.modes.put("A", InMemoryTree.Mode.NORMAL);
+    net.mode("A", InMemoryWiring.Mode.NORMAL);
     awaitFullStatus("C", "A", "B", "main");
   }
 
   @Test
-  void childThatWasNeverReachedContributesNothing() throws Exception {
-    tree = InMemoryTree.standard(FAST);
-    tree.modes.put("B", InMemoryTree.Mode.HUNG);
+  void childThatWasNeverReachedContributesNothing() {
+    standardTree(new EcuNodeSettings(FAST.ackDeadline(), FAST.pollActive(), FAST.pollIdle(), Duration.ofMillis(300),
+        FAST.childLostAfter()));
+    net.mode("B", InMemoryWiring.Mode.HUNG);
     awaitFullStatus("C", "A", "main");
-    Thread.sleep(300); // several poll deadlines of B have passed
-    assertThat(ids(tree.node("main").status())).containsExactly("C", "A", "main");
+    // several polls of B ran into their deadline and were given up
+    Await.until("two abandoned polls of B", () -> net.abandonedCalls("B") >= 2);
+    StatusReport r = awaitFullStatus("C", "A", "main");
+    assertThat(ids(r)).doesNotContain("B");
   }
 
   @Test
-  void lostChildStopsBlockingTheRebootAfterTheLimit() throws Exception {
-    Duration lostAfter = Duration.ofMillis(400);
-    tree = new InMemoryTree(new EcuNodeSettings(ACK, Duration.ofMillis(20), Duration.ofMillis(200),
-        Duration.ofMillis(100), lostAfter)).ecu("main", "A").ecu("A").startAll();
-    tree.local("A").workTime = Duration.ofSeconds(30); // A would take far longer than the test
-    tree.local("main").workTime = Duration.ofMillis(10);
+  void lostChildStopsBlockingTheRebootAfterTheLimit() {
+    Duration lostAfter = Duration.ofSeconds(1);
+    mainWithA(new EcuNodeSettings(FAST.ackDeadline(), FAST.pollActive(), FAST.pollIdle(), FAST.statusDeadline(),
+        lostAfter));
+    tree.local("A").holdStandby(); // A never finishes
 
+    // taken before the request: A is tracked from its acknowledgement on, which comes later
+    long requested = System.nanoTime();
     List<EcuResult> result = tree.node("main").update(request("main", "A"));
     assertThat(result).containsExactly(new EcuResult("A", NO_FAILURE), new EcuResult("main", NO_FAILURE));
-    long acked = System.nanoTime();
-    await("main waiting for A", () -> tree.node("main").rebootWaitReason().isPresent());
-    assertThat(tree.node("main").rebootWaitReason()).hasValueSatisfying(r -> assertThat(r).contains("A"));
-    tree.modes.put("A", InMemoryTree.Mode.UNREACHABLE);
+    awaitWaiting("main", "A");
+    net.mode("A", InMemoryWiring.Mode.UNREACHABLE);
 
-    await("main rebooted", () -> tree.indexOf("main:reboot") >= 0);
-    assertThat(Duration.ofNanos(System.nanoTime() - acked)).isGreaterThanOrEqualTo(lostAfter);
+    awaitEvent("main:reboot");
+    assertThat(Duration.ofNanos(System.nanoTime() - requested)).isGreaterThanOrEqualTo(lostAfter);
     assertThat(tree.local("A").otaStatus()).isEqualTo(OtaStatus.UPDATING); // A never finished
     assertThat(tree.node("main").rebootWaitReason()).isEmpty();
   }
 
   @Test
-  void aSlowButReachableChildIsNotLost() throws Exception {
+  void aSlowButReachableChildIsNotLost() {
     // The limit is about silence, not duration: A updates for longer than the limit and is waited for.
-    tree = new InMemoryTree(new EcuNodeSettings(ACK, Duration.ofMillis(20), Duration.ofMillis(200),
-        Duration.ofMillis(150), Duration.ofMillis(150))).ecu("main", "A").ecu("A").startAll();
-    tree.local("A").workTime = Duration.ofMillis(700);
-    tree.local("main").workTime = Duration.ofMillis(10);
+    Duration lostAfter = Duration.ofSeconds(1);
+    mainWithA(new EcuNodeSettings(FAST.ackDeadline(), FAST.pollActive(), FAST.pollIdle(), FAST.statusDeadline(),
+        lostAfter));
+    tree.local("A").holdStandby();
     tree.node("main").update(request("main", "A"));
-    await("main rebooted", () -> tree.indexOf("main:reboot") >= 0);
+    awaitWaiting("main", "A");
+    long since = System.nanoTime();
+    // time passing is the subject here: A keeps answering, busy, for twice the limit
+    Await.until("twice the limit to pass", () -> System.nanoTime() - since > 2 * lostAfter.toNanos());
+    assertThat(tree.indexOf("main:reboot")).isEqualTo(-1);
+    assertThat(tree.node("main").rebootWaitReason()).hasValueSatisfying(r -> assertThat(r).contains("A"));
+
+    tree.local("A").finishStandby();
+    awaitEvent("main:reboot");
     assertThat(tree.indexOf("A:reboot")).isGreaterThanOrEqualTo(0).isLessThan(tree.indexOf("main:reboot"));
   }
 
   @Test
-  void busyEcuAnswersRecoverableButStillForwardsToChildren() throws Exception {
-    tree = new InMemoryTree(FAST).ecu("main", "A").ecu("A").startAll();
-    tree.local("main").workTime = Duration.ofSeconds(2);
-    tree.local("A").workTime = Duration.ofSeconds(2);
+  void busyEcuAnswersRecoverableButStillForwardsToChildren() {
+    mainWithA(FAST);
+    holdAll("main", "A");
     assertThat(tree.node("main").update(request("main", "A")))
         .containsExactly(new EcuResult("A", NO_FAILURE), new EcuResult("main", NO_FAILURE));
 
     List<EcuResult> again = tree.node("main").update(request("main", "A"));
 
     assertThat(again).containsExactly(new EcuResult("A", RECOVERABLE), new EcuResult("main", RECOVERABLE));
-    assertThat(tree.updateCalls("A")).isEqualTo(2);
+    assertThat(net.updateCalls("A")).isEqualTo(2);
     assertThat(tree.local("main").updatesStarted).hasSize(1);
     assertThat(tree.local("A").updatesStarted).hasSize(1);
   }
 
   @Test
-  void invalidEntryForADirectChildIsAnsweredHereAndNotForwarded() throws Exception {
-    tree = InMemoryTree.standard(FAST);
+  void invalidEntryForADirectChildIsAnsweredHereAndNotForwarded() {
+    standardTree(FAST);
     List<UpdateRequestEcu> req = List.of(entry("main"), new UpdateRequestEcu("A", "v2", "ftp://x/", "{}"),
         entry("C"), entry("B"));
     List<EcuResult> result = tree.node("main").update(req);
     assertThat(result).containsExactly(new EcuResult("A", RECOVERABLE), new EcuResult("B", NO_FAILURE),
         new EcuResult("main", NO_FAILURE));
-    assertThat(tree.updateCalls("A")).isZero();
+    assertThat(net.updateCalls("A")).isZero();
     assertThat(tree.local("A").updatesStarted).isEmpty();
     assertThat(tree.local("C").updatesStarted).isEmpty();
   }
 
   @Test
-  void invalidEntryForAGrandchildIsRefusedByItsParent() throws Exception {
-    tree = InMemoryTree.standard(FAST);
+  void invalidEntryForAGrandchildIsRefusedByItsParent() {
+    standardTree(FAST);
     List<UpdateRequestEcu> req = List.of(entry("main"), entry("A"),
         new UpdateRequestEcu("C", "v2", "http://127.0.0.1/", "not json"));
     List<EcuResult> result = tree.node("main").update(req);
@@ -251,19 +278,19 @@ class EcuNodeTreeTest {
   }
 
   @Test
-  void grandchildWithoutItsParentIsNotReachedAndUnknownIdsGetNoAnswer() throws Exception {
+  void grandchildWithoutItsParentIsNotReachedAndUnknownIdsGetNoAnswer() {
     // As in Python: only direct children's ids are checked against the request.
-    tree = InMemoryTree.standard(FAST);
+    standardTree(FAST);
     List<EcuResult> result = tree.node("main").update(request("main", "C", "nowhere"));
     assertThat(result).containsExactly(new EcuResult("main", NO_FAILURE));
-    assertThat(tree.updateCalls("A")).isZero();
-    assertThat(tree.updateCalls("B")).isZero();
+    assertThat(net.updateCalls("A")).isZero();
+    assertThat(net.updateCalls("B")).isZero();
     assertThat(tree.local("C").updatesStarted).isEmpty();
   }
 
   @Test
-  void requestNotNamingThisEcuStartsNothingHere() throws Exception {
-    tree = InMemoryTree.standard(FAST);
+  void requestNotNamingThisEcuStartsNothingHere() {
+    standardTree(FAST);
     List<EcuResult> result = tree.node("main").update(request("B"));
     assertThat(result).containsExactly(new EcuResult("B", NO_FAILURE));
     assertThat(tree.local("main").updatesStarted).isEmpty();
@@ -271,60 +298,68 @@ class EcuNodeTreeTest {
   }
 
   @Test
-  void rollbackFansOutLikeUpdateAndKeepsTheRebootOrder() throws Exception {
-    tree = InMemoryTree.standard(FAST);
-    tree.local("C").workTime = Duration.ofMillis(300);
+  void rollbackFansOutLikeUpdateAndKeepsTheRebootOrder() {
+    standardTree(FAST);
+    tree.local("C").holdStandby();
     awaitFullStatus("C", "A", "B", "main");
     List<EcuResult> result = tree.node("main").rollback(List.of("main", "A", "C"));
     assertThat(result).containsExactly(new EcuResult("C", NO_FAILURE), new EcuResult("A", NO_FAILURE),
         new EcuResult("main", NO_FAILURE));
-    assertThat(tree.updateCalls("B")).isZero();
+    assertThat(net.updateCalls("B")).isZero();
     assertThat(tree.local("B").rollbacksStarted).isEmpty();
-    await("main rebooted", () -> tree.indexOf("main:reboot") >= 0);
+    awaitWaiting("A", "C");
+    tree.local("C").finishStandby();
+    awaitEvent("main:reboot");
     assertThat(tree.indexOf("C:reboot")).isGreaterThanOrEqualTo(0).isLessThan(tree.indexOf("A:reboot"));
     assertThat(tree.indexOf("A:reboot")).isLessThan(tree.indexOf("main:reboot"));
   }
 
   @Test
-  void rollbackInputChecks() throws Exception {
-    tree = InMemoryTree.standard(FAST);
+  void rollbackInputChecks() {
+    standardTree(FAST);
     assertThat(tree.node("main").rollback(List.of("main", "main", "")))
         .containsExactly(new EcuResult("", RECOVERABLE), new EcuResult("main", RECOVERABLE));
     assertThat(tree.local("main").rollbacksStarted).isEmpty();
     // a rollback while busy
-    tree.local("main").workTime = Duration.ofSeconds(2);
+    tree.local("main").holdStandby();
     assertThat(tree.node("main").update(request("main"))).containsExactly(new EcuResult("main", NO_FAILURE));
     assertThat(tree.node("main").rollback(List.of("main"))).containsExactly(new EcuResult("main", RECOVERABLE));
     assertThat(tree.local("main").rollbacksStarted).isEmpty();
   }
 
   @Test
-  void pollingIsFastWhileUpdatingAndSlowWhenIdle() throws Exception {
-    tree = new InMemoryTree(new EcuNodeSettings(ACK, Duration.ofMillis(20), Duration.ofMillis(400),
-        Duration.ofMillis(150), Duration.ofSeconds(20))).ecu("main", "A").ecu("A").startAll();
-    Thread.sleep(100);
-    int before = tree.statusCalls("A");
-    Thread.sleep(1000);
-    int idle = tree.statusCalls("A") - before;
-    assertThat(idle).isBetween(1, 5); // ~3 at one poll per 400 ms
+  void pollingIsFastWhileUpdatingAndSlowWhenIdle() {
+    Duration idle = Duration.ofMillis(500);
+    mainWithA(new EcuNodeSettings(FAST.ackDeadline(), Duration.ofMillis(20), idle, FAST.statusDeadline(),
+        FAST.childLostAfter()));
+    // idle: the poller waits a whole interval between rounds, so three intervals take at least two
+    // (the bound leaves room for one round starting late), however fast the machine
+    int from = net.statusCalls("A");
+    Await.until("four idle polls of A", () -> net.statusCalls("A") >= from + 4);
+    List<Long> idleCalls = net.statusCallTimes("A");
+    long idleSpan = idleCalls.get(from + 3) - idleCalls.get(from);
+    assertThat(Duration.ofNanos(idleSpan)).isGreaterThanOrEqualTo(idle.multipliedBy(2));
 
-    tree.local("A").workTime = Duration.ofSeconds(3);
+    // updating: ten polls come in less time than nine idle intervals could ever take
+    tree.local("A").holdStandby();
     tree.node("main").update(request("A"));
-    before = tree.statusCalls("A");
-    Thread.sleep(1000);
-    int active = tree.statusCalls("A") - before;
-    assertThat(active).isGreaterThan(10); // ~50 at one poll per 20 ms
+    Await.until("A seen updating", () -> tree.node("main").status().ecus().stream()
+        .anyMatch(s -> s.ecuId().equals("A") && s.status() == OtaStatus.UPDATING));
+    int busyFrom = net.statusCalls("A");
+    Await.until("eleven busy polls of A", () -> net.statusCalls("A") >= busyFrom + 11);
+    List<Long> busyCalls = net.statusCallTimes("A");
+    long busySpan = busyCalls.get(busyFrom + 10) - busyCalls.get(busyFrom);
+    assertThat(Duration.ofNanos(busySpan)).isLessThan(idle.multipliedBy(9));
   }
 
   @Test
-  void closeReleasesAWaitingGateWithoutPermission() throws Exception {
-    tree = new InMemoryTree(FAST).ecu("main", "A").ecu("A").startAll();
-    tree.local("A").workTime = Duration.ofSeconds(30);
-    tree.local("main").workTime = Duration.ofMillis(10);
+  void closeReleasesAWaitingGateWithoutPermission() {
+    mainWithA(FAST);
+    tree.local("A").holdStandby();
     tree.node("main").update(request("main", "A"));
-    await("main waiting for A", () -> tree.node("main").rebootWaitReason().isPresent());
+    awaitWaiting("main", "A");
     tree.node("main").close();
-    await("main's gate interrupted", () -> tree.local("main").gateInterrupted);
+    Await.until("main's gate interrupted", () -> tree.local("main").gateInterrupted());
     assertThat(tree.indexOf("main:reboot")).isEqualTo(-1);
   }
 }

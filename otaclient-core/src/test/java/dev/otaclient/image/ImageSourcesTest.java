@@ -264,7 +264,7 @@ class ImageSourcesTest {
       assertThat(read(s, "data/a b;c#ファイル")).isEqualTo("odd\n");
       assertThatThrownBy(() -> read(s, "data/missing")).isInstanceOfSatisfying(OtaException.class,
           e -> assertThat(e.detail()).isEqualTo(nginx.baseUri() + "image/data/missing: HTTP 404"));
-      List<String> log = nginx.awaitAccessLog(3);
+      List<String> log = nginx.accessLog();
       assertThat(log).hasSize(3);
       assertThat(log.get(0)).isEqualTo("/image/metadata.jwt 200 3 CloudFront-Policy=p0l1cy no_cache");
       assertThat(log.get(1))
@@ -292,7 +292,7 @@ class ImageSourcesTest {
       both.put("CloudFront-Key-Pair-Id", "K2x");
       ImageSource ok = open(nginx.baseUri().toString(), Cookies.of(both));
       assertThat(read(ok, "data/etc/hostname")).isEqualTo("ecu1\n");
-      assertThat(nginx.awaitAccessLog(3).get(2))
+      assertThat(nginx.accessLog().get(2))
           .isEqualTo("/data/etc/hostname 200 5 session=abc123; CloudFront-Key-Pair-Id=K2x -");
     }
   }

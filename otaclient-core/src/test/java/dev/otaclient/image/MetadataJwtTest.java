@@ -7,10 +7,9 @@ import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.testing.SignedImageFixture;
 import java.nio.charset.StandardCharsets;
 import java.security.Signature;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -33,8 +32,7 @@ class MetadataJwtTest {
 
   @BeforeAll
   static void createCa() {
-    Instant now = Instant.now();
-    ca = TestCa.create("jwt-test", now.minus(1, ChronoUnit.DAYS), now.plus(1, ChronoUnit.DAYS));
+    ca = SignedImageFixture.newCa("jwt-test");
   }
 
   @Test

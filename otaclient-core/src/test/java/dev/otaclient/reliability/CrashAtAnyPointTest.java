@@ -7,6 +7,7 @@ import dev.otaclient.boot.BootState;
 import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.TreeSnapshot;
 import dev.otaclient.update.OtaClient;
@@ -55,7 +56,7 @@ class CrashAtAnyPointTest {
   static final Path LOGS = Path.of("target", "reliability", "crash-logs").toAbsolutePath();
 
   @TempDir static Path shared;
-  static SignedImages images;
+  static SignedImageFixture images;
   static Nginx nginx;
   static NginxLog log;
   /** A device with v1 installed and running (slot_b), slot_a empty. */
@@ -73,7 +74,7 @@ class CrashAtAnyPointTest {
   static void setUp() {
     assumeTrue(Nginx.available(), "nginx not installed");
     assumeTrue("root".equals(System.getProperty("user.name")), "the sample rootfs needs root (chown)");
-    images = SignedImages.create(shared);
+    images = SignedImageFixture.create("reliability", shared);
     try {
       deleteTree(LOGS); // logs of an earlier run would be mixed into this run's
       Files.createDirectories(LOGS);
@@ -81,7 +82,7 @@ class CrashAtAnyPointTest {
       throw new IllegalStateException(e);
     }
     images.sampleV1("v1");
-    images.v2WithBulk("v1", "v2", SignedImages.longRun() ? 1500 : 80, SignedImages.seed());
+    images.v2WithBulk("v1", "v2", Suite.longRun() ? 1500 : 80, Suite.seed());
     nginx = Nginx.serve(images.www());
     log = new NginxLog(nginx);
     imageV2 = TreeSnapshot.of(images.rootfs("v2"));
@@ -89,7 +90,7 @@ class CrashAtAnyPointTest {
     installed = shared.resolve("installed");
     OtaClient c = new OtaClient("main", new DirectorySlotController(installed), UpdateSettings.defaults(images.caStore()));
     c.start();
-    EcuStatus s = c.update(UpdateRequest.of(V1, url("v1"), "{}"));
+    EcuStatus s = c.update(UpdateRequest.of(V1, nginx.imageUrl("v1"), "{}"));
     assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
     assertThat(((DirectorySlotController) c.bootController()).activeSlotId()).isEqualTo(DirectorySlotController.SLOT_B);
     runningV1 = TreeSnapshot.of(installed.resolve(DirectorySlotController.SLOT_B));
@@ -100,10 +101,6 @@ class CrashAtAnyPointTest {
     if (nginx != null) {
       nginx.close();
     }
-  }
-
-  static String url(String image) {
-    return nginx.baseUri().resolve(image + "/").toString();
   }
 
   @Test
@@ -120,14 +117,14 @@ class CrashAtAnyPointTest {
         .max().orElseThrow();
     assertThat(fullBytes).isPositive();
 
-    List<KillPoint> points = plan(new Random(SignedImages.seed()), totalFiles, Integer.getInteger("reliability.crash.kills", SignedImages.longRun() ? 200 : 30));
+    List<KillPoint> points = plan(new Random(Suite.seed()), totalFiles, Integer.getInteger("reliability.crash.kills", Suite.longRun() ? 200 : 30));
     List<Trial> trials = new ArrayList<>();
     for (int i = 0; i < points.size(); i++) {
       trials.add(trial(i, points.get(i), reference, fullBytes));
     }
 
     StringBuilder report = new StringBuilder(String.format("crash suite, seed %d, %d kills, full update %d bytes of blobs%n",
-        SignedImages.seed(), trials.size(), fullBytes));
+        Suite.seed(), trials.size(), fullBytes));
     long saved = 0;
     for (Trial t : trials) {
       saved += Math.max(0, t.fullBytes - t.resendBytes);
@@ -181,7 +178,7 @@ class CrashAtAnyPointTest {
     Path state = copyOf(point.atStartup() ? reference : installed, "trial-" + i);
     Path logFile = LOGS.resolve("trial-" + i + ".log");
     ChildProbe.Run killedRun = point.atStartup()
-        ? ChildProbe.run(logFile, List.of("start", state.toString(), images.cas.toString()), point.event(),
+        ? ChildProbe.run(logFile, List.of("start", state.toString(), images.cas().toString()), point.event(),
             point.delayMicros())
         : ChildProbe.run(logFile, updateArgs(state), point.event(), point.delayMicros());
     String where = "trial " + i + " (" + point.label() + ", landed after " + killedRun.last() + ", log " + logFile + ")";
@@ -229,11 +226,11 @@ class CrashAtAnyPointTest {
     long t2 = System.nanoTime();
     // 3. the re-sent update built exactly the image and left the running slot alone
     String standby = active.equals(DirectorySlotController.SLOT_A) ? DirectorySlotController.SLOT_B : DirectorySlotController.SLOT_A;
-    assertThat(TreeSnapshot.of(state.resolve(standby), SignedImages.ENGINE_META).diff(imageV2)).as(where).isEmpty();
+    assertThat(TreeSnapshot.of(state.resolve(standby), SignedImageFixture.ENGINE_META).diff(imageV2)).as(where).isEmpty();
     if (active.equals(DirectorySlotController.SLOT_B)) {
       assertThat(TreeSnapshot.of(state.resolve(active)).diff(runningV1)).as(where).isEmpty();
     } else {
-      assertThat(TreeSnapshot.of(state.resolve(active), SignedImages.ENGINE_META).diff(imageV2)).as(where).isEmpty();
+      assertThat(TreeSnapshot.of(state.resolve(active), SignedImageFixture.ENGINE_META).diff(imageV2)).as(where).isEmpty();
     }
     // ... downloading nothing that the killed run had already placed
     List<String> again = hits.stream().filter(NginxLog.Hit::isBlob).map(NginxLog.Hit::compressedSha)
@@ -255,7 +252,7 @@ class CrashAtAnyPointTest {
   }
 
   List<String> updateArgs(Path state) {
-    return List.of("update", state.toString(), images.cas.toString(), V2, url("v2"));
+    return List.of("update", state.toString(), images.cas().toString(), V2, nginx.imageUrl("v2"));
   }
 
   /** No status file is empty, torn or unknown: each holds exactly one status name. */

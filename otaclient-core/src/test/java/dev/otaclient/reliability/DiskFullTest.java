@@ -7,6 +7,7 @@ import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import dev.otaclient.update.OtaClient;
 import dev.otaclient.update.UpdateRequest;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DiskFullTest {
   @TempDir static Path shared;
-  static SignedImages images;
+  static SignedImageFixture images;
   static TreeSnapshot small;
 
   @TempDir Path tmp;
@@ -42,14 +43,14 @@ class DiskFullTest {
   @BeforeAll
   static void images() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs and the sample rootfs need root");
-    images = SignedImages.create(shared);
+    images = SignedImageFixture.create("reliability", shared);
     images.sampleV1("small");
     Path big = images.rootfs("big");
     new ProcessBuilder("cp", "-a", images.rootfs("small").toString(), big.toString()).inheritIO().start().waitFor();
     // incompressible content only, so the blobs are as big as the files
     for (int i = 0; i < 24; i++) {
       Path f = big.resolve("usr/share/blob-" + i + ".bin");
-      Files.write(f, dev.otaclient.testing.SampleRootfs.randomBytes(256 * 1024, SignedImages.seed() + i));
+      Files.write(f, dev.otaclient.testing.SampleRootfs.randomBytes(256 * 1024, Suite.seed() + i));
       Files.setAttribute(f, "unix:mode", 0644);
     }
     images.build("big");
@@ -94,7 +95,7 @@ class DiskFullTest {
     EcuStatus ok = client(state).update(UpdateRequest.of("small", images.image("small").toString(), "{}"));
     assertThat(ok.status()).as(ok.failureReason()).isEqualTo(OtaStatus.SUCCESS);
     assertThat(ok.version()).isEqualTo("small");
-    assertThat(TreeSnapshot.of(mountPoint, SignedImages.ENGINE_META).diff(small)).isEmpty();
+    assertThat(TreeSnapshot.of(mountPoint, SignedImageFixture.ENGINE_META).diff(small)).isEmpty();
     assertThat(new DirectorySlotController(state).activeSlotId()).isEqualTo(DirectorySlotController.SLOT_B);
     assertThat(TreeSnapshot.of(running).diff(runningBefore)).isEmpty();
   }

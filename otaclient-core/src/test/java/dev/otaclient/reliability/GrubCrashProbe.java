@@ -5,15 +5,10 @@ import dev.otaclient.boot.GrubController;
 import dev.otaclient.boot.GrubLoopRig;
 import dev.otaclient.boot.HealthCheck;
 import dev.otaclient.image.CaStore;
-import dev.otaclient.status.EcuStatus;
-import dev.otaclient.status.Progress;
 import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
 import dev.otaclient.update.UpdateSettings;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * {@link CrashProbe} for the GRUB loop-device device of {@link GrubLoopRig}: the child JVM that the
@@ -25,9 +20,8 @@ import java.util.Optional;
  * GrubCrashProbe update &lt;rig dir&gt; &lt;cas&gt; &lt;version&gt; &lt;image&gt;  finalisation, then the update until the reboot request
  * </pre>
  *
- * Events as CrashProbe's ({@code STARTING}, {@code HEALTH}, {@code FINALIZED <status> <device> <version>
- * <reason>}, {@code PHASE}, {@code PROGRESS}, {@code BEFORE_SWITCH}, {@code REBOOT_REQUESTED},
- * {@code DONE}) plus, from the stand-in commands, {@code CMD <name>} / {@code CMD-DONE <name>} around
+ * Events as CrashProbe's (those of {@link ProbeDevice}, with the active device in {@code FINALIZED},
+ * {@code HEALTH}, {@code REBOOT_REQUESTED}) plus, from the stand-in commands, {@code CMD <name>} / {@code CMD-DONE <name>} around
  * mkfs.ext4, mount, umount, grub-mkconfig, grub-reboot, grub-editenv and the health check
  * ({@code ota-health}).
  *
@@ -38,14 +32,12 @@ import java.util.Optional;
  * The probe must therefore run as a process-group leader ({@code setsid}).
  */
 public final class GrubCrashProbe {
-  private static final PrintStream OUT = System.out;
-
   private GrubCrashProbe() {}
 
   public static void main(String[] args) throws Exception {
-    String mode = args[0];
     Path work = Path.of(args[1]);
     Path cas = Path.of(args[2]);
+    ProbeDevice.onEvent(GrubCrashProbe::stopIfAsked);
     // the health check is a stand-in command, so it reports (CMD ota-health) like the others
     HealthCheck signal = new HealthCheck(List.of(List.of(work.resolve("fake/ota-health").toString())),
         CommandRunner.system());
@@ -53,46 +45,18 @@ public final class GrubCrashProbe {
     // A stop still pending then lands at the reboot request, the last moment it can (a reboot
     // would flush the file systems): the point then is "no later than the reboot request".
     GrubController boot = GrubLoopRig.controllerAt(work, () -> {
-      ev("REBOOT_REQUESTED");
+      ProbeDevice.ev("REBOOT_REQUESTED");
       stopIfPending(work);
       Runtime.getRuntime().halt(0);
     }, signal);
     OtaClient client = new OtaClient("main", boot, UpdateSettings.defaults(CaStore.load(cas)).withThreads(4, 4));
-    ev("STARTING");
-    EcuStatus s = client.start();
-    ev("FINALIZED", s.status().name(), boot.activeDevice(), s.version().isEmpty() ? "-" : s.version(), s.failureReason());
-    if (mode.equals("start")) {
-      stopIfPending(work); // a stop still pending lands at the end of the finalisation
-      return;
-    }
-    client.addListener(st -> st.progress().ifPresent(p -> ev("PHASE", p.phase().name())));
-    Thread poller = new Thread(() -> pollProgress(client), "probe-progress");
-    poller.setDaemon(true);
-    poller.start();
-    EcuStatus end = client.update(UpdateRequest.of(args[3], args[4], "{}"), () -> ev("BEFORE_SWITCH"));
-    ev("DONE", end.status().name(), end.failureReason());
-    stopIfPending(work);
+    // a stop still pending lands at the end of the run (of the finalisation, in mode start)
+    ProbeDevice.run(args, client, boot::activeDevice, () -> stopIfPending(work));
   }
 
   private static void stopIfPending(Path work) {
     if (stopping || java.nio.file.Files.exists(work.resolve("fake/stop.pending"))) {
       stop();
-    }
-  }
-
-  private static void pollProgress(OtaClient client) {
-    long last = -1;
-    while (true) {
-      Optional<Progress> p = client.status().progress();
-      if (p.isPresent() && p.get().regularFilesProcessed() != last) {
-        last = p.get().regularFilesProcessed();
-        ev("PROGRESS", Long.toString(last), Long.toString(p.get().totalRegularFiles()));
-      }
-      try {
-        Thread.sleep(1);
-      } catch (InterruptedException e) {
-        return;
-      }
     }
   }
 
@@ -103,14 +67,9 @@ public final class GrubCrashProbe {
   private static int seen;
   private static volatile boolean stopping;
 
-  private static synchronized void ev(String name, String... fields) {
-    StringBuilder sb = new StringBuilder("EV ").append(name);
-    for (String f : fields) {
-      sb.append(' ').append(f);
-    }
-    OUT.println(sb);
-    OUT.flush();
-    String e = sb.substring(3);
+  /** After each event line (one at a time): stops the process group if this is the event asked for. */
+  private static void stopIfAsked(String name, String[] fields) {
+    String e = fields.length == 0 ? name : name + " " + String.join(" ", fields);
     boolean match = STOP_AT.equals("PROGRESS") ? name.equals("PROGRESS") && Long.parseLong(fields[0]) >= STOP_NTH
         : e.equals(STOP_AT) && ++seen == STOP_NTH;
     if (match && !stopping) {

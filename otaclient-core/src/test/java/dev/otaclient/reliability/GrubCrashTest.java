@@ -9,6 +9,7 @@ import dev.otaclient.boot.GrubLoopRig;
 import dev.otaclient.boot.HealthCheck;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import dev.otaclient.update.OtaClient;
 import dev.otaclient.update.UpdateRequest;
@@ -64,7 +65,7 @@ class GrubCrashTest {
   static final Path LOGS = Path.of("target", "reliability", "grub-logs").toAbsolutePath();
 
   @TempDir static Path shared;
-  static SignedImages images;
+  static SignedImageFixture images;
   static Path image;
   static Path installed;
   static Path reference;
@@ -81,10 +82,10 @@ class GrubCrashTest {
     assumeTrue(GrubLoopRig.available(), "needs root, loop devices, e2fsprogs and perl");
     CrashAtAnyPointTest.deleteTree(LOGS);
     Files.createDirectories(LOGS);
-    images = SignedImages.create(shared);
+    images = SignedImageFixture.create("reliability", shared);
     Path rootfs = images.rootfs("g2");
     GrubLoopRig.writeImageRootfs(rootfs, "v2");
-    SignedImages.addBulk(rootfs, "/usr/share/bulk", SignedImages.longRun() ? 400 : 60, SignedImages.seed(), 512, 16 * 1024);
+    SignedImageFixture.addBulk(rootfs, "/usr/share/bulk", Suite.longRun() ? 400 : 60, Suite.seed(), 512, 16 * 1024);
     image = images.build("g2");
     bulkV2 = TreeSnapshot.of(rootfs.resolve("usr/share/bulk"));
     grubCfgs = List.of(GrubLoopRig.expectedGrubCfg("after-init"), GrubLoopRig.expectedGrubCfg("after-commit"),
@@ -111,7 +112,7 @@ class GrubCrashTest {
   }
 
   static List<String> updateArgs(Path work) {
-    return List.of("update", work.toString(), images.cas.toString(), V2, image.toString());
+    return List.of("update", work.toString(), images.cas().toString(), V2, image.toString());
   }
 
   /** The probe stops itself (see {@link GrubCrashProbe}): no kill from here, whose timing a loaded machine would skew. */
@@ -161,9 +162,9 @@ class GrubCrashTest {
 
   @Test
   void killsDuringTheGrubSwitchAndFinalisationLeaveABootableDeviceAndResume() throws Exception {
-    int count = Integer.getInteger("reliability.grub.kills", SignedImages.longRun() ? 60 : 16);
-    List<Point> points = plan(new Random(SignedImages.seed() + 2), count, false);
-    StringBuilder report = new StringBuilder(String.format("GRUB crash suite, seed %d, %d kills%n", SignedImages.seed(),
+    int count = Integer.getInteger("reliability.grub.kills", Suite.longRun() ? 60 : 16);
+    List<Point> points = plan(new Random(Suite.seed() + 2), count, false);
+    StringBuilder report = new StringBuilder(String.format("GRUB crash suite, seed %d, %d kills%n", Suite.seed(),
         points.size()));
     for (int i = 0; i < points.size(); i++) {
       report.append(trial("kill-" + i, points.get(i), false)).append('\n');
@@ -173,9 +174,9 @@ class GrubCrashTest {
 
   @Test
   void powerCutsDuringTheGrubSwitchAndFinalisationNeverTearGrubCfgOrStatusFiles() throws Exception {
-    int count = Integer.getInteger("reliability.grub.cuts", SignedImages.longRun() ? 30 : 11);
-    List<Point> points = plan(new Random(SignedImages.seed() + 3), count, true);
-    StringBuilder report = new StringBuilder(String.format("GRUB power-cut suite, seed %d, %d cuts%n", SignedImages.seed(),
+    int count = Integer.getInteger("reliability.grub.cuts", Suite.longRun() ? 30 : 11);
+    List<Point> points = plan(new Random(Suite.seed() + 3), count, true);
+    StringBuilder report = new StringBuilder(String.format("GRUB power-cut suite, seed %d, %d cuts%n", Suite.seed(),
         points.size()));
     for (int i = 0; i < points.size(); i++) {
       report.append(trial("cut-" + i, points.get(i), true)).append('\n');
@@ -191,7 +192,7 @@ class GrubCrashTest {
     GrubLoopRig rig = GrubLoopRig.bootInto(work, startSlot);
     List<GrubLoopRig> rigs = new ArrayList<>(List.of(rig));
     try {
-      List<String> args = point.atStartup() ? List.of("start", work.toString(), images.cas.toString()) : updateArgs(work);
+      List<String> args = point.atStartup() ? List.of("start", work.toString(), images.cas().toString()) : updateArgs(work);
       ChildProbe.Run stopped = child(log, args, rig.stopAt(point.event(), point.nth(), point.delayMicros(), powerCut));
       assertThat(stopped.exitCode()).as(name + ": the probe was to be stopped at " + point + "; log " + log)
           .isEqualTo(137);

@@ -12,6 +12,7 @@ import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.HandmadeImage;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import dev.otaclient.update.OtaClient;
 import dev.otaclient.update.UpdateRequest;
@@ -20,8 +21,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -63,10 +62,10 @@ class HostileImageCorpusTest {
 
   @BeforeAll
   static void cas() {
-    ca = TestCa.create("hostile", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    otherCa = TestCa.create("stranger", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    cas = shared.resolve("cas");
-    ca.installInto(cas, "1");
+    SignedImageFixture images = SignedImageFixture.create("hostile", shared);
+    ca = images.ca();
+    cas = images.cas();
+    otherCa = SignedImageFixture.newCa("stranger");
   }
 
   @BeforeEach

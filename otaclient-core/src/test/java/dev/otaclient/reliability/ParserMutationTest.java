@@ -6,9 +6,8 @@ import dev.otaclient.image.FileRef;
 import dev.otaclient.image.ImageMetadata;
 import dev.otaclient.image.MetadataJwt;
 import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.testing.SignedImageFixture;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -33,13 +32,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ParserMutationTest {
   static final int ITERATIONS = Integer.getInteger("reliability.fuzz.iterations",
-      SignedImages.longRun() ? 1_000_000 : 20_000);
+      Suite.longRun() ? 1_000_000 : 20_000);
 
   static String jwt;
 
   @BeforeAll
   static void signedSample() {
-    TestCa ca = TestCa.create("fuzz", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
+    TestCa ca = SignedImageFixture.newCa("fuzz");
     String sha = "0".repeat(64);
     ImageMetadata md = new ImageMetadata(1, new FileRef("dirs.txt", sha), new FileRef("symlinks.txt", sha),
         new FileRef("regulars.txt", sha), new FileRef("persistents.txt", sha), new FileRef("sign.pem", sha), "data",
@@ -171,7 +170,7 @@ class ParserMutationTest {
 
   /** Runs {@code target} on the seeds and on {@link #ITERATIONS} mutants; the corpus grows with every input. */
   static void fuzz(String name, List<byte[]> seeds, Consumer<byte[]> target) {
-    long seed = SignedImages.seed() ^ name.hashCode();
+    long seed = Suite.seed() ^ name.hashCode();
     Random r = new Random(seed);
     List<byte[]> corpus = new ArrayList<>(seeds);
     for (byte[] s : seeds) {

@@ -7,6 +7,7 @@ import dev.otaclient.boot.BootState;
 import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.TreeSnapshot;
 import dev.otaclient.update.OtaClient;
@@ -39,7 +40,7 @@ class PowerCutTest {
   static final String V2 = "2.0";
 
   @TempDir static Path shared;
-  static SignedImages images;
+  static SignedImageFixture images;
   static Nginx nginx;
   static Path installed;
   static Path reference;
@@ -52,14 +53,14 @@ class PowerCutTest {
   static void setUp() {
     assumeTrue(Nginx.available(), "nginx not installed");
     assumeTrue(LoopFs.available(), "needs root, loop devices, e2fsprogs and perl");
-    images = SignedImages.create(shared);
+    images = SignedImageFixture.create("reliability", shared);
     try {
       CrashAtAnyPointTest.deleteTree(Path.of("target", "reliability", "power-cut-logs").toAbsolutePath());
     } catch (java.io.IOException | InterruptedException e) {
       throw new IllegalStateException(e);
     }
     images.sampleV1("v1");
-    images.v2WithBulk("v1", "v2", SignedImages.longRun() ? 600 : 80, SignedImages.seed());
+    images.v2WithBulk("v1", "v2", Suite.longRun() ? 600 : 80, Suite.seed());
     nginx = Nginx.serve(images.www());
     imageV2 = TreeSnapshot.of(images.rootfs("v2"));
 
@@ -69,7 +70,7 @@ class PowerCutTest {
       Path state = fs.mountPoint.resolve("state");
       OtaClient c = new OtaClient("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore()));
       c.start();
-      EcuStatus s = c.update(UpdateRequest.of(V1, url("v1"), "{}"));
+      EcuStatus s = c.update(UpdateRequest.of(V1, nginx.imageUrl("v1"), "{}"));
       assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
       runningV1 = TreeSnapshot.of(state.resolve(DirectorySlotController.SLOT_B));
     }
@@ -89,12 +90,8 @@ class PowerCutTest {
     }
   }
 
-  static String url(String image) {
-    return nginx.baseUri().resolve(image + "/").toString();
-  }
-
   static List<String> updateArgs(Path state) {
-    return List.of("update", state.toString(), images.cas.toString(), V2, url("v2"));
+    return List.of("update", state.toString(), images.cas().toString(), V2, nginx.imageUrl("v2"));
   }
 
   static Path logFile(String name) {
@@ -109,7 +106,7 @@ class PowerCutTest {
 
   @Test
   void powerCutsAtSeededPointsLoseNothingThatWasConfirmed() throws Exception {
-    Random r = new Random(SignedImages.seed() + 1);
+    Random r = new Random(Suite.seed() + 1);
     List<CutPoint> points = new ArrayList<>();
     points.add(new CutPoint("phase DIRECTORY", false, e -> e.equals("PHASE DIRECTORY"), 0));
     points.add(new CutPoint("phase REGULAR", false, e -> e.equals("PHASE REGULAR"), r.nextInt(2_000)));
@@ -117,14 +114,14 @@ class PowerCutTest {
     points.add(new CutPoint("reboot request", false, e -> e.equals("REBOOT_REQUESTED"), 0));
     points.add(new CutPoint("boot switch", true, e -> e.equals("STARTING"), r.nextInt(3_000)));
     points.add(new CutPoint("finalisation", true, e -> e.equals("HEALTH"), r.nextInt(80_000)));
-    int total = Integer.getInteger("reliability.powercut.points", SignedImages.longRun() ? 60 : 10);
+    int total = Integer.getInteger("reliability.powercut.points", Suite.longRun() ? 60 : 10);
     while (points.size() < total) {
       long n = 1 + r.nextInt(100);
       points.add(new CutPoint("files placed >= " + n, false, e -> e.startsWith("PROGRESS ")
           && CrashAtAnyPointTest.number(e, 1) >= n, 0));
     }
     StringBuilder report = new StringBuilder(String.format("power-cut suite, seed %d, %d cuts%n",
-        SignedImages.seed(), points.size()));
+        Suite.seed(), points.size()));
     for (int i = 0; i < points.size(); i++) {
       report.append(trial(i, points.get(i))).append('\n');
     }
@@ -142,7 +139,7 @@ class PowerCutTest {
     Path state = mnt.resolve("state");
     ChildProbe.Run cut;
     try {
-      List<String> args = point.atStartup() ? List.of("start", state.toString(), images.cas.toString()) : updateArgs(state);
+      List<String> args = point.atStartup() ? List.of("start", state.toString(), images.cas().toString()) : updateArgs(state);
       cut = ChildProbe.run(log, args, point.event(), point.delayMicros(), fs::cutPower);
     } finally {
       fs.close();
@@ -174,7 +171,7 @@ class PowerCutTest {
       String standby = active.equals(DirectorySlotController.SLOT_A) ? DirectorySlotController.SLOT_B
           : DirectorySlotController.SLOT_A;
       // no file that lost its data in the cut was taken as complete
-      assertThat(TreeSnapshot.of(state.resolve(standby), SignedImages.ENGINE_META).diff(imageV2)).as(where).isEmpty();
+      assertThat(TreeSnapshot.of(state.resolve(standby), SignedImageFixture.ENGINE_META).diff(imageV2)).as(where).isEmpty();
       if (active.equals(DirectorySlotController.SLOT_B)) {
         assertThat(TreeSnapshot.of(state.resolve(active)).diff(runningV1)).as(where).isEmpty();
       }

@@ -28,9 +28,12 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 
 /**
@@ -48,13 +51,59 @@ import java.util.function.IntFunction;
  */
 public final class FaultyHttpServer implements AutoCloseable {
 
+  /**
+   * Holds responses ({@link Fault#holdAfter}) until the test opens it: a download that is in progress
+   * for exactly as long as the test needs, instead of one slowed down and hoped to be still running.
+   */
+  public static final class Gate {
+    private final CountDownLatch open = new CountDownLatch(1);
+    private final AtomicInteger reached = new AtomicInteger();
+
+    /** Lets every held response, and every later one, go on. */
+    public void open() {
+      open.countDown();
+    }
+
+    /** How many responses have reached the gate so far (held, or passed once it was open). */
+    public int reached() {
+      return reached.get();
+    }
+
+    /** Waits until {@code n} responses have reached the gate. */
+    public void awaitReached(int n) {
+      Await.until(n + " response(s) held at the gate", () -> reached.get() >= n);
+    }
+
+    private void pass() throws IOException {
+      reached.incrementAndGet();
+      try {
+        // bounded so that a test that forgot to open it ends; the bound is not the mechanism
+        if (!open.await(10, TimeUnit.MINUTES)) {
+          throw new IOException("gate never opened");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("server closing", e);
+      }
+    }
+  }
+
   /** What to do with one request. */
-  public record Fault(Kind kind, long bytes, long millis, int status) {
-    public enum Kind { NONE, STATUS, RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, FLIP_BIT, DRIP, DROP, SILENT }
+  public record Fault(Kind kind, long bytes, long millis, int status, Gate gate) {
+    public enum Kind { NONE, STATUS, RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, FLIP_BIT, DRIP, DROP, SILENT, HOLD }
+
+    private Fault(Kind kind, long bytes, long millis, int status) {
+      this(kind, bytes, millis, status, null);
+    }
 
     /** Serve normally. */
     public static Fault none() {
       return new Fault(Kind.NONE, 0, 0, 200);
+    }
+
+    /** Send the headers and {@code bytes} body bytes, then hold until {@code gate} opens, then the rest. */
+    public static Fault holdAfter(long bytes, Gate gate) {
+      return new Fault(Kind.HOLD, bytes, 0, 200, java.util.Objects.requireNonNull(gate));
     }
 
     /** Respond with this status and a short text body (keeps the connection). */
@@ -120,6 +169,7 @@ public final class FaultyHttpServer implements AutoCloseable {
 
   private record Body(int status, long length, InputStream in) {}
 
+  private final ReservedPort port;
   private final ServerSocket server;
   private final Source source;
   private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -129,7 +179,7 @@ public final class FaultyHttpServer implements AutoCloseable {
   });
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final Map<String, IntFunction<Fault>> scripts = new ConcurrentHashMap<>();
-  private volatile IntFunction<Fault> defaultScript = attempt -> Fault.none();
+  private volatile BiFunction<String, Integer, Fault> defaultScript = (path, attempt) -> Fault.none();
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
   private final List<Recorded> recorded = new CopyOnWriteArrayList<>();
   private final AtomicInteger connections = new AtomicInteger();
@@ -139,7 +189,13 @@ public final class FaultyHttpServer implements AutoCloseable {
 
   private FaultyHttpServer(Source source) throws IOException {
     this.source = source;
-    this.server = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
+    // bound to a reserved port, which stays reserved after refuseConnections(): "the server is gone"
+    // then means connections refused, never someone else's server on the same port
+    this.port = ReservedPort.reserve();
+    ServerSocket s = new ServerSocket();
+    s.setReuseAddress(true);
+    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port.port()), 256);
+    this.server = s;
     pool.execute(this::acceptLoop);
   }
 
@@ -219,7 +275,14 @@ public final class FaultyHttpServer implements AutoCloseable {
 
   /** Script for paths without their own. */
   public FaultyHttpServer byDefault(IntFunction<Fault> byAttempt) {
-    defaultScript = Objects.requireNonNull(byAttempt);
+    Objects.requireNonNull(byAttempt);
+    defaultScript = (path, attempt) -> byAttempt.apply(attempt);
+    return this;
+  }
+
+  /** Script for paths without their own, by path and attempt number. */
+  public FaultyHttpServer byDefault(BiFunction<String, Integer, Fault> byPathAndAttempt) {
+    defaultScript = Objects.requireNonNull(byPathAndAttempt);
     return this;
   }
 
@@ -256,11 +319,14 @@ public final class FaultyHttpServer implements AutoCloseable {
     scripts.clear();
     attempts.clear();
     recorded.clear();
-    defaultScript = attempt -> Fault.none();
+    defaultScript = (path, attempt) -> Fault.none();
   }
 
-  @Override
-  public void close() {
+  /**
+   * The server is gone: stops listening and drops every connection; the port stays reserved (connections
+   * to it are refused) until {@link #close()}.
+   */
+  public void refuseConnections() {
     closed = true;
     try {
       server.close();
@@ -271,6 +337,12 @@ public final class FaultyHttpServer implements AutoCloseable {
       closeQuietly(s);
     }
     pool.shutdownNow();
+  }
+
+  @Override
+  public void close() {
+    refuseConnections();
+    port.close();
   }
 
   private void acceptLoop() {
@@ -331,8 +403,8 @@ public final class FaultyHttpServer implements AutoCloseable {
       Recorded rec = new Recorded(requestLine[0], target, path, Collections.unmodifiableMap(headers), attempt);
       recorded.add(rec);
       boolean clientCloses = "close".equalsIgnoreCase(headers.get("connection"));
-      IntFunction<Fault> script = scripts.getOrDefault(path, defaultScript);
-      Fault fault = script.apply(attempt);
+      IntFunction<Fault> script = scripts.get(path);
+      Fault fault = script != null ? script.apply(attempt) : defaultScript.apply(path, attempt);
       maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
       boolean keep;
       Finish finish = new Finish();
@@ -409,7 +481,7 @@ public final class FaultyHttpServer implements AutoCloseable {
     byte[] buf = new byte[64 * 1024];
     long sent = 0;
     long limit = switch (fault.kind()) {
-      case RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER -> Math.min(fault.bytes(), length);
+      case RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, HOLD -> Math.min(fault.bytes(), length);
       default -> length;
     };
     int chunk = fault.kind() == Fault.Kind.DRIP ? (int) Math.max(1, fault.bytes()) : buf.length;
@@ -443,6 +515,13 @@ public final class FaultyHttpServer implements AutoCloseable {
       }
       case STALL_AFTER -> {
         sleep(fault.millis());
+        content.transferTo(out);
+        out.flush();
+        return true;
+      }
+      case HOLD -> {
+        fault.gate().pass();
+        beforeLastWrite.run();
         content.transferTo(out);
         out.flush();
         return true;

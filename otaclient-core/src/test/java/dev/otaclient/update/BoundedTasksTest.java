@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.otaclient.error.OtaException;
 import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,15 +44,21 @@ class BoundedTasksTest {
   @Test
   void theFirstFailureStopsDispatchCancelsTheRestAndIsThrown() throws Exception {
     BoundedTasks tasks = new BoundedTasks(pool, 2);
-    AtomicInteger interrupted = new AtomicInteger();
+    CountDownLatch sleeping = new CountDownLatch(1);
+    CountDownLatch interrupted = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
     assertThat(tasks.submit(() -> {
+      sleeping.countDown();
       try {
-        Thread.sleep(10_000);
+        never.await();
       } catch (InterruptedException e) {
-        interrupted.incrementAndGet();
+        interrupted.countDown();
       }
     })).isTrue();
+    // The failure is thrown only once the other task runs: a task cancelled before it started would
+    // never be interrupted, and that is not what this test is about.
     assertThat(tasks.submit(() -> {
+      assertThat(sleeping.await(30, TimeUnit.SECONDS)).as("the first task started").isTrue();
       throw new IOException("disk on fire");
     })).isTrue();
     boolean refused = false;
@@ -59,9 +67,8 @@ class BoundedTasksTest {
     }
     assertThat(refused).as("submissions are refused after the failure").isTrue();
     assertThatThrownBy(tasks::finish).isInstanceOf(OtaException.class).hasMessageContaining("disk on fire");
-    // the sleeping task was cancelled with an interrupt rather than waited for
-    Thread.sleep(200);
-    assertThat(interrupted).hasValue(1);
+    // the running task was cancelled with an interrupt rather than waited for (it would wait forever)
+    assertThat(interrupted.await(30, TimeUnit.SECONDS)).as("the running task was interrupted").isTrue();
   }
 
   @Test

@@ -9,14 +9,11 @@ import dev.otaclient.image.ImageSources;
 import dev.otaclient.image.OtaImage;
 import dev.otaclient.image.TrustPolicy;
 import dev.otaclient.image.VerifiedLists;
-import dev.otaclient.image.build.ImageBuilder;
-import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.image.CaStore;
 import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,17 +29,12 @@ class DeltaEstimateTest {
 
   @Test
   void v1ToV2DownloadsExactlyTheChangedContents() throws Exception {
-    TestCa ca = TestCa.create("est", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    Path cas = tmp.resolve("cas");
-    ca.installInto(cas, "1");
-    Path v1 = SampleRootfs.create(tmp.resolve("v1"));
-    Path v2 = tmp.resolve("v2");
-    SampleRootfs.v2From(v1, v2);
-    for (String v : new String[] {"v1", "v2"}) {
-      ImageBuilder.fromRootfs(tmp.resolve(v)).outputDir(tmp.resolve("img-" + v))
-          .signWith(ca.signingKey(), writeCert(ca)).compress(true).build();
-    }
-    DeltaEstimate d = DeltaEstimate.between(lists(tmp.resolve("img-v1"), cas, "1"), lists(tmp.resolve("img-v2"), cas, "2"));
+    SignedImageFixture images = SignedImageFixture.create("est", tmp);
+    images.sampleV1("v1");
+    images.sampleV2("v1", "v2");
+    Path v2 = images.rootfs("v2");
+    Path cas = images.cas();
+    DeltaEstimate d = DeltaEstimate.between(lists(images.image("v1"), cas, "1"), lists(images.image("v2"), cas, "2"));
 
     long expectedDownloadBytes = 0;
     for (String p : SampleRootfs.V2_MODIFIED) {
@@ -59,7 +51,7 @@ class DeltaEstimateTest {
     assertThat(d.linkFiles()).isEqualTo(3);
     assertThat(d.copyFiles() + d.linkFiles() + d.downloadFiles()).isEqualTo(d.totalFiles());
 
-    DeltaEstimate same = DeltaEstimate.between(lists(tmp.resolve("img-v2"), cas, "3"), lists(tmp.resolve("img-v2"), cas, "4"));
+    DeltaEstimate same = DeltaEstimate.between(lists(images.image("v2"), cas, "3"), lists(images.image("v2"), cas, "4"));
     assertThat(same.downloadFiles()).isZero();
     assertThat(same.removedFiles()).isZero();
   }
@@ -104,12 +96,4 @@ class DeltaEstimateTest {
         .hasMessageContaining("hard-link group");
   }
 
-  private Path writeCert(TestCa ca) throws Exception {
-    Path key = tmp.resolve("k.pem");
-    Path cert = tmp.resolve("c.pem");
-    if (!Files.exists(cert)) {
-      ca.writeSigningMaterial(key, cert);
-    }
-    return cert;
-  }
 }

@@ -5,17 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.otaclient.boot.BootState;
 import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.error.FailureType;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.build.ImageBuilder;
-import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
-import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,36 +22,29 @@ import org.junit.jupiter.api.io.TempDir;
  * image directories, no server.
  */
 class DirectorySlotLifecycleTest {
-  static final List<String> META = List.of("/opt/ota");
+  static final List<String> META = SignedImageFixture.ENGINE_META;
   @TempDir static Path shared;
-  static Path cas;
+  static SignedImageFixture images;
   static Path v1;
   static Path v2;
 
   @BeforeAll
-  static void images() throws Exception {
-    TestCa ca = TestCa.create("life", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    cas = shared.resolve("cas");
-    ca.installInto(cas, "1");
-    Path cert = shared.resolve("sign.pem");
-    ca.writeSigningMaterial(shared.resolve("sign.key"), cert);
-    v1 = SampleRootfs.create(shared.resolve("v1"));
-    v2 = shared.resolve("v2");
-    SampleRootfs.v2From(v1, v2);
-    for (String v : List.of("v1", "v2")) {
-      ImageBuilder.fromRootfs(shared.resolve(v)).outputDir(shared.resolve("img-" + v))
-          .signWith(ca.signingKey(), cert).compress(true).build();
-    }
+  static void images() {
+    images = SignedImageFixture.create("life", shared);
+    images.sampleV1("v1");
+    images.sampleV2("v1", "v2");
+    v1 = images.rootfs("v1");
+    v2 = images.rootfs("v2");
   }
 
   static OtaClient device(Path state) {
-    OtaClient c = new OtaClient("main", new DirectorySlotController(state), UpdateSettings.defaults(CaStore.load(cas)));
+    OtaClient c = new OtaClient("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore()));
     c.start();
     return c;
   }
 
   static String image(String v) {
-    return shared.resolve("img-" + v).toString();
+    return images.image(v).toString();
   }
 
   @Test
@@ -94,7 +82,7 @@ class DirectorySlotLifecycleTest {
     // v2 is built and armed, but the machine "crashes" before the reboot and the new slot never comes up
     DirectorySlotController boot = new DirectorySlotController(state,
         DirectorySlotController.Options.defaults().withExitProcess(() -> { }));
-    OtaClient c2 = new OtaClient("main", boot, UpdateSettings.defaults(CaStore.load(cas)));
+    OtaClient c2 = new OtaClient("main", boot, UpdateSettings.defaults(images.caStore()));
     c2.start();
     c2.update(UpdateRequest.of("2.0", image("v2"), "{}"));
     assertThat(boot.armedSlotId()).isPresent();

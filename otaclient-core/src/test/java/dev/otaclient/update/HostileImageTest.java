@@ -8,12 +8,11 @@ import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.HandmadeImage;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,9 +36,9 @@ class HostileImageTest {
 
   @BeforeAll
   static void ca() {
-    ca = TestCa.create("hostile", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    cas = shared.resolve("cas");
-    ca.installInto(cas, "1");
+    SignedImageFixture images = SignedImageFixture.create("hostile", shared);
+    ca = images.ca();
+    cas = images.cas();
   }
 
   @BeforeEach

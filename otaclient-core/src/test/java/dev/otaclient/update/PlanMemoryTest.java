@@ -2,6 +2,7 @@ package dev.otaclient.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.testing.JavaChild;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,11 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PlanMemoryTest {
   @Test
   void planningOneHundredThousandFilesFitsIn64MiBOfHeap(@TempDir Path tmp) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(List.of(java, "-Xmx64m", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"), PlanMemoryProbe.class.getName(),
-        tmp.resolve("lists").toString(), "100000"))
-        .redirectErrorStream(true).start();
+    Process p = JavaChild.start(PlanMemoryProbe.class, List.of("-Xmx64m", "-XX:+UseSerialGC"),
+        List.of(tmp.resolve("lists").toString(), "100000"));
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();

@@ -2,12 +2,11 @@ package dev.otaclient.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.build.ImageBuilder;
-import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.FileClock;
 import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,34 +29,28 @@ import org.junit.jupiter.api.io.TempDir;
  * through {@link ContentHash#filesHashed()}; the active slot is empty so nothing else is hashed.
  */
 class SlotManifestTest {
-  static final List<String> META = List.of("/opt/ota");
+  static final List<String> META = SignedImageFixture.ENGINE_META;
   @TempDir static Path shared;
-  static Path cas;
+  static SignedImageFixture images;
   static Path v1;
   static Path v2;
 
   @BeforeAll
-  static void images() throws Exception {
-    TestCa ca = TestCa.create("manifest", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(1)));
-    cas = shared.resolve("cas");
-    ca.installInto(cas, "1");
-    Path cert = shared.resolve("sign.pem");
-    ca.writeSigningMaterial(shared.resolve("sign.key"), cert);
-    v1 = SampleRootfs.create(shared.resolve("v1"));
-    v2 = SampleRootfs.v2From(v1, shared.resolve("v2"));
-    for (String v : List.of("v1", "v2")) {
-      ImageBuilder.fromRootfs(shared.resolve(v)).outputDir(shared.resolve("img-" + v))
-          .signWith(ca.signingKey(), cert).build();
-    }
+  static void images() {
+    images = SignedImageFixture.create("manifest", shared);
+    images.sampleV1("v1", b -> b.compress(false));
+    images.sampleV2("v1", "v2", b -> b.compress(false));
+    v1 = images.rootfs("v1");
+    v2 = images.rootfs("v2");
   }
 
   /** Updates {@code standby} in place to {@code version}; returns the number of files hashed. */
   static long apply(Path standby, String version) {
     TestSlots slots = new TestSlots(standby.resolveSibling(standby.getFileName() + "-active"), standby);
-    OtaClient c = new OtaClient("main", slots, UpdateSettings.defaults(CaStore.load(cas)));
+    OtaClient c = new OtaClient("main", slots, UpdateSettings.defaults(images.caStore()));
     c.start();
     long before = ContentHash.filesHashed();
-    EcuStatus s = c.update(UpdateRequest.of(version, shared.resolve("img-" + version).toString(), "{}"));
+    EcuStatus s = c.update(UpdateRequest.of(version, images.image(version).toString(), "{}"));
     assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
     return ContentHash.filesHashed() - before;
   }
@@ -95,7 +86,7 @@ class SlotManifestTest {
     Object inode = Files.getAttribute(secret, "unix:ino", LinkOption.NOFOLLOW_LINKS);
     FileTime mtime = Files.getLastModifiedTime(secret, LinkOption.NOFOLLOW_LINKS);
     String original = Files.readString(secret);
-    Thread.sleep(20); // a later ctime even where timestamps are coarse
+    FileClock.tickPast(secret); // a later ctime, however coarse the file system's clock
     Files.writeString(secret, original.toUpperCase());
     Files.setLastModifiedTime(secret, mtime);
     assertThat(Files.size(secret)).isEqualTo(original.length());
@@ -113,7 +104,7 @@ class SlotManifestTest {
     Path b = tmp.resolve("b");
     apply(b, "v1");
     Path su = b.resolve(SampleRootfs.SETUID.substring(1));
-    Thread.sleep(20);
+    FileClock.tickPast(su);
     Files.setAttribute(su, "unix:mode", 0755, LinkOption.NOFOLLOW_LINKS);
 
     assertThat(apply(b, "v1")).as("the chmod'ed file is hashed again").isEqualTo(1);
@@ -148,7 +139,7 @@ class SlotManifestTest {
     Path b = tmp.resolve("b");
     apply(b, "v1");
     Files.writeString(manifest(b), "not a manifest\n");
-    long regulars = Files.readAllLines(shared.resolve("img-v1/regulars.txt")).stream().filter(s -> !s.isBlank()).count();
+    long regulars = Files.readAllLines(images.image("v1").resolve("regulars.txt")).stream().filter(s -> !s.isBlank()).count();
 
     assertThat(apply(b, "v1")).as("files hashed").isEqualTo(regulars);
     assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));

@@ -7,19 +7,19 @@ import dev.otaclient.error.FailureType;
 import dev.otaclient.fetch.CacheControl;
 import dev.otaclient.fetch.Cookies;
 import dev.otaclient.fetch.RetryPolicy;
-import dev.otaclient.image.CaStore;
 import dev.otaclient.image.ListKind;
 import dev.otaclient.image.ListReader;
 import dev.otaclient.image.RegularEntry;
-import dev.otaclient.image.build.ImageBuilder;
 import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
+import dev.otaclient.testing.Await;
 import dev.otaclient.testing.FaultyHttpServer;
 import dev.otaclient.testing.FaultyHttpServer.Fault;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -44,33 +43,26 @@ import org.junit.jupiter.api.io.TempDir;
  * symlink targets, hard-link groups).
  */
 class UpdateEngineTest {
-  static final List<String> META = List.of("/opt/ota");
+  static final List<String> META = SignedImageFixture.ENGINE_META;
   static final List<String> PERSISTENTS = List.of("/etc/hostname", "/var/lib/state");
 
   @TempDir static Path shared;
+  static SignedImageFixture images;
   static Path v1;
   static Path v2;
-  static Path cas;
   static Nginx nginx;
   static Path www;
 
   @BeforeAll
-  static void images() throws Exception {
+  static void images() {
     assumeTrue(Nginx.available(), "nginx not installed");
-    TestCa ca = TestCa.create("engine", Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(30)));
-    cas = shared.resolve("cas");
-    ca.installInto(cas, "1");
-    Path key = shared.resolve("sign.key");
-    Path cert = shared.resolve("sign.pem");
-    ca.writeSigningMaterial(key, cert);
-    v1 = SampleRootfs.create(shared.resolve("v1"));
-    v2 = shared.resolve("v2");
-    SampleRootfs.v2From(v1, v2);
-    www = shared.resolve("www");
-    for (String v : List.of("v1", "v2")) {
-      ImageBuilder.fromRootfs(shared.resolve(v)).outputDir(www.resolve(v))
-          .signWith(TestCa.readPrivateKey(key), cert).compress(true).persistents(PERSISTENTS).build();
-    }
+    images = SignedImageFixture.create("engine", shared);
+    // signed with the key as read back from its PEM file, as the CLI does
+    images.sampleV1("v1", b -> b.signWith(TestCa.readPrivateKey(images.key()), images.cert()).persistents(PERSISTENTS));
+    images.sampleV2("v1", "v2", b -> b.signWith(TestCa.readPrivateKey(images.key()), images.cert()).persistents(PERSISTENTS));
+    v1 = images.rootfs("v1");
+    v2 = images.rootfs("v2");
+    www = images.www();
     nginx = Nginx.serve(www);
   }
 
@@ -82,7 +74,7 @@ class UpdateEngineTest {
   }
 
   static OtaClient client(TestSlots slots) {
-    UpdateSettings s = UpdateSettings.defaults(CaStore.load(cas))
+    UpdateSettings s = UpdateSettings.defaults(images.caStore())
         .withRetry(new RetryPolicy(5, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(10)));
     OtaClient c = new OtaClient("main", slots, s);
     c.start();
@@ -90,7 +82,7 @@ class UpdateEngineTest {
   }
 
   static String url(String v) {
-    return nginx.baseUri().resolve(v + "/").toString();
+    return nginx.imageUrl(v);
   }
 
   static Path installV1(Path slot) {
@@ -117,9 +109,8 @@ class UpdateEngineTest {
         .isEqualTo(Files.readString(www.resolve("v1/regulars.txt")));
     assertThat(tmp.resolve("b/.ota-work")).doesNotExist();
     // the cookie reached the server on every request
-    nginx.awaitAccessLog(logBefore + 8);
-    assertThat(nginx.accessLog().subList(logBefore, nginx.accessLog().size()))
-        .hasSizeGreaterThan(8).allMatch(l -> l.contains("session=abc"));
+    List<String> requests = nginx.accessLog();
+    assertThat(requests.subList(logBefore, requests.size())).hasSizeGreaterThan(8).allMatch(l -> l.contains("session=abc"));
     // phases were all reported, SYMLINK included
     assertThat(seen).extracting(Progress::phase).map(Enum::name).containsSubsequence(
         "METADATA", "DIRECTORY", "SYMLINK", "REGULAR", "PERSISTENT", "POST_PROCESSING");
@@ -145,7 +136,8 @@ class UpdateEngineTest {
     Map<String, Long> expectedBlobs = changedBlobs(www.resolve("v2"));
     assertThat(p.filesProcessedDownload()).isEqualTo(expectedBlobs.size());
     assertThat(p.downloadBytes()).isEqualTo(expectedBlobs.values().stream().mapToLong(Long::longValue).sum());
-    List<String> fetched = nginx.accessLog().subList(logBefore, nginx.accessLog().size());
+    List<String> log = nginx.accessLog();
+    List<String> fetched = log.subList(logBefore, log.size());
     // the moved file was copied from the active slot, not downloaded
     assertThat(fetched).noneMatch(l -> l.contains("README"));
     assertThat(fetched).noneMatch(l -> l.contains("/data/usr/share/random.bin"));
@@ -186,8 +178,8 @@ class UpdateEngineTest {
     assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
     assertThat(last[0].filesProcessedDownload()).isZero();
     assertThat(last[0].downloadBytes()).isZero();
-    assertThat(nginx.accessLog().subList(logBefore, nginx.accessLog().size()))
-        .noneMatch(l -> l.contains("/data/") || l.contains("/data.zst/"));
+    List<String> log = nginx.accessLog();
+    assertThat(log.subList(logBefore, log.size())).noneMatch(l -> l.contains("/data/") || l.contains("/data.zst/"));
     // nothing was rewritten: every regular file is still the same inode
     Map<String, Object> after = inodes(b);
     // the lists are saved anew and persistents are copied over again; nothing else is touched
@@ -284,13 +276,13 @@ class UpdateEngineTest {
       EcuStatus second = client(slots).update(UpdateRequest.of("v1", url, "{}"));
       assertThat(second.status()).as(second.failureReason()).isEqualTo(OtaStatus.SUCCESS);
       assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
-      List<String> again = own.accessLog().subList(before, own.accessLog().size()).stream()
+      List<String> log = own.accessLog();
+      List<String> again = log.subList(before, log.size()).stream()
           .filter(l -> l.contains("file_sha256="))
           .filter(l -> placed.contains(l.replaceAll(".*file_sha256=([0-9a-f]{64}).*", "$1")))
           .toList();
       assertThat(again).as("files already placed must not be downloaded again").isEmpty();
-      assertThat(own.accessLog().subList(before, own.accessLog().size()))
-          .anyMatch(l -> l.contains(victim.getFileName().toString()));
+      assertThat(log.subList(before, log.size())).anyMatch(l -> l.contains(victim.getFileName().toString()));
     }
   }
 
@@ -312,7 +304,7 @@ class UpdateEngineTest {
         faulty.script(blobs.get(i), faults.get(i % faults.size()), faults.get((i + 1) % faults.size()));
       }
       TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
-      OtaClient c = new OtaClient("main", slots, UpdateSettings.defaults(CaStore.load(cas))
+      OtaClient c = new OtaClient("main", slots, UpdateSettings.defaults(images.caStore())
           .withHttp(dev.otaclient.fetch.HttpSettings.defaults().withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1)))
           .withRetry(new RetryPolicy(5, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(20))));
       c.start();
@@ -334,20 +326,23 @@ class UpdateEngineTest {
 
   @Test
   void aSecondUpdateWhileOneRunsIsRefusedAsBusy(@TempDir Path tmp) throws Exception {
-    try (FaultyHttpServer slow = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
-      // every file drips slowly, so the first update is still running when the second arrives
-      slow.byDefault(attempt -> Fault.drip(64, Duration.ofMillis(5)));
+    try (FaultyHttpServer held = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
+      // every file download waits at the gate, so the first update is surely running when the second arrives
+      FaultyHttpServer.Gate gate = new FaultyHttpServer.Gate();
+      held.byDefault(attempt -> Fault.holdAfter(0, gate));
       TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
       OtaClient c = client(slots);
-      UpdateOperation first = c.startUpdate(UpdateRequest.of("v1", slow.baseUri().resolve("v1/").toString(), "{}"),
+      UpdateOperation first = c.startUpdate(UpdateRequest.of("v1", held.baseUri().resolve("v1/").toString(), "{}"),
           BeforeReboot.NONE);
+      gate.awaitReached(1);
       assertThat(c.status().status()).isEqualTo(OtaStatus.UPDATING);
       org.assertj.core.api.Assertions.assertThatThrownBy(
               () -> c.startUpdate(UpdateRequest.of("v2", url("v2"), "{}"), BeforeReboot.NONE))
           .isInstanceOfSatisfying(dev.otaclient.error.OtaException.class,
               e -> assertThat(e.failureType()).isEqualTo(FailureType.RECOVERABLE))
           .hasMessageStartingWith("E1-0104-201");
-      first.await(Duration.ofSeconds(60));
+      gate.open();
+      assertThat(first.await(Await.LIMIT)).as("the first update ends").isPresent();
       EcuStatus s = c.status();
       assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
       assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));

@@ -3,24 +3,28 @@ package dev.otaclient.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.BootBackend;
 import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.ecu.EcuNodeSettings;
 import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.ecu.SecondaryEcu;
 import dev.otaclient.ecu.StatusReport;
 import dev.otaclient.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.Await;
+import dev.otaclient.testing.FaultyHttpServer;
+import dev.otaclient.testing.FaultyHttpServer.Fault;
 import dev.otaclient.testing.Nginx;
+import dev.otaclient.testing.ReservedPort;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,65 +34,52 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EcuTreeUpdateTest {
   @TempDir Path tmp;
+  private final List<EcuDaemon> daemons = new ArrayList<>();
+  /** Parents that reached SUCCESS while a child of theirs had not yet: must stay empty. */
+  private final List<String> earlyParents = new CopyOnWriteArrayList<>();
+  private SignedImageFixture images;
+
+  @AfterEach
+  void closeDaemons() {
+    for (int i = daemons.size() - 1; i >= 0; i--) {
+      daemons.get(i).close();
+    }
+  }
+
+  private void image() {
+    images = SignedImageFixture.create("tree", tmp);
+    images.sampleV1("v2");
+  }
 
   @Test
   void oneUpdateReachesEveryEcuAndChildrenRebootBeforeParents() throws Exception {
     assumeTrue(Nginx.available(), "nginx not installed");
-    SampleImage image = SampleImage.create(tmp);
-    Path certs = image.certs();
-    Path rootfs = image.rootfs();
-
-    EcuNodeSettings fast = new EcuNodeSettings(Duration.ofSeconds(6), Duration.ofMillis(200), Duration.ofSeconds(1),
-        Duration.ofSeconds(2), Duration.ofMinutes(1));
-    Map<String, Long> successAt = new ConcurrentHashMap<>();
-    List<EcuDaemon> daemons = new ArrayList<>();
-    try (Nginx nginx = Nginx.serve(tmp.resolve("www"))) {
-      EcuDaemon c = start("C", List.of(), certs, fast, successAt, daemons);
-      EcuDaemon a = start("A", List.of(c), certs, fast, successAt, daemons);
-      EcuDaemon b = start("B", List.of(), certs, fast, successAt, daemons);
-      EcuDaemon main = start("main", List.of(a, b), certs, fast, successAt, daemons);
-      String url = nginx.baseUri().resolve("v2/").toString();
+    image();
+    FaultyHttpServer.Gate gate = new FaultyHttpServer.Gate();
+    try (Nginx nginx = Nginx.serve(images.www());
+         FaultyHttpServer held = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
+      // the file downloads wait at the gate until main's Status has shown all four updating
+      held.byDefault((path, attempt) -> path.contains("/data/") || path.contains("/data.zst/")
+          ? Fault.holdAfter(0, gate) : Fault.none());
+      EcuDaemon c = start("C", List.of(), TestDaemons.NO_PROXY);
+      EcuDaemon a = start("A", List.of(c), TestDaemons.NO_PROXY);
+      EcuDaemon b = start("B", List.of(), TestDaemons.NO_PROXY);
+      EcuDaemon main = start("main", List.of(a, b), TestDaemons.NO_PROXY);
+      String url = held.baseUri().resolve("v2/").toString();
       try (OtaClientStub stub = OtaClientStub.connect("127.0.0.1", main.port(), Duration.ofSeconds(10))) {
-        List<UpdateRequestEcu> req = new ArrayList<>();
-        for (String id : List.of("main", "A", "B", "C")) {
-          req.add(new UpdateRequestEcu(id, "2.0", url, "{}"));
-        }
-        List<EcuResult> acks = stub.update(req);
+        List<EcuResult> acks = stub.update(request(url, "{}"));
         assertThat(acks).extracting(EcuResult::ecuId).containsExactly("C", "A", "B", "main");
         assertThat(acks).allMatch(r -> r.result() == FailureType.NO_FAILURE);
 
-        boolean sawAllWithProgress = false;
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        StatusReport last = null;
-        while (System.nanoTime() < deadline) {
-          last = stub.status();
-          if (last.ecus().size() == 4 && last.ecus().stream().anyMatch(s -> s.progress().isPresent())) {
-            sawAllWithProgress = true;
-          }
-          if (last.ecus().size() == 4 && last.ecus().stream().allMatch(s -> s.status() == OtaStatus.SUCCESS)) {
-            break;
-          }
-          Thread.sleep(50);
-        }
-        assertThat(last.ecus()).extracting(EcuStatus::ecuId).containsExactlyInAnyOrder("main", "A", "B", "C");
-        assertThat(last.ecus()).allSatisfy(s -> {
-          assertThat(s.status()).as(s.ecuId() + ": " + s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
-          assertThat(s.version()).isEqualTo("2.0");
-        });
+        Await.value("Status on main to show every ECU updating with progress", stub::status,
+            r -> r.ecus().size() == 4
+                && r.ecus().stream().allMatch(s -> s.status() == OtaStatus.UPDATING && s.progress().isPresent()));
+        gate.open();
+        StatusReport last = awaitAllSucceeded(stub, r -> { });
         assertThat(last.availableEcuIds()).containsExactly("main", "A", "B");
-        assertThat(sawAllWithProgress).as("Status on main showed every ECU with progress during the update").isTrue();
       }
-      assertThat(successAt.get("C")).isLessThan(successAt.get("A"));
-      assertThat(successAt.get("A")).isLessThan(successAt.get("main"));
-      assertThat(successAt.get("B")).isLessThan(successAt.get("main"));
-      for (EcuDaemon d : daemons) {
-        Path slot = ((DirectorySlotController) d.client().bootController()).activeRoot();
-        assertThat(TreeSnapshot.of(slot, List.of("/opt/ota"))).isEqualTo(TreeSnapshot.of(rootfs));
-      }
-    } finally {
-      for (int i = daemons.size() - 1; i >= 0; i--) {
-        daemons.get(i).close();
-      }
+      assertThat(earlyParents).as("parents that rebooted before their children").isEmpty();
+      assertSlotsHoldTheImage();
     }
   }
 
@@ -100,101 +91,102 @@ class EcuTreeUpdateTest {
   @Test
   void withProxiesTheOriginServesEachFileOnceForTheWholeTree() throws Exception {
     assumeTrue(Nginx.available(), "nginx not installed");
-    SampleImage image = SampleImage.create(tmp);
-    Path certs = image.certs();
-    Path rootfs = image.rootfs();
-    EcuNodeSettings fast = new EcuNodeSettings(Duration.ofSeconds(6), Duration.ofMillis(200), Duration.ofSeconds(1),
-        Duration.ofSeconds(2), Duration.ofMinutes(1));
-    Map<String, Long> successAt = new ConcurrentHashMap<>();
-    List<EcuDaemon> daemons = new ArrayList<>();
-    int mainProxy = SampleImage.freePort();
-    int aProxy = SampleImage.freePort();
-    try (Nginx nginx = Nginx.serve(tmp.resolve("www"))) {
-      EcuDaemon c = start("C", List.of(), certs, fast, successAt, daemons,
-          "enable_local_ota_proxy: false\nupper_ota_proxy: \"http://127.0.0.1:" + aProxy + "\"\n");
-      EcuDaemon a = start("A", List.of(c), certs, fast, successAt, daemons,
-          "enable_local_ota_proxy: true\ngateway: false\nlocal_ota_proxy_listen_addr: \"127.0.0.1\"\n"
-              + "local_ota_proxy_listen_port: " + aProxy + "\nupper_ota_proxy: \"http://127.0.0.1:" + mainProxy + "\"\n");
-      EcuDaemon b = start("B", List.of(), certs, fast, successAt, daemons,
-          "enable_local_ota_proxy: false\nupper_ota_proxy: \"http://127.0.0.1:" + mainProxy + "\"\n");
-      EcuDaemon main = start("main", List.of(a, b), certs, fast, successAt, daemons,
-          "enable_local_ota_proxy: true\ngateway: false\nlocal_ota_proxy_listen_addr: \"127.0.0.1\"\n"
-              + "local_ota_proxy_listen_port: " + mainProxy + "\n");
+    image();
+    // the proxies' ports must be in the children's configs before the proxies start: held until then
+    try (ReservedPort mainProxy = ReservedPort.reserve();
+         ReservedPort aProxy = ReservedPort.reserve();
+         Nginx nginx = Nginx.serve(images.www())) {
+      EcuDaemon c = start("C", List.of(), "enable_local_ota_proxy: false\nupper_ota_proxy: \"http://"
+          + aProxy.hostPort() + "\"\n");
+      EcuDaemon a = start("A", List.of(c), "enable_local_ota_proxy: true\ngateway: false\n"
+          + "local_ota_proxy_listen_addr: \"127.0.0.1\"\nlocal_ota_proxy_listen_port: " + aProxy.port()
+          + "\nupper_ota_proxy: \"http://" + mainProxy.hostPort() + "\"\n");
+      EcuDaemon b = start("B", List.of(), "enable_local_ota_proxy: false\nupper_ota_proxy: \"http://"
+          + mainProxy.hostPort() + "\"\n");
+      EcuDaemon main = start("main", List.of(a, b), "enable_local_ota_proxy: true\ngateway: false\n"
+          + "local_ota_proxy_listen_addr: \"127.0.0.1\"\nlocal_ota_proxy_listen_port: " + mainProxy.port() + "\n");
       assertThat(main.proxy()).isPresent();
       assertThat(a.proxy()).isPresent();
       String url = nginx.baseUri().resolve("v2/").toString();
       try (OtaClientStub stub = OtaClientStub.connect("127.0.0.1", main.port(), Duration.ofSeconds(10))) {
-        List<UpdateRequestEcu> req = new ArrayList<>();
-        for (String id : List.of("main", "A", "B", "C")) {
-          req.add(new UpdateRequestEcu(id, "2.0", url, "{\"session\":\"s1\"}"));
-        }
-        assertThat(stub.update(req)).allMatch(r -> r.result() == FailureType.NO_FAILURE);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        StatusReport last = null;
-        while (System.nanoTime() < deadline) {
-          last = stub.status();
-          if (last.ecus().size() == 4 && last.ecus().stream().allMatch(s -> s.status() == OtaStatus.SUCCESS)) {
-            break;
-          }
-          Thread.sleep(50);
-        }
-        assertThat(last.ecus()).allSatisfy(s -> assertThat(s.status()).as(s.ecuId() + ": " + s.failureReason())
-            .isEqualTo(OtaStatus.SUCCESS));
+        assertThat(stub.update(request(url, "{\"session\":\"s1\"}"))).allMatch(r -> r.result() == FailureType.NO_FAILURE);
+        awaitAllSucceeded(stub, r -> { });
       }
-      List<String> fileRequests = nginx.accessLog().stream()
+      List<String> log = nginx.accessLog();
+      List<String> fileRequests = log.stream()
           .filter(l -> l.startsWith("/v2/data/") || l.startsWith("/v2/data.zst/")).map(l -> l.split(" ")[0]).toList();
       assertThat(fileRequests).isNotEmpty();
       assertThat(fileRequests).doesNotHaveDuplicates();
-      assertThat(nginx.accessLog()).allMatch(l -> l.contains("session=s1"));
-      for (EcuDaemon d : daemons) {
-        Path slot = ((DirectorySlotController) d.client().bootController()).activeRoot();
-        assertThat(TreeSnapshot.of(slot, List.of("/opt/ota"))).isEqualTo(TreeSnapshot.of(rootfs));
-      }
-      // everyone succeeded: the caches were cleared
+      assertThat(log).allMatch(l -> l.contains("session=s1"));
+      assertThat(earlyParents).as("parents that rebooted before their children").isEmpty();
+      assertSlotsHoldTheImage();
+      // everyone succeeded: the caches are cleared (by a status listener, which runs just after the
+      // SUCCESS that Status already shows)
       for (EcuDaemon d : List.of(main, a)) {
         Path cache = tmp.resolve("ecu-" + d.info().ecuId() + "/cache");
-        try (var files = Files.walk(cache)) {
-          assertThat(files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith("."))
-              .toList()).as(d.info().ecuId() + " cache").isEmpty();
-        }
-      }
-    } finally {
-      for (int i = daemons.size() - 1; i >= 0; i--) {
-        daemons.get(i).close();
+        Await.value(d.info().ecuId() + "'s cache to be cleared", () -> cachedFiles(cache), List::isEmpty);
       }
     }
   }
 
-
-  private EcuDaemon start(String id, List<EcuDaemon> children, Path certs, EcuNodeSettings settings,
-      Map<String, Long> successAt, List<EcuDaemon> all) throws Exception {
-    return start(id, children, certs, settings, successAt, all, "enable_local_ota_proxy: false\n");
+  private static List<Path> cachedFiles(Path cache) {
+    try (var files = Files.walk(cache)) {
+      return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).toList();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
-  private EcuDaemon start(String id, List<EcuDaemon> children, Path certs, EcuNodeSettings settings,
-      Map<String, Long> successAt, List<EcuDaemon> all, String proxyInfo) throws Exception {
-    Path cfg = Files.createDirectories(tmp.resolve("ecu-" + id));
-    StringBuilder yaml = new StringBuilder("ecu_id: \"" + id + "\"\nip_addr: \"127.0.0.1\"\n");
-    if (!children.isEmpty()) {
-      yaml.append("secondaries:\n");
-      for (EcuDaemon c : children) {
-        yaml.append("  - {ecu_id: \"").append(c.info().ecuId()).append("\", ip_addr: \"127.0.0.1\", port: ")
-            .append(c.port()).append("}\n");
-      }
-      yaml.append("available_ecu_ids: [\"").append(id).append('"');
-      for (EcuDaemon c : children) {
-        yaml.append(", \"").append(c.info().ecuId()).append('"');
-      }
-      yaml.append("]\n");
+  private static List<UpdateRequestEcu> request(String url, String cookies) {
+    List<UpdateRequestEcu> req = new ArrayList<>();
+    for (String id : List.of("main", "A", "B", "C")) {
+      req.add(new UpdateRequestEcu(id, "2.0", url, cookies));
     }
-    Files.writeString(cfg.resolve("ecu_info.yaml"), yaml);
-    Files.writeString(cfg.resolve("proxy_info.yaml"), proxyInfo);
-    EcuDaemon d = EcuDaemon.start(EcuDaemon.Config.fromDirectory(cfg, certs, cfg.resolve("slots"))
-        .withBackend(BootBackend.DIRECTORY).withPort(0).withProxyCacheDir(cfg.resolve("cache")).withNodeSettings(settings));
-    all.add(d);
+    return req;
+  }
+
+  /** Polls main's Status (each report shown to {@code seen}) until all four ECUs report SUCCESS. */
+  private static StatusReport awaitAllSucceeded(OtaClientStub stub, java.util.function.Consumer<StatusReport> seen) {
+    StatusReport last = Await.value("all four ECUs SUCCESS", Duration.ofSeconds(120), () -> {
+      StatusReport r = stub.status();
+      seen.accept(r);
+      return r;
+    }, r -> r.ecus().size() == 4 && r.ecus().stream().allMatch(s -> s.status() == OtaStatus.SUCCESS)
+        || r.ecus().stream().anyMatch(s -> s.status() == OtaStatus.FAILURE));
+    assertThat(last.ecus()).extracting(EcuStatus::ecuId).containsExactlyInAnyOrder("main", "A", "B", "C");
+    assertThat(last.ecus()).allSatisfy(s -> {
+      assertThat(s.status()).as(s.ecuId() + ": " + s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertThat(s.version()).isEqualTo("2.0");
+    });
+    return last;
+  }
+
+  private void assertSlotsHoldTheImage() {
+    for (EcuDaemon d : daemons) {
+      Path slot = ((DirectorySlotController) d.client().bootController()).activeRoot();
+      assertThat(TreeSnapshot.of(slot, SignedImageFixture.ENGINE_META)).isEqualTo(TreeSnapshot.of(images.rootfs("v2")));
+    }
+  }
+
+  /**
+   * Starts the daemon of ECU {@code id} with these children. When it reaches SUCCESS on 2.0 it checks
+   * that its children are there already: a parent reboots only after its children finished, and a
+   * child's status never goes back, so this holds however the threads are scheduled.
+   */
+  private EcuDaemon start(String id, List<EcuDaemon> children, String proxyInfo) {
+    List<SecondaryEcu> secondaries = children.stream()
+        .map(c -> new SecondaryEcu(c.info().ecuId(), "127.0.0.1", c.port())).toList();
+    Path cfg = TestDaemons.configDir(tmp.resolve("ecu-" + id), id, secondaries, proxyInfo);
+    EcuDaemon d = TestDaemons.start(cfg, images.cas(), 0, TestDaemons.SETTINGS);
+    daemons.add(d);
     d.client().addListener(s -> {
       if (s.status() == OtaStatus.SUCCESS && "2.0".equals(s.version())) {
-        successAt.putIfAbsent(id, System.nanoTime());
+        for (EcuDaemon c : children) {
+          EcuStatus cs = c.client().status();
+          if (cs.status() != OtaStatus.SUCCESS || !"2.0".equals(cs.version())) {
+            earlyParents.add(id + " before " + c.info().ecuId() + " (" + cs.status() + ")");
+          }
+        }
       }
     });
     return d;

@@ -19,6 +19,8 @@ import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.testing.Await;
+import dev.otaclient.testing.ReservedPort;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -29,6 +31,9 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -128,12 +133,10 @@ class ServiceAndStubTest {
   }
 
   @Test
-  void connectionRefusedNamesTheTarget() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    try (OtaClientStub dead = OtaClientStub.connect("127.0.0.1", port, Duration.ofSeconds(5))) {
+  void connectionRefusedNamesTheTarget() {
+    try (ReservedPort closed = ReservedPort.reserve();
+         OtaClientStub dead = OtaClientStub.connect("127.0.0.1", closed.port(), Duration.ofSeconds(5))) {
+      int port = closed.port();
       assertThatThrownBy(dead::status)
           .isInstanceOfSatisfying(OtaCallException.class, e -> {
             assertThat(e.kind()).isEqualTo(OtaCallException.Kind.UNREACHABLE);
@@ -193,11 +196,9 @@ class ServiceAndStubTest {
     ops.onRollback = ids -> List.of(new EcuResult("k", FailureType.UNRECOVERABLE));
     ops.status = new StatusReport(List.of(new EcuStatus("k", OtaStatus.ROLLBACK_FAILURE, FailureType.UNRECOVERABLE,
         "E2-0201-307: failed to prepare the rollback", "5", Optional.empty())), List.of("k"));
-    int deadPort;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      deadPort = s.getLocalPort();
-    }
-    try (GrpcEcuTransport transport = new GrpcEcuTransport()) {
+    try (ReservedPort dead = ReservedPort.reserve();
+         GrpcEcuTransport transport = new GrpcEcuTransport()) {
+      int deadPort = dead.port();
       SecondaryEcu child = new SecondaryEcu("k", "127.0.0.1", server.port());
       assertThat(transport.update(child, List.of(entry("k")), Duration.ofSeconds(5)))
           .containsExactly(new EcuResult("k", FailureType.NO_FAILURE));
@@ -235,30 +236,27 @@ class ServiceAndStubTest {
         }
       });
       caller.start();
-      Thread.sleep(200);
+      Await.blockedIn(caller, "blockingUnaryCall");
       caller.interrupt();
-      caller.join(5_000);
-      assertThat(caller.isAlive()).isFalse();
+      // far below the call's 30 s deadline: the interrupt ended it
+      Await.join("the interrupted call", caller, Duration.ofSeconds(20));
       assertThat(thrown.get()).isInstanceOf(EcuUnreachableException.class);
     }
   }
 
   @Test
   void closeLetsARunningCallFinishWithinTheGraceThenCancelsTheRest() throws Exception {
-    java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(2);
+    CountDownLatch never = new CountDownLatch(1);
+    CountDownLatch entered = new CountDownLatch(2);
+    CountDownLatch finishQuick = new CountDownLatch(1);
     ScriptedOperations slow = new ScriptedOperations();
     slow.onUpdate = r -> {
       entered.countDown();
-      if (r.get(0).ecuId().equals("quick")) {
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return List.of(new EcuResult("quick", FailureType.NO_FAILURE));
-      }
       try {
+        if (r.get(0).ecuId().equals("quick")) {
+          finishQuick.await();
+          return List.of(new EcuResult("quick", FailureType.NO_FAILURE));
+        }
         never.await();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -266,18 +264,21 @@ class ServiceAndStubTest {
       return List.of();
     };
     GrpcServer s = new GrpcServer("127.0.0.1", 0, new OtaClientGrpcService(slow), TlsConfig.DISABLED,
-        Duration.ofMillis(500)).start();
+        Duration.ofSeconds(3)).start();
     try (OtaClientStub stub = OtaClientStub.connect("127.0.0.1", s.port(), Duration.ofSeconds(30))) {
-      var quick = java.util.concurrent.CompletableFuture.supplyAsync(() -> stub.update(List.of(entry("quick"))));
-      var stuck = java.util.concurrent.CompletableFuture.supplyAsync(() -> stub.update(List.of(entry("stuck"))));
-      assertThat(entered.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-      long t0 = System.nanoTime();
-      s.close();
-      long closeMillis = (System.nanoTime() - t0) / 1_000_000;
-      assertThat(closeMillis).as("close is bounded by grace + 1 s").isLessThan(5_000);
-      assertThat(quick.get(5, java.util.concurrent.TimeUnit.SECONDS))
+      var quick = CompletableFuture.supplyAsync(() -> stub.update(List.of(entry("quick"))));
+      var stuck = CompletableFuture.supplyAsync(() -> stub.update(List.of(entry("stuck"))));
+      Await.latch("both calls running", entered);
+      Thread closer = new Thread(s::close, "closer");
+      closer.start();
+      // close has begun (no new calls) and waits out its grace: now the quick call ends
+      Await.blockedIn(closer, "awaitTermination");
+      finishQuick.countDown();
+      assertThat(quick.get(Await.LIMIT.toSeconds(), TimeUnit.SECONDS))
           .containsExactly(new EcuResult("quick", FailureType.NO_FAILURE));
-      assertThat(stuck).failsWithin(Duration.ofSeconds(5))
+      // the stuck call never ends by itself: only the grace ending lets close return
+      Await.join("close", closer, Duration.ofSeconds(30));
+      assertThat(stuck).failsWithin(Await.LIMIT)
           .withThrowableOfType(java.util.concurrent.ExecutionException.class)
           .withCauseInstanceOf(OtaCallException.class);
     } finally {

@@ -1,5 +1,6 @@
 package dev.otaclient.proxy;
 
+import dev.otaclient.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,17 +9,22 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An origin that breaks its promise: it announces {@code announced} bytes, sends {@code sent} of them
  * in slices with a pause between slices, then closes the connection. nginx cannot be made to do that.
+ * Made {@link #holdAfterFirstSlice() to hold}, it sends the first slice and waits for
+ * {@link #release()} before the rest: the download is in progress for exactly as long as a test needs.
  */
 final class BrokenOrigin implements AutoCloseable {
   private final ServerSocket server;
   private final Thread acceptor;
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger finished = new AtomicInteger();
+  private final CountDownLatch firstSliceSent = new CountDownLatch(1);
+  private volatile CountDownLatch release = new CountDownLatch(0);
 
   BrokenOrigin(byte[] body, int announced, int slices, long pauseMillis) throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -36,7 +42,11 @@ final class BrokenOrigin implements AutoCloseable {
           for (int off = 0; off < body.length; off += step) {
             out.write(body, off, Math.min(step, body.length - off));
             out.flush();
-            Thread.sleep(pauseMillis);
+            if (off == 0) {
+              firstSliceSent.countDown();
+              release.await();
+            }
+            Thread.sleep(pauseMillis); // the pace of the fault, not a synchronisation
           }
         } catch (IOException e) {
           // the proxy hung up or the server was closed
@@ -51,6 +61,21 @@ final class BrokenOrigin implements AutoCloseable {
     }, "broken-origin");
     acceptor.setDaemon(true);
     acceptor.start();
+  }
+
+  /** From now on responses stop after their first slice until {@link #release()}. */
+  BrokenOrigin holdAfterFirstSlice() {
+    release = new CountDownLatch(1);
+    return this;
+  }
+
+  /** Waits until the first slice of a response has been sent (and is held, if asked). */
+  void awaitFirstSlice() {
+    Await.latch("the first slice of the broken body", firstSliceSent);
+  }
+
+  void release() {
+    release.countDown();
   }
 
   String url(String path) {

@@ -83,8 +83,13 @@ final class Fixtures {
     return sha256(Files.readAllBytes(file));
   }
 
-  /** Names of the committed entries of a cache directory. */
-  static Stream<String> entries(Path cacheDir) throws IOException {
+  /**
+   * Names of the committed entries of {@code proxy}'s cache directory, once every download that has
+   * finished is committed (commits are batched a few milliseconds behind the responses, so a listing
+   * without the wait races them).
+   */
+  static Stream<String> entries(OtaProxy proxy, Path cacheDir) throws IOException, InterruptedException {
+    proxy.awaitCommits();
     Path data = cacheDir.resolve("data");
     if (!Files.isDirectory(data)) {
       return Stream.empty();
@@ -94,9 +99,20 @@ final class Fixtures {
     }
   }
 
-  static long tmpFiles(Path cacheDir) throws IOException {
+  /** Downloads in {@code proxy}'s cache directory not yet committed (or left behind), once the commits are done. */
+  static long tmpFiles(OtaProxy proxy, Path cacheDir) throws IOException, InterruptedException {
+    proxy.awaitCommits();
     try (Stream<Path> s = Files.list(cacheDir.resolve("tmp"))) {
       return s.count();
+    }
+  }
+
+  /** Closes each of {@code resources} that is not null, in order. */
+  static void closeAll(AutoCloseable... resources) throws Exception {
+    for (AutoCloseable r : resources) {
+      if (r != null) {
+        r.close();
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,18 +34,24 @@ class ProxyCacheIntegrityTest {
     root = tmp.resolve("www");
     Files.createDirectories(root);
     cache = tmp.resolve("cache");
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+    origin = OriginServer.start(root, "c", "v");
     proxy = OtaProxy.start(Fixtures.config(cache));
     client = clientVia(proxy);
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (origin != null) {
-      origin.close();
+    Fixtures.closeAll(proxy, origin);
+  }
+
+  private long tmpFiles() {
+    try {
+      return Fixtures.tmpFiles(proxy, cache);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 
@@ -89,7 +95,7 @@ class ProxyCacheIntegrityTest {
     proxy.awaitCommits();
     assertThat(get(client, origin.url("/b.bin")).body()).isEqualTo(v2);
     assertThat(origin.count("/b.bin")).isEqualTo(2);
-    assertThat(Fixtures.entries(cache).toList()).singleElement().asString().startsWith("URL_");
+    assertThat(Fixtures.entries(proxy, cache).toList()).singleElement().asString().startsWith("URL_");
   }
 
   @Test
@@ -98,9 +104,8 @@ class ProxyCacheIntegrityTest {
     String wrong = Fixtures.sha256("something else".getBytes());
     HttpResponse<byte[]> r = get(client, origin.url("/c.bin"), sha(wrong, false));
     assertThat(r.body()).isEqualTo(content); // the client's own hash check rejects it
-    proxy.awaitCommits(); // commits are batched behind the response
-    assertThat(Fixtures.entries(cache).toList()).isEmpty();
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
   }
 
   @Test
@@ -117,8 +122,7 @@ class ProxyCacheIntegrityTest {
     assertThat(again.headers().firstValue(CacheControl.HEADER)).contains(zst);
     assertThat(get(client, origin.url("/d.bin"), sha(sha, false)).body()).isEqualTo(plain);
 
-    proxy.awaitCommits(); // commits are batched behind the response
-    assertThat(Fixtures.entries(cache).toList()).containsExactlyInAnyOrder(sha, sha + ".zst");
+    assertThat(Fixtures.entries(proxy, cache).toList()).containsExactlyInAnyOrder(sha, sha + ".zst");
     assertThat(origin.count("/d.bin")).isEqualTo(1);
     assertThat(origin.count("/d.bin.zst")).isEqualTo(1);
   }
@@ -131,8 +135,7 @@ class ProxyCacheIntegrityTest {
           .isEqualTo(content);
     }
     assertThat(origin.count("/metadata.jwt")).isEqualTo(3);
-    proxy.awaitCommits(); // commits are batched behind the response
-    assertThat(Fixtures.entries(cache).toList()).isEmpty();
+    assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
   }
 
   @Test
@@ -159,12 +162,9 @@ class ProxyCacheIntegrityTest {
     }
 
     Path entry = cache.resolve("data").resolve(sha);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!Files.exists(entry) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    // The leader finished the download for the cache; what got committed is the whole file.
-    assertThat(entry).exists();
+    // The leader finishes the download for the cache; what gets committed (renamed into place) is
+    // the whole file.
+    Await.until("the leader to commit " + entry, () -> Files.exists(entry));
     assertThat(Files.size(entry)).isEqualTo(content.length);
     assertThat(Fixtures.sha256(entry)).isEqualTo(sha);
     assertThat(get(client, origin.url("/slow/big.bin"), sha(sha, false)).body()).isEqualTo(content);
@@ -179,8 +179,8 @@ class ProxyCacheIntegrityTest {
         String url = broken.url("/broken.bin");
         assertThatThrownBy(() -> get(client, url)).isInstanceOf(IOException.class);
         assertThat(broken.requests()).isEqualTo(i);
-        assertThat(Fixtures.entries(cache).toList()).isEmpty();
-        assertThat(Fixtures.tmpFiles(cache)).isZero();
+        assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
+        assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
       }
     }
   }
@@ -194,38 +194,32 @@ class ProxyCacheIntegrityTest {
       try (InputStream in = r.body()) {
         in.readNBytes(10_000);
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (broken.finished() < 1 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      Await.until("the origin to end the short body", () -> broken.finished() >= 1);
       assertThat(broken.finished()).isEqualTo(1);
-      // give the leader a moment to notice the short body
-      while (Fixtures.tmpFiles(cache) > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(Fixtures.tmpFiles(cache)).isZero();
-      assertThat(Fixtures.entries(cache).toList()).isEmpty();
+      // the leader notices the short body and drops its temp file instead of committing it
+      Await.until("the leader to drop its temp file", () -> tmpFiles() == 0);
+      assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
     }
   }
 
   @Test
   void followersOfABrokenDownloadGetAnErrorToo() throws Exception {
     byte[] part = Fixtures.randomBytes(10, 300_000);
-    try (BrokenOrigin broken = new BrokenOrigin(part, 600_000, 10, 100)) {
+    try (BrokenOrigin broken = new BrokenOrigin(part, 600_000, 10, 100).holdAfterFirstSlice()) {
       String url = broken.url("/shared.bin");
       CompletableFuture<HttpResponse<byte[]>> leader =
           client.sendAsync(Fixtures.request(url), HttpResponse.BodyHandlers.ofByteArray());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (broken.requests() < 1 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      broken.awaitFirstSlice();
       CompletableFuture<HttpResponse<byte[]>> follower =
           clientVia(proxy).sendAsync(Fixtures.request(url), HttpResponse.BodyHandlers.ofByteArray());
+      // the follower joined the download (a hit) while it was held; only then does it break
+      Await.until("the follower to join the leader's download", () -> proxy.stats().hits() == 1);
+      broken.release();
       assertThatThrownBy(leader::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
       assertThatThrownBy(follower::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
       assertThat(broken.requests()).isEqualTo(1);
       assertThat(proxy.stats().hits()).isEqualTo(1);
-      assertThat(Fixtures.entries(cache).toList()).isEmpty();
+      assertThat(Fixtures.entries(proxy, cache).toList()).isEmpty();
     }
   }
 
@@ -244,7 +238,7 @@ class ProxyCacheIntegrityTest {
 
     proxy = OtaProxy.start(Fixtures.config(cache));
     client = clientVia(proxy);
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
     assertThat(get(client, origin.url("/e.bin"), sha(sha, false)).body()).isEqualTo(content);
     assertThat(origin.count("/e.bin")).isEqualTo(2);
     proxy.awaitCommits();

@@ -41,7 +41,7 @@ class ProxyChainTest {
       contents.add(Fixtures.write(root.resolve(path.substring(1)), Fixtures.randomBytes(i, 20_000 + i * 50_000)));
       paths.add(path);
     }
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "CloudFront-Signature", "s1gn3d");
+    origin = OriginServer.start(root, "CloudFront-Signature", "s1gn3d");
     originPort = origin.port();
     a = OtaProxy.start(Fixtures.config(tmp.resolve("cacheA")));
     b = startB();
@@ -57,11 +57,7 @@ class ProxyChainTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {b, a, origin}) {
-      if (c != null) {
-        c.close();
-      }
-    }
+    Fixtures.closeAll(b, a, origin);
   }
 
   @Test
@@ -81,9 +77,9 @@ class ProxyChainTest {
     // A keyed its entries by the file_sha256 that B forwarded
     a.awaitCommits();
     b.awaitCommits();
-    assertThat(Fixtures.entries(tmp.resolve("cacheA")).toList())
+    assertThat(Fixtures.entries(a, tmp.resolve("cacheA")).toList())
         .containsExactlyInAnyOrderElementsOf(contents.stream().map(Fixtures::sha256).toList());
-    assertThat(Fixtures.entries(tmp.resolve("cacheB")).toList()).isEmpty();
+    assertThat(Fixtures.entries(b, tmp.resolve("cacheB")).toList()).isEmpty();
     assertThat(b.stats().upstreamRequests()).isEqualTo(paths.size());
     assertThat(a.stats().misses()).isEqualTo(paths.size());
   }
@@ -96,7 +92,7 @@ class ProxyChainTest {
       assertThat(f[1]).isEqualTo("403");
       assertThat(f[2]).isEqualTo("-");
     });
-    assertThat(Fixtures.entries(tmp.resolve("cacheA")).toList()).isEmpty();
+    assertThat(Fixtures.entries(a, tmp.resolve("cacheA")).toList()).isEmpty();
   }
 
   @Test

@@ -51,18 +51,13 @@ class ProxyConcurrencyTest {
       // Empty files all have the same sha256; give them URL keys so each still reaches the origin once.
       files.add(new ImageFile("/data/" + encoded, content, size == 0 ? null : Fixtures.sha256(content)));
     }
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+    origin = OriginServer.start(root, "c", "v");
     proxy = OtaProxy.start(Fixtures.config(tmp.resolve("cache")));
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (origin != null) {
-      origin.close();
-    }
+    Fixtures.closeAll(proxy, origin);
   }
 
   @Test
@@ -98,10 +93,10 @@ class ProxyConcurrencyTest {
 
     Path cache = tmp.resolve("cache");
     List<String> expectedEntries = files.stream().filter(f -> f.sha256() != null).map(ImageFile::sha256).toList();
-    assertThat(Fixtures.entries(cache).filter(e -> !e.startsWith("URL_")).toList())
+    assertThat(Fixtures.entries(proxy, cache).filter(e -> !e.startsWith("URL_")).toList())
         .containsExactlyInAnyOrderElementsOf(expectedEntries);
-    assertThat(Fixtures.entries(cache).filter(e -> e.startsWith("URL_")).count()).isEqualTo(FILES - expectedEntries.size());
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.entries(proxy, cache).filter(e -> e.startsWith("URL_")).count()).isEqualTo(FILES - expectedEntries.size());
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
   }
 
   @Test

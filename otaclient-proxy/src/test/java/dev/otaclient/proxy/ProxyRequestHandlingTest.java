@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.testing.ReservedPort;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,19 +34,14 @@ class ProxyRequestHandlingTest {
   void setUp() throws Exception {
     root = tmp.resolve("www");
     Files.createDirectories(root);
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+    origin = OriginServer.start(root, "c", "v");
     proxy = OtaProxy.start(Fixtures.config(tmp.resolve("cache")));
     client = clientVia(proxy);
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (origin != null) {
-      origin.close();
-    }
+    Fixtures.closeAll(proxy, origin);
   }
 
   @Test
@@ -64,16 +60,16 @@ class ProxyRequestHandlingTest {
     HttpResponse<byte[]> r = get(client, origin.url("/fail500"));
     assertThat(r.statusCode()).isEqualTo(500);
     assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("origin failure\n");
-    proxy.awaitCommits();
-    assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).isEmpty();
+    assertThat(Fixtures.entries(proxy, tmp.resolve("cache")).toList()).isEmpty();
   }
 
   @Test
   void unreachableOriginGives502() throws Exception {
-    int closed = OriginServer.freePort();
-    HttpResponse<byte[]> r = get(client, "http://127.0.0.1:" + closed + "/x.bin");
-    assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("ota_proxy").contains("/x.bin");
+    try (ReservedPort closed = ReservedPort.reserve()) {
+      HttpResponse<byte[]> r = get(client, "http://" + closed.hostPort() + "/x.bin");
+      assertThat(r.statusCode()).isEqualTo(502);
+      assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("ota_proxy").contains("/x.bin");
+    }
   }
 
   @Test
@@ -146,9 +142,9 @@ class ProxyRequestHandlingTest {
     byte[] content = Fixtures.write(root.resolve("k.bin"), Fixtures.randomBytes(2, 1000));
     get(client, origin.url("/k.bin"));
     proxy.awaitCommits();
-    assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).hasSize(1);
+    assertThat(Fixtures.entries(proxy, tmp.resolve("cache")).toList()).hasSize(1);
     proxy.clearCache();
-    assertThat(Fixtures.entries(tmp.resolve("cache")).toList()).isEmpty();
+    assertThat(Fixtures.entries(proxy, tmp.resolve("cache")).toList()).isEmpty();
     assertThat(get(client, origin.url("/k.bin")).body()).isEqualTo(content);
     assertThat(origin.count("/k.bin")).isEqualTo(2);
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.testing.FileClock;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -55,17 +56,12 @@ class ProxySpaceLimitTest {
     files.put("/big3.bin", Fixtures.write(root.resolve("big3.bin"), Fixtures.randomBytes(30, 3 * MIB)));
     files.put("/big4.bin", Fixtures.write(root.resolve("big4.bin"), Fixtures.randomBytes(40, 4 * MIB)));
     files.put("/half.bin", Fixtures.write(root.resolve("half.bin"), Fixtures.randomBytes(50, MIB / 2)));
-    origin = OriginServer.start(tmp.resolve("nginx"), root, "c", "v");
+    origin = OriginServer.start(root, "c", "v");
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (origin != null) {
-      origin.close();
-    }
+    Fixtures.closeAll(proxy, origin);
     if (mount != null && Files.exists(mount)) {
       run("umount", mount.toString());
     }
@@ -83,13 +79,13 @@ class ProxySpaceLimitTest {
     HttpClient client = clientVia(proxy);
     for (int i = 1; i <= 5; i++) {
       fetch(client, "/f" + i + ".bin");
-      Thread.sleep(5); // distinct access times
+      laterAccess("/f" + i + ".bin");
     }
     assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f2.bin", "/f3.bin", "/f4.bin", "/f5.bin");
     assertThat(usage()).isLessThan(0.70);
 
     fetch(client, "/f1.bin"); // a hit: f2 is now the least recently used
-    Thread.sleep(5);
+    laterAccess("/f1.bin");
     fetch(client, "/f6.bin"); // 5 entries + 1 MiB download = 75 % > soft
     assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f3.bin", "/f4.bin", "/f5.bin", "/f6.bin");
     assertThat(usage()).isLessThan(0.70);
@@ -111,7 +107,7 @@ class ProxySpaceLimitTest {
     fetch(client, "/half.bin");
     assertThat(origin.count("/half.bin")).isEqualTo(2);
     assertThat(cachedFiles()).isEmpty();
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
   }
 
   @Test
@@ -120,7 +116,7 @@ class ProxySpaceLimitTest {
     startProxy(0.70, 0.80);
     fetch(clientVia(proxy), "/big3.bin");
     assertThat(cachedFiles()).isEmpty();
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
     assertThat(usage()).isLessThan(0.60);
   }
 
@@ -141,7 +137,7 @@ class ProxySpaceLimitTest {
       assertThat(response.body()).isEqualTo(files.get("/big4.bin"));
     }
     assertThat(cachedFiles()).isEmpty();
-    assertThat(Fixtures.tmpFiles(cache)).isZero();
+    assertThat(Fixtures.tmpFiles(proxy, cache)).isZero();
 
     // Still caching what fits afterwards.
     fetch(clientVia(proxy), "/half.bin");
@@ -159,11 +155,19 @@ class ProxySpaceLimitTest {
     proxy.awaitCommits(); // commits are batched a few ms behind the response
   }
 
+  /**
+   * Returns once the next access gets a later time than the last one of {@code path}, in the proxy's
+   * memory (milliseconds) and on disk (file times, which a restart reads back).
+   */
+  private void laterAccess(String path) {
+    FileClock.tickPast(cache.resolve("data").resolve(Fixtures.sha256(files.get(path))));
+  }
+
   /** Paths of the files currently in the cache. */
-  private List<String> cachedFiles() throws IOException {
+  private List<String> cachedFiles() throws Exception {
     Map<String, String> bySha = new HashMap<>();
     files.forEach((path, content) -> bySha.put(Fixtures.sha256(content), path));
-    return Fixtures.entries(cache).map(e -> bySha.getOrDefault(e, e)).toList();
+    return Fixtures.entries(proxy, cache).map(e -> bySha.getOrDefault(e, e)).toList();
   }
 
   private double usage() throws IOException {

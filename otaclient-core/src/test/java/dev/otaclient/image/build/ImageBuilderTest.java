@@ -24,6 +24,7 @@ import dev.otaclient.image.VerifiedLists;
 import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
 import dev.otaclient.testing.TreeSnapshot.Node;
 import dev.otaclient.testing.TreeSnapshot.Type;
@@ -35,8 +36,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -56,6 +55,7 @@ class ImageBuilderTest {
 
   @TempDir
   static Path shared;
+  static SignedImageFixture images;
   static TestCa ca;
   static Path certPem;
   static Path caStore;
@@ -64,17 +64,15 @@ class ImageBuilderTest {
   Path tmp;
 
   @BeforeAll
-  static void signingMaterial() throws IOException {
-    Instant now = Instant.now();
-    ca = TestCa.create("builder-test", now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(1)));
-    certPem = shared.resolve("sign.pem");
-    ca.writeSigningMaterial(shared.resolve("sign.key"), certPem);
-    caStore = Files.createDirectories(shared.resolve("certs"));
-    ca.installInto(caStore, "1");
+  static void signingMaterial() {
+    images = SignedImageFixture.create("builder-test", shared);
+    ca = images.ca();
+    certPem = images.cert();
+    caStore = images.cas();
   }
 
   private ImageBuilder builder(Path rootfs, Path out) {
-    return ImageBuilder.fromRootfs(rootfs).outputDir(out).signWith(ca.signingKey(), certPem);
+    return images.builder(rootfs, out);
   }
 
   // ------------------------------------------------------------------ round trip
