@@ -1,6 +1,5 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.boot.BootBackend;
 import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.ecu.EcuNodeSettings;
@@ -8,6 +7,7 @@ import dev.otaclient.ecu.EcuResult;
 import dev.otaclient.ecu.StatusReport;
 import dev.otaclient.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.grpc.EcuDaemon;
 import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.image.TrustPolicy;

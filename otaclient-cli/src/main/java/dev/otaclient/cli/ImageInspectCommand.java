@@ -1,7 +1,7 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.AtomicFiles;
 import dev.otaclient.fetch.Cookies;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.image.ImageSummary;
 import java.io.IOException;
 import java.nio.file.Files;

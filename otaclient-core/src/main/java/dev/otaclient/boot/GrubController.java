@@ -3,11 +3,12 @@ package dev.otaclient.boot;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fs.AtomicFiles;
+import dev.otaclient.fs.TempNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -181,8 +182,8 @@ public final class GrubController extends SlotStateMachine {
     if (!booted.equals(GrubConfig.KERNEL)) {
       // a device not yet under OTA control: adopt the running kernel as this slot's
       String version = booted.startsWith("vmlinuz-") ? booted.substring("vmlinuz-".length()) : booted;
-      copyInto(layout.boot().resolve(booted), dir);
-      copyInto(layout.boot().resolve("initrd.img-" + version), dir);
+      adopt(layout.boot().resolve(booted), dir);
+      adopt(layout.boot().resolve("initrd.img-" + version), dir);
       linkKernel(dir);
     }
     AtomicFiles.replaceSymlink(layout.boot().resolve(LINK), Path.of(LINK + "." + activeSlot));
@@ -194,11 +195,11 @@ public final class GrubController extends SlotStateMachine {
     // writes cut short by a crash or power cut leave their temporary names behind; never read, but
     // they would pile up in /boot
     Path boot = layout.boot();
-    int n = AtomicFiles.removeLeftoverTemps(folder(activeSlot)) + AtomicFiles.removeLeftoverTemps(folder(standbySlot));
+    int n = TempNames.removeLeftovers(folder(activeSlot)) + TempNames.removeLeftovers(folder(standbySlot));
     for (Path written : List.of(boot.resolve(LINK), boot.resolve("vmlinuz-ota"), boot.resolve("initrd.img-ota"),
         boot.resolve("vmlinuz-ota.standby"), boot.resolve("initrd.img-ota.standby"), boot.resolve("grub/grub.cfg"),
         layout.defaultGrub())) {
-      n += AtomicFiles.removeLeftoverTempsOf(written);
+      n += TempNames.removeLeftoversOf(written);
     }
     if (n > 0) {
       log.info("removed {} temporary files left by interrupted writes", n);
@@ -394,17 +395,13 @@ public final class GrubController extends SlotStateMachine {
     return Integer.compare(a.length(), b.length());
   }
 
-  private static void copyInto(Path file, Path dir) throws IOException {
+  /** Copies a kernel or initrd of a device not yet under OTA control into a slot folder. */
+  private static void adopt(Path file, Path dir) {
     if (!Files.isRegularFile(file)) {
       throw new OtaException(ErrorCode.BOOT_CONTROL_INIT, ErrorModule.BOOT_CONTROL, "cannot adopt the running kernel: "
           + file + " is missing");
     }
-    Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
-    Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-    try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-    Files.move(tmp, dir.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFiles.copy(file, dir.resolve(file.getFileName()));
   }
 
   private boolean filesystemClean(String device) {

@@ -3,6 +3,8 @@ package dev.otaclient.update;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fs.ContentHash;
+import dev.otaclient.fs.Sha256;
 import dev.otaclient.image.DirectoryEntry;
 import dev.otaclient.image.ListKind;
 import dev.otaclient.image.ListReader;

@@ -7,6 +7,9 @@ import dev.otaclient.fetch.BlobFetcher;
 import dev.otaclient.fetch.BlobRequest;
 import dev.otaclient.fetch.FetchListener;
 import dev.otaclient.fetch.FetchResult;
+import dev.otaclient.fs.ContentHash;
+import dev.otaclient.fs.Sha256;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.image.ImageMetadata;
 import dev.otaclient.image.ImageUrls;
 import dev.otaclient.slot.FileAttributes;
@@ -43,7 +46,6 @@ final class RegularFileStep {
   private static final Sha256 EMPTY_SHA256 =
       Sha256.ofHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
-  private static final AtomicLong TMP_SEQ = new AtomicLong();
 
   private final StandbyTree tree;
   private final Path activeRoot;
@@ -156,7 +158,7 @@ final class RegularFileStep {
         link(targets[linkTo], targets[i], e);
         counters.processed(Op.LINK, g.countedSize(), System.nanoTime() - t0);
       } else {
-        Path tmp = tmpFor(targets[i]);
+        Path tmp = TempNames.beside(targets[i]);
         try {
           Files.copy(seed, tmp, LinkOption.NOFOLLOW_LINKS);
           commit(tmp, targets[i], e);
@@ -192,7 +194,7 @@ final class RegularFileStep {
   /** Puts the content at {@code target}: empty file, verified copy from the active slot, or download. */
   private Path obtain(ContentGroup g, PlannedFile e, Path target) throws IOException {
     long t0 = System.nanoTime();
-    Path tmp = tmpFor(target);
+    Path tmp = TempNames.beside(target);
     try {
       if (g.sha256.equals(EMPTY_SHA256)) {
         // Nothing to fetch for empty content (the Python client's shortcut for this never fired — Q5).
@@ -313,7 +315,7 @@ final class RegularFileStep {
   }
 
   private void link(Path existing, Path target, PlannedFile e) throws IOException {
-    Path tmp = tmpFor(target);
+    Path tmp = TempNames.beside(target);
     try {
       Files.createLink(tmp, existing);
       move(tmp, target);
@@ -340,10 +342,6 @@ final class RegularFileStep {
       }
       throw ex;
     }
-  }
-
-  private static Path tmpFor(Path target) {
-    return target.resolveSibling(".ota-tmp." + ProcessHandle.current().pid() + "." + TMP_SEQ.incrementAndGet());
   }
 
   private static void deleteQuietly(Path p) {

@@ -1,6 +1,6 @@
 package dev.otaclient.update;
 
-import dev.otaclient.boot.AtomicFiles;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.slot.SlotIo;
 import dev.otaclient.slot.StandbyTree;
 import java.io.IOException;

@@ -1,7 +1,8 @@
 package dev.otaclient.update;
 
-import dev.otaclient.boot.AtomicFiles;
-import dev.otaclient.slot.FilesystemSync;
+import dev.otaclient.fs.AtomicFiles;
+import dev.otaclient.fs.Fsync;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.boot.BootController;
 import dev.otaclient.boot.Standby;
 import dev.otaclient.error.ErrorCode;
@@ -110,7 +111,7 @@ final class UpdatePipeline {
         journal.promoteTo(tree.locate(MANIFEST));
       }
       AtomicFiles.deleteTree(work);
-      FilesystemSync.sync(standby.root());
+      Fsync.filesystem(standby.root());
       return standby;
     } catch (IOException e) {
       throw SlotIo.failure("building the standby slot", e);
@@ -163,8 +164,8 @@ final class UpdatePipeline {
     for (int i = 0; i < names.length; i++) {
       String imagePath = "/" + DeltaPlanner.SAVED_META_DIR + "/" + names[i];
       Path target = tree.locate(imagePath);
-      Path dir = tree.safeParent(imagePath, target);
-      Path tmp = dir.resolve("." + names[i] + ".tmp");
+      tree.safeParent(imagePath, target);
+      Path tmp = TempNames.beside(target);
       try {
         Files.copy(lists.path(kinds[i]), tmp, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -2,6 +2,7 @@ package dev.otaclient.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.fs.ContentHash;
 import dev.otaclient.image.CaStore;
 import dev.otaclient.image.build.ImageBuilder;
 import dev.otaclient.image.sign.TestCa;
