@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -44,6 +43,7 @@ public final class GrubController extends SlotStateMachine {
 
   private final GrubLayout layout;
   private final CommandRunner cmd;
+  private final Partitions partitions;
   private final Rebooter rebooter;
   private final String activeDevice;
   private final String standbyDevice;
@@ -56,10 +56,11 @@ public final class GrubController extends SlotStateMachine {
     super(healthCheck);
     this.layout = layout;
     this.cmd = cmd;
+    this.partitions = new Partitions(cmd);
     this.rebooter = rebooter != null ? rebooter : () -> cmd.run(ErrorCode.POST_UPDATE, "reboot");
-    this.activeDevice = mountSource(layout.root()).orElseThrow(
+    this.activeDevice = partitions.mountSource(layout.root()).orElseThrow(
         () -> initError("cannot find the device mounted at " + layout.root()));
-    String bootDevice = mountSource(layout.boot()).orElseThrow(
+    String bootDevice = partitions.mountSource(layout.boot()).orElseThrow(
         () -> initError("cannot find the device mounted at " + layout.boot() + " (a separate /boot partition is required)"));
     this.standbyDevice = detectStandby(activeDevice, bootDevice);
     this.activeSlot = slotId(activeDevice);
@@ -121,25 +122,6 @@ public final class GrubController extends SlotStateMachine {
   private static String pairValue(String line, String key) {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|\\s)" + key + "=\"([^\"]*)\"").matcher(line);
     return m.find() ? m.group(1) : "";
-  }
-
-  private Optional<String> mountSource(Path mountPoint) {
-    CommandResult r = cmd.runAllowingFailure(ErrorCode.BOOT_CONTROL_INIT,
-        List.of("findmnt", "-n", "-f", "-c", "-o", "SOURCE", "--mountpoint", mountPoint.toString()));
-    String src = r.stdout().strip();
-    int bracket = src.indexOf('[');
-    if (bracket >= 0) {
-      src = src.substring(0, bracket); // bind mounts show /dev/x[/subdir]
-    }
-    return r.succeeded() && !src.isEmpty() ? Optional.of(src) : Optional.empty();
-  }
-
-  private String uuid(String device, ErrorCode code) {
-    String u = cmd.run(code, "blkid", "-o", "value", "-s", "UUID", device).stdout().strip();
-    if (u.isEmpty()) {
-      throw new OtaException(code, ErrorModule.BOOT_CONTROL, "no file-system UUID on " + device);
-    }
-    return u;
   }
 
   private static OtaException initError(String detail) {
@@ -246,23 +228,10 @@ public final class GrubController extends SlotStateMachine {
     Path folder = folder(standbySlot);
     Files.createDirectories(folder);
     markStandbyUpdating(new SlotFiles(folder), newVersion);
-    unmountIfMounted(layout.standbyMount(), ErrorCode.PRE_UPDATE);
-    unmountIfMounted(layout.refrootMount(), ErrorCode.PRE_UPDATE);
-    boolean reuse = reuseInPlace && filesystemClean(standbyDevice);
-    if (reuseInPlace && !reuse) {
-      log.info("standby {} is not a clean ext4 file system: formatting instead of reusing it", standbyDevice);
-    }
-    if (!reuse) {
-      String uuid = uuid(standbyDevice, ErrorCode.PRE_UPDATE);
-      // keep the UUID: fstab and grub.cfg entries of the other slot refer to it
-      cmd.run(ErrorCode.PRE_UPDATE, "mkfs.ext4", "-F", "-q", "-U", uuid, standbyDevice);
-    }
-    Files.createDirectories(layout.standbyMount());
-    cmd.run(ErrorCode.PRE_UPDATE, "mount", "-o", "rw", "--make-private", "--make-unbindable", standbyDevice,
-        layout.standbyMount().toString());
-    Files.createDirectories(layout.refrootMount());
-    cmd.run(ErrorCode.PRE_UPDATE, "mount", "-o", "bind,ro,unbindable", layout.root().toString(),
-        layout.refrootMount().toString());
+    releaseMounts(ErrorCode.PRE_UPDATE);
+    boolean reuse = partitions.reuseOrFormat(standbyDevice, reuseInPlace);
+    partitions.mountStandby(standbyDevice, layout.standbyMount());
+    partitions.bindReadOnly(layout.root(), layout.refrootMount());
     refrootMounted = true;
     if (!reuse) {
       AtomicFiles.emptyDirectory(folder, KEPT_IN_STANDBY_FOLDER);
@@ -272,7 +241,7 @@ public final class GrubController extends SlotStateMachine {
 
   @Override
   protected void doCommitSwitch(Standby standby) throws IOException {
-    String standbyUuid = uuid(standbyDevice, ErrorCode.POST_UPDATE);
+    String standbyUuid = partitions.uuid(standbyDevice, ErrorCode.POST_UPDATE);
     Path imageFstab = layout.standbyMount().resolve("etc/fstab");
     String active = AtomicFiles.readString(layout.root().resolve("etc/fstab")).orElse("");
     String image = AtomicFiles.readString(imageFstab).orElse("");
@@ -341,7 +310,7 @@ public final class GrubController extends SlotStateMachine {
     String cfg = cmd.run(code, "grub-mkconfig").stdout();
     OptionalInt standbyIdx = GrubConfig.menuEntryIndex(cfg, GrubConfig.STANDBY_KERNEL);
     if (standbyIdx.isPresent()) {
-      cfg = GrubConfig.rewriteStandbyRoot(cfg, uuid(standbyDevice, code));
+      cfg = GrubConfig.rewriteStandbyRoot(cfg, partitions.uuid(standbyDevice, code));
     } else if (requireStandbyEntry) {
       throw new OtaException(code, ErrorModule.BOOT_CONTROL, "grub-mkconfig produced no entry for /"
           + GrubConfig.STANDBY_KERNEL + " (slot " + standbySlot + " has no kernel?)");
@@ -404,37 +373,11 @@ public final class GrubController extends SlotStateMachine {
     AtomicFiles.copy(file, dir.resolve(file.getFileName()));
   }
 
-  private boolean filesystemClean(String device) {
-    CommandResult r = cmd.runAllowingFailure(ErrorCode.PRE_UPDATE, List.of("dumpe2fs", "-h", device));
-    if (!r.succeeded()) {
-      return false;
-    }
-    for (String line : r.stdout().split("\n")) {
-      if (line.startsWith("Filesystem state:")) {
-        return line.substring("Filesystem state:".length()).strip().equals("clean");
-      }
-    }
-    return false;
-  }
-
   private void releaseMounts(ErrorCode code) {
-    List<RuntimeException> errors = new ArrayList<>();
-    for (Path mnt : List.of(layout.standbyMount(), layout.refrootMount())) {
-      try {
-        unmountIfMounted(mnt, code);
-      } catch (RuntimeException e) {
-        errors.add(e);
-      }
-    }
-    refrootMounted = false;
-    if (!errors.isEmpty()) {
-      throw errors.get(0);
-    }
-  }
-
-  private void unmountIfMounted(Path mnt, ErrorCode code) {
-    if (mountSource(mnt).isPresent()) {
-      cmd.run(code, "umount", mnt.toString());
+    try {
+      partitions.release(code, List.of(layout.standbyMount(), layout.refrootMount()));
+    } finally {
+      refrootMounted = false;
     }
   }
 }
