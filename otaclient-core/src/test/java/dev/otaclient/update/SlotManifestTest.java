@@ -6,6 +6,7 @@ import dev.otaclient.fs.ContentHash;
 import dev.otaclient.image.CaStore;
 import dev.otaclient.image.build.ImageBuilder;
 import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.slot.SlotLayout;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SampleRootfs;
@@ -66,7 +67,7 @@ class SlotManifestTest {
   }
 
   static Path manifest(Path slot) {
-    return slot.resolve(UpdatePipeline.MANIFEST.substring(1));
+    return SlotLayout.in(slot, SlotLayout.STANDARD.manifest());
   }
 
   @Test
