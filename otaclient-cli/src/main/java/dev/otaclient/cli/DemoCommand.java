@@ -1,6 +1,6 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.AtomicFiles;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.ecu.EcuInfo;
 import dev.otaclient.ecu.EcuNodeSettings;
 import dev.otaclient.ecu.EcuResult;

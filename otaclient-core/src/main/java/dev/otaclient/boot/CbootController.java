@@ -3,6 +3,7 @@ package dev.otaclient.boot;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fs.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ public final class CbootController extends SlotStateMachine {
 
   private final CbootLayout layout;
   private final CommandRunner cmd;
+  private final Partitions partitions;
   private final Rebooter rebooter;
   private final int current;
   private final int standby;
@@ -43,6 +45,7 @@ public final class CbootController extends SlotStateMachine {
     super(healthCheck);
     this.layout = layout;
     this.cmd = cmd;
+    this.partitions = new Partitions(cmd);
     this.rebooter = rebooter != null ? rebooter : () -> cmd.run(ErrorCode.POST_UPDATE, "reboot");
     String chip = readChipId(layout.chipIdFile());
     if (!SUPPORTED_CHIP_IDS.contains(chip)) {
@@ -55,7 +58,7 @@ public final class CbootController extends SlotStateMachine {
     }
     this.current = Integer.parseInt(slot);
     this.standby = 1 - current;
-    this.rootDevice = mountSource(layout.root())
+    this.rootDevice = partitions.mountSource(layout.root())
         .orElseThrow(() -> initError("cannot find the device mounted at " + layout.root()));
     String prefix;
     if (rootDevice.startsWith("/dev/nvme0n1p")) {
@@ -136,17 +139,6 @@ public final class CbootController extends SlotStateMachine {
     }
   }
 
-  private Optional<String> mountSource(Path mountPoint) {
-    CommandResult r = cmd.runAllowingFailure(ErrorCode.BOOT_CONTROL_INIT,
-        List.of("findmnt", "-n", "-f", "-c", "-o", "SOURCE", "--mountpoint", mountPoint.toString()));
-    String src = r.stdout().strip();
-    int bracket = src.indexOf('[');
-    if (bracket >= 0) {
-      src = src.substring(0, bracket);
-    }
-    return r.succeeded() && !src.isEmpty() ? Optional.of(src) : Optional.empty();
-  }
-
   private CommandResult nvbootctrl(ErrorCode code, String... args) {
     List<String> argv = new java.util.ArrayList<>(List.of("nvbootctrl", "-t", "rootfs"));
     argv.addAll(List.of(args));
@@ -175,12 +167,11 @@ public final class CbootController extends SlotStateMachine {
       return fn.apply(new SlotFiles(layout.standbyMount().resolve(STATUS_DIR)));
     }
     // the files live inside the standby rootfs: mount it (never format) just for this
-    Files.createDirectories(layout.standbyMount());
-    cmd.run(ErrorCode.PRE_UPDATE, "mount", "-o", "rw", standbyDevice, layout.standbyMount().toString());
+    partitions.mount(standbyDevice, layout.standbyMount(), ErrorCode.PRE_UPDATE);
     try {
       return fn.apply(new SlotFiles(layout.standbyMount().resolve(STATUS_DIR)));
     } finally {
-      cmd.run(ErrorCode.PRE_UPDATE, "umount", layout.standbyMount().toString());
+      partitions.unmount(layout.standbyMount(), ErrorCode.PRE_UPDATE);
     }
   }
 
@@ -227,26 +218,10 @@ public final class CbootController extends SlotStateMachine {
   protected Standby doPrepareStandby(String newVersion, boolean reuseInPlace) throws IOException {
     nvbootctrl(ErrorCode.PRE_UPDATE, "set-slot-as-unbootable", standbySlotId());
     releaseMounts(ErrorCode.PRE_UPDATE);
-    boolean reuse = reuseInPlace && filesystemClean(standbyDevice);
-    if (reuseInPlace && !reuse) {
-      log.info("standby {} is not a clean ext4 file system: formatting instead of reusing it", standbyDevice);
-    }
-    if (!reuse) {
-      String uuid = cmd.run(ErrorCode.PRE_UPDATE, "blkid", "-o", "value", "-s", "UUID", standbyDevice).stdout().strip();
-      List<String> mkfs = new java.util.ArrayList<>(List.of("mkfs.ext4", "-F", "-q"));
-      if (!uuid.isEmpty()) {
-        mkfs.addAll(List.of("-U", uuid));
-      }
-      mkfs.add(standbyDevice);
-      cmd.run(ErrorCode.PRE_UPDATE, mkfs);
-    }
-    Files.createDirectories(layout.standbyMount());
-    cmd.run(ErrorCode.PRE_UPDATE, "mount", "-o", "rw", "--make-private", "--make-unbindable", standbyDevice,
-        layout.standbyMount().toString());
+    boolean reuse = partitions.reuseOrFormat(standbyDevice, reuseInPlace);
+    partitions.mountStandby(standbyDevice, layout.standbyMount());
     standbyMounted = true;
-    Files.createDirectories(layout.refrootMount());
-    cmd.run(ErrorCode.PRE_UPDATE, "mount", "-o", "bind,ro,unbindable", layout.root().toString(),
-        layout.refrootMount().toString());
+    partitions.bindReadOnly(layout.root(), layout.refrootMount());
     refrootMounted = true;
     markStandbyUpdating(new SlotFiles(layout.standbyMount().resolve(STATUS_DIR)), newVersion);
     Path boot = layout.standbyMount().resolve("boot");
@@ -261,20 +236,16 @@ public final class CbootController extends SlotStateMachine {
       throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL, extlinux
           + " is missing: the new slot could not boot");
     }
-    String partuuid = cmd.run(ErrorCode.POST_UPDATE, "blkid", "-o", "value", "-s", "PARTUUID", standbyDevice)
-        .stdout().strip();
-    if (partuuid.isEmpty()) {
-      throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL, "no PARTUUID for " + standbyDevice);
-    }
+    String partuuid = partitions.tag(standbyDevice, "PARTUUID", ErrorCode.POST_UPDATE).orElseThrow(
+        () -> new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL, "no PARTUUID for " + standbyDevice));
     AtomicFiles.writeString(extlinux, ExtlinuxConfig.rewriteRoot(Files.readString(extlinux), partuuid));
     if (standbyBootDevice.isPresent()) {
       Path mnt = layout.standbyBootMount();
-      Files.createDirectories(mnt);
-      cmd.run(ErrorCode.POST_UPDATE, "mount", "-o", "rw", standbyBootDevice.get(), mnt.toString());
+      partitions.mount(standbyBootDevice.get(), mnt, ErrorCode.POST_UPDATE);
       try {
         DirectoryMirror.mirror(layout.standbyMount().resolve("boot"), mnt.resolve("boot"));
       } finally {
-        cmd.run(ErrorCode.POST_UPDATE, "umount", mnt.toString());
+        partitions.unmount(mnt, ErrorCode.POST_UPDATE);
       }
     }
     releaseMounts(ErrorCode.POST_UPDATE);
@@ -298,27 +269,12 @@ public final class CbootController extends SlotStateMachine {
 
   // ---------------------------------------------------------------- helpers
 
-  private boolean filesystemClean(String device) {
-    CommandResult r = cmd.runAllowingFailure(ErrorCode.PRE_UPDATE, List.of("dumpe2fs", "-h", device));
-    return r.succeeded() && r.stdout().lines()
-        .anyMatch(l -> l.startsWith("Filesystem state:") && l.substring(17).strip().equals("clean"));
-  }
-
   private void releaseMounts(ErrorCode code) {
-    RuntimeException first = null;
-    for (Path mnt : List.of(layout.standbyBootMount(), layout.standbyMount(), layout.refrootMount())) {
-      try {
-        if (mountSource(mnt).isPresent()) {
-          cmd.run(code, "umount", mnt.toString());
-        }
-      } catch (RuntimeException e) {
-        first = first == null ? e : first;
-      }
-    }
-    standbyMounted = false;
-    refrootMounted = false;
-    if (first != null) {
-      throw first;
+    try {
+      partitions.release(code, List.of(layout.standbyBootMount(), layout.standbyMount(), layout.refrootMount()));
+    } finally {
+      standbyMounted = false;
+      refrootMounted = false;
     }
   }
 }

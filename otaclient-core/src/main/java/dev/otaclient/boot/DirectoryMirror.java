@@ -1,5 +1,6 @@
 package dev.otaclient.boot;
 
+import dev.otaclient.fs.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

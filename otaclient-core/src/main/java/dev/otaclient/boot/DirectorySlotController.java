@@ -2,6 +2,8 @@ package dev.otaclient.boot;
 
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
+import dev.otaclient.fs.AtomicFiles;
+import dev.otaclient.fs.TempNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,10 +205,10 @@ public final class DirectorySlotController extends SlotStateMachine {
 
   @Override
   protected void beforeFinalize() {
-    AtomicFiles.removeLeftoverTemps(statusDir(SLOT_A));
-    AtomicFiles.removeLeftoverTemps(statusDir(SLOT_B));
+    TempNames.removeLeftovers(statusDir(SLOT_A));
+    TempNames.removeLeftovers(statusDir(SLOT_B));
     for (String name : List.of(ACTIVE, DEFAULT, NEXT_BOOT, LAST_BOOT_FAILED)) {
-      AtomicFiles.removeLeftoverTempsOf(state.resolve(name));
+      TempNames.removeLeftoversOf(state.resolve(name));
     }
     if (Files.exists(state.resolve(REBOOT_REQUESTED))) {
       bootLoader(false);

@@ -3,12 +3,12 @@ package dev.otaclient.boot;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fs.AtomicFiles;
+import dev.otaclient.fs.TempNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +43,7 @@ public final class GrubController extends SlotStateMachine {
 
   private final GrubLayout layout;
   private final CommandRunner cmd;
+  private final Partitions partitions;
   private final Rebooter rebooter;
   private final String activeDevice;
   private final String standbyDevice;
@@ -55,10 +56,11 @@ public final class GrubController extends SlotStateMachine {
     super(healthCheck);
     this.layout = layout;
     this.cmd = cmd;
+    this.partitions = new Partitions(cmd);
     this.rebooter = rebooter != null ? rebooter : () -> cmd.run(ErrorCode.POST_UPDATE, "reboot");
-    this.activeDevice = mountSource(layout.root()).orElseThrow(
+    this.activeDevice = partitions.mountSource(layout.root()).orElseThrow(
         () -> initError("cannot find the device mounted at " + layout.root()));
-    String bootDevice = mountSource(layout.boot()).orElseThrow(
+    String bootDevice = partitions.mountSource(layout.boot()).orElseThrow(
         () -> initError("cannot find the device mounted at " + layout.boot() + " (a separate /boot partition is required)"));
     this.standbyDevice = detectStandby(activeDevice, bootDevice);
     this.activeSlot = slotId(activeDevice);
@@ -122,25 +124,6 @@ public final class GrubController extends SlotStateMachine {
     return m.find() ? m.group(1) : "";
   }
 
-  private Optional<String> mountSource(Path mountPoint) {
-    CommandResult r = cmd.runAllowingFailure(ErrorCode.BOOT_CONTROL_INIT,
-        List.of("findmnt", "-n", "-f", "-c", "-o", "SOURCE", "--mountpoint", mountPoint.toString()));
-    String src = r.stdout().strip();
-    int bracket = src.indexOf('[');
-    if (bracket >= 0) {
-      src = src.substring(0, bracket); // bind mounts show /dev/x[/subdir]
-    }
-    return r.succeeded() && !src.isEmpty() ? Optional.of(src) : Optional.empty();
-  }
-
-  private String uuid(String device, ErrorCode code) {
-    String u = cmd.run(code, "blkid", "-o", "value", "-s", "UUID", device).stdout().strip();
-    if (u.isEmpty()) {
-      throw new OtaException(code, ErrorModule.BOOT_CONTROL, "no file-system UUID on " + device);
-    }
-    return u;
-  }
-
   private static OtaException initError(String detail) {
     return new OtaException(ErrorCode.BOOT_CONTROL_INIT, ErrorModule.BOOT_CONTROL, detail);
   }
@@ -181,8 +164,8 @@ public final class GrubController extends SlotStateMachine {
     if (!booted.equals(GrubConfig.KERNEL)) {
       // a device not yet under OTA control: adopt the running kernel as this slot's
       String version = booted.startsWith("vmlinuz-") ? booted.substring("vmlinuz-".length()) : booted;
-      copyInto(layout.boot().resolve(booted), dir);
-      copyInto(layout.boot().resolve("initrd.img-" + version), dir);
+      adopt(layout.boot().resolve(booted), dir);
+      adopt(layout.boot().resolve("initrd.img-" + version), dir);
       linkKernel(dir);
     }
     AtomicFiles.replaceSymlink(layout.boot().resolve(LINK), Path.of(LINK + "." + activeSlot));
@@ -194,11 +177,11 @@ public final class GrubController extends SlotStateMachine {
     // writes cut short by a crash or power cut leave their temporary names behind; never read, but
     // they would pile up in /boot
     Path boot = layout.boot();
-    int n = AtomicFiles.removeLeftoverTemps(folder(activeSlot)) + AtomicFiles.removeLeftoverTemps(folder(standbySlot));
+    int n = TempNames.removeLeftovers(folder(activeSlot)) + TempNames.removeLeftovers(folder(standbySlot));
     for (Path written : List.of(boot.resolve(LINK), boot.resolve("vmlinuz-ota"), boot.resolve("initrd.img-ota"),
         boot.resolve("vmlinuz-ota.standby"), boot.resolve("initrd.img-ota.standby"), boot.resolve("grub/grub.cfg"),
         layout.defaultGrub())) {
-      n += AtomicFiles.removeLeftoverTempsOf(written);
+      n += TempNames.removeLeftoversOf(written);
     }
     if (n > 0) {
       log.info("removed {} temporary files left by interrupted writes", n);
@@ -245,23 +228,10 @@ public final class GrubController extends SlotStateMachine {
     Path folder = folder(standbySlot);
     Files.createDirectories(folder);
     markStandbyUpdating(new SlotFiles(folder), newVersion);
-    unmountIfMounted(layout.standbyMount(), ErrorCode.PRE_UPDATE);
-    unmountIfMounted(layout.refrootMount(), ErrorCode.PRE_UPDATE);
-    boolean reuse = reuseInPlace && filesystemClean(standbyDevice);
-    if (reuseInPlace && !reuse) {
-      log.info("standby {} is not a clean ext4 file system: formatting instead of reusing it", standbyDevice);
-    }
-    if (!reuse) {
-      String uuid = uuid(standbyDevice, ErrorCode.PRE_UPDATE);
-      // keep the UUID: fstab and grub.cfg entries of the other slot refer to it
-      cmd.run(ErrorCode.PRE_UPDATE, "mkfs.ext4", "-F", "-q", "-U", uuid, standbyDevice);
-    }
-    Files.createDirectories(layout.standbyMount());
-    cmd.run(ErrorCode.PRE_UPDATE, "mount", "-o", "rw", "--make-private", "--make-unbindable", standbyDevice,
-        layout.standbyMount().toString());
-    Files.createDirectories(layout.refrootMount());
-    cmd.run(ErrorCode.PRE_UPDATE, "mount", "-o", "bind,ro,unbindable", layout.root().toString(),
-        layout.refrootMount().toString());
+    releaseMounts(ErrorCode.PRE_UPDATE);
+    boolean reuse = partitions.reuseOrFormat(standbyDevice, reuseInPlace);
+    partitions.mountStandby(standbyDevice, layout.standbyMount());
+    partitions.bindReadOnly(layout.root(), layout.refrootMount());
     refrootMounted = true;
     if (!reuse) {
       AtomicFiles.emptyDirectory(folder, KEPT_IN_STANDBY_FOLDER);
@@ -271,7 +241,7 @@ public final class GrubController extends SlotStateMachine {
 
   @Override
   protected void doCommitSwitch(Standby standby) throws IOException {
-    String standbyUuid = uuid(standbyDevice, ErrorCode.POST_UPDATE);
+    String standbyUuid = partitions.uuid(standbyDevice, ErrorCode.POST_UPDATE);
     Path imageFstab = layout.standbyMount().resolve("etc/fstab");
     String active = AtomicFiles.readString(layout.root().resolve("etc/fstab")).orElse("");
     String image = AtomicFiles.readString(imageFstab).orElse("");
@@ -340,7 +310,7 @@ public final class GrubController extends SlotStateMachine {
     String cfg = cmd.run(code, "grub-mkconfig").stdout();
     OptionalInt standbyIdx = GrubConfig.menuEntryIndex(cfg, GrubConfig.STANDBY_KERNEL);
     if (standbyIdx.isPresent()) {
-      cfg = GrubConfig.rewriteStandbyRoot(cfg, uuid(standbyDevice, code));
+      cfg = GrubConfig.rewriteStandbyRoot(cfg, partitions.uuid(standbyDevice, code));
     } else if (requireStandbyEntry) {
       throw new OtaException(code, ErrorModule.BOOT_CONTROL, "grub-mkconfig produced no entry for /"
           + GrubConfig.STANDBY_KERNEL + " (slot " + standbySlot + " has no kernel?)");
@@ -394,50 +364,20 @@ public final class GrubController extends SlotStateMachine {
     return Integer.compare(a.length(), b.length());
   }
 
-  private static void copyInto(Path file, Path dir) throws IOException {
+  /** Copies a kernel or initrd of a device not yet under OTA control into a slot folder. */
+  private static void adopt(Path file, Path dir) {
     if (!Files.isRegularFile(file)) {
       throw new OtaException(ErrorCode.BOOT_CONTROL_INIT, ErrorModule.BOOT_CONTROL, "cannot adopt the running kernel: "
           + file + " is missing");
     }
-    Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
-    Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
-    try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-    Files.move(tmp, dir.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  private boolean filesystemClean(String device) {
-    CommandResult r = cmd.runAllowingFailure(ErrorCode.PRE_UPDATE, List.of("dumpe2fs", "-h", device));
-    if (!r.succeeded()) {
-      return false;
-    }
-    for (String line : r.stdout().split("\n")) {
-      if (line.startsWith("Filesystem state:")) {
-        return line.substring("Filesystem state:".length()).strip().equals("clean");
-      }
-    }
-    return false;
+    AtomicFiles.copy(file, dir.resolve(file.getFileName()));
   }
 
   private void releaseMounts(ErrorCode code) {
-    List<RuntimeException> errors = new ArrayList<>();
-    for (Path mnt : List.of(layout.standbyMount(), layout.refrootMount())) {
-      try {
-        unmountIfMounted(mnt, code);
-      } catch (RuntimeException e) {
-        errors.add(e);
-      }
-    }
-    refrootMounted = false;
-    if (!errors.isEmpty()) {
-      throw errors.get(0);
-    }
-  }
-
-  private void unmountIfMounted(Path mnt, ErrorCode code) {
-    if (mountSource(mnt).isPresent()) {
-      cmd.run(code, "umount", mnt.toString());
+    try {
+      partitions.release(code, List.of(layout.standbyMount(), layout.refrootMount()));
+    } finally {
+      refrootMounted = false;
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.otaclient.boot;
 
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.status.OtaStatus;
 import java.nio.file.Path;
 import java.util.Optional;

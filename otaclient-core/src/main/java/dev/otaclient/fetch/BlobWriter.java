@@ -5,6 +5,7 @@ import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fs.ContentHash;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The pipeline shared by every fetcher: transport bytes, optional zstd decoding, SHA-256 and byte count
@@ -72,7 +71,7 @@ public final class BlobWriter {
       throw new ContentMismatchException("unsupported compression '" + request.compressAlg() + "'");
     }
     CountingStream wire = new CountingStream(transport, listener);
-    MessageDigest sha = sha256();
+    MessageDigest sha = ContentHash.sha256();
     long written = 0;
     byte[] buf = BUFFERS.get();
     try (FileChannel out = openDestination(destination);
@@ -98,7 +97,7 @@ public final class BlobWriter {
       throw new ContentMismatchException("size mismatch: got " + written + " bytes, expected " + request.size());
     }
     if (request.sha256() != null) {
-      String actual = HexFormat.of().formatHex(sha.digest());
+      String actual = ContentHash.hex(sha);
       if (!actual.equalsIgnoreCase(request.sha256())) {
         throw new ContentMismatchException("sha256 mismatch: got " + actual + ", expected " + request.sha256());
       }
@@ -173,14 +172,6 @@ public final class BlobWriter {
       return dir != null && Files.getFileStore(dir).getUsableSpace() == 0;
     } catch (IOException | RuntimeException ignored) {
       return false;
-    }
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
   }
 

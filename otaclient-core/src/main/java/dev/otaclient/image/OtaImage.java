@@ -1,5 +1,6 @@
 package dev.otaclient.image;
 
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
@@ -85,7 +86,7 @@ public final class OtaImage implements Closeable {
       throw new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.DOWNLOADER,
           "list " + ref.name() + " would be written outside " + dir);
     }
-    Path partial = target.resolveSibling(target.getFileName() + ".part");
+    Path partial = TempNames.beside(target);
     try {
       Files.createDirectories(target.getParent());
     } catch (IOException e) {

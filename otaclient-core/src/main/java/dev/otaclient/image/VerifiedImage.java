@@ -1,6 +1,6 @@
 package dev.otaclient.image;
 
-import dev.otaclient.boot.AtomicFiles;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.fetch.Cookies;
 import java.io.IOException;
 import java.io.UncheckedIOException;

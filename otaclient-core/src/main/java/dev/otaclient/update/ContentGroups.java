@@ -1,5 +1,6 @@
 package dev.otaclient.update;
 
+import dev.otaclient.fs.Sha256;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;

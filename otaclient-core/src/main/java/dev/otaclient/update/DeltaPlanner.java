@@ -3,12 +3,15 @@ package dev.otaclient.update;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fs.ContentHash;
+import dev.otaclient.fs.Sha256;
 import dev.otaclient.image.DirectoryEntry;
 import dev.otaclient.image.ListKind;
 import dev.otaclient.image.ListReader;
 import dev.otaclient.image.RegularEntry;
 import dev.otaclient.image.SymlinkEntry;
 import dev.otaclient.image.VerifiedLists;
+import dev.otaclient.slot.SlotLayout;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -35,10 +38,10 @@ import org.slf4j.LoggerFactory;
  */
 final class DeltaPlanner {
   private static final Logger log = LoggerFactory.getLogger(DeltaPlanner.class);
-  static final String SAVED_META_DIR = "opt/ota/image-meta";
+  private static final SlotLayout LAYOUT = SlotLayout.STANDARD;
   /** Top-level directories that never hold image content on a running system. */
   private static final Set<String> SCAN_SKIP = Set.of("proc", "sys", "dev", "run", "tmp", "mnt", "media",
-      "lost+found", UpdatePipeline.WORK_DIR_NAME);
+      "lost+found", LAYOUT.workDir().substring(1));
 
   private final ExecutorService pool;
 
@@ -111,7 +114,7 @@ final class DeltaPlanner {
 
   /** Assigns {@link ContentGroup#activeCandidate} where the active slot has the content. */
   void findActiveSources(DeltaPlan plan, Path activeRoot) {
-    Path saved = activeRoot.resolve(SAVED_META_DIR).resolve("regulars.txt");
+    Path saved = SlotLayout.in(activeRoot, LAYOUT.savedList(ListKind.REGULARS));
     if (Files.isRegularFile(saved, LinkOption.NOFOLLOW_LINKS)) {
       try {
         candidatesFromList(plan, saved);

@@ -1,6 +1,6 @@
 package dev.otaclient.update;
 
-import dev.otaclient.boot.AtomicFiles;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.image.ListKind;
 import dev.otaclient.image.ListReader;
 import dev.otaclient.image.PersistentEntry;

@@ -1,6 +1,7 @@
 package dev.otaclient.update;
 
-import dev.otaclient.slot.FilesystemSync;
+import dev.otaclient.fs.Fsync;
+import dev.otaclient.fs.Sha256;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -202,7 +203,7 @@ final class PlacementJournal implements AutoCloseable {
         pending.clear();
       }
       try {
-        FilesystemSync.sync(syncTarget);
+        Fsync.filesystem(syncTarget);
         StringBuilder sb = new StringBuilder();
         for (String l : batch) {
           sb.append(l).append('\n');
@@ -246,9 +247,7 @@ final class PlacementJournal implements AutoCloseable {
     try {
       Files.setAttribute(file, "unix:mode", 0644, LinkOption.NOFOLLOW_LINKS);
       Files.move(file, manifest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      try (FileChannel dir = FileChannel.open(manifest.getParent(), StandardOpenOption.READ)) {
-        dir.force(true);
-      }
+      Fsync.directory(manifest.getParent());
     } catch (IOException | UnsupportedOperationException e) {
       log.warn("could not save the slot manifest {}: {}", manifest, e.toString());
     }

@@ -1,6 +1,6 @@
 package dev.otaclient.update;
 
-import dev.otaclient.boot.AtomicFiles;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;

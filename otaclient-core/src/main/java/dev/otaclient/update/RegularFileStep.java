@@ -6,6 +6,9 @@ import dev.otaclient.error.OtaException;
 import dev.otaclient.image.ImageSource;
 import dev.otaclient.fetch.BlobRequest;
 import dev.otaclient.fetch.FetchListener;
+import dev.otaclient.fs.ContentHash;
+import dev.otaclient.fs.Sha256;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.image.ImageMetadata;
 import dev.otaclient.image.ImageUrls;
 import dev.otaclient.slot.FileAttributes;
@@ -40,7 +43,6 @@ import org.slf4j.LoggerFactory;
 final class RegularFileStep {
   private static final Logger log = LoggerFactory.getLogger(RegularFileStep.class);
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
-  private static final AtomicLong TMP_SEQ = new AtomicLong();
 
   private final StandbyTree tree;
   private final Path activeRoot;
@@ -143,7 +145,7 @@ final class RegularFileStep {
       public void copy(int member, int from) throws IOException {
         long t0 = System.nanoTime();
         PlannedFile e = g.member(member);
-        Path tmp = tmpFor(targets[member]);
+        Path tmp = TempNames.beside(targets[member]);
         try {
           Files.copy(targets[from], tmp, LinkOption.NOFOLLOW_LINKS);
           commit(tmp, targets[member], e);
@@ -180,7 +182,7 @@ final class RegularFileStep {
    */
   private void obtain(ContentGroup g, PlannedFile e, Path target) throws IOException {
     long t0 = System.nanoTime();
-    Path tmp = tmpFor(target);
+    Path tmp = TempNames.beside(target);
     try {
       ContentGroup.Source source = g.source();
       if (source == ContentGroup.Source.EMPTY) {
@@ -330,7 +332,7 @@ final class RegularFileStep {
   }
 
   private void link(Path existing, Path target, PlannedFile e) throws IOException {
-    Path tmp = tmpFor(target);
+    Path tmp = TempNames.beside(target);
     try {
       Files.createLink(tmp, existing);
       move(tmp, target);
@@ -357,10 +359,6 @@ final class RegularFileStep {
       }
       throw ex;
     }
-  }
-
-  private static Path tmpFor(Path target) {
-    return target.resolveSibling(".ota-tmp." + ProcessHandle.current().pid() + "." + TMP_SEQ.incrementAndGet());
   }
 
   private static void deleteQuietly(Path p) {

@@ -1,7 +1,8 @@
 package dev.otaclient.update;
 
-import dev.otaclient.boot.AtomicFiles;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.slot.SlotIo;
+import dev.otaclient.slot.SlotLayout;
 import dev.otaclient.slot.StandbyTree;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -34,7 +35,7 @@ final class StandbyCleaner {
             return FileVisitResult.CONTINUE;
           }
           String imagePath = imagePath(root, dir);
-          if (imagePath.equals("/" + UpdatePipeline.WORK_DIR_NAME)) {
+          if (imagePath.equals(SlotLayout.STANDARD.workDir())) {
             return FileVisitResult.SKIP_SUBTREE;
           }
           if (plan.directories.contains(imagePath)) {

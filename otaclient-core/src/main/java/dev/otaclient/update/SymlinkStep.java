@@ -3,6 +3,7 @@ package dev.otaclient.update;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.image.ListKind;
 import dev.otaclient.image.ListReader;
 import dev.otaclient.image.SymlinkEntry;
@@ -61,7 +62,7 @@ final class SymlinkStep {
     } catch (NoSuchFileException e) {
       // the normal case
     }
-    Path tmp = target.resolveSibling(".ota-tmp.link." + ProcessHandle.current().pid() + "." + System.nanoTime());
+    Path tmp = TempNames.beside(target);
     Files.createSymbolicLink(tmp, Path.of(s.target()));
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -1,7 +1,8 @@
 package dev.otaclient.update;
 
-import dev.otaclient.boot.AtomicFiles;
-import dev.otaclient.slot.FilesystemSync;
+import dev.otaclient.fs.AtomicFiles;
+import dev.otaclient.fs.Fsync;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.boot.BootController;
 import dev.otaclient.boot.Standby;
 import dev.otaclient.error.ErrorCode;
@@ -13,6 +14,7 @@ import dev.otaclient.image.ListKind;
 import dev.otaclient.image.OtaImage;
 import dev.otaclient.image.VerifiedLists;
 import dev.otaclient.slot.SlotIo;
+import dev.otaclient.slot.SlotLayout;
 import dev.otaclient.slot.StandbyTree;
 import dev.otaclient.status.UpdatePhase;
 import java.io.IOException;
@@ -33,14 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 final class UpdatePipeline {
   private static final Logger log = LoggerFactory.getLogger(UpdatePipeline.class);
-  /** Work area inside the standby (lists, journal); removed when the build completes. */
-  static final String WORK_DIR_NAME = ".ota-work";
-  /**
-   * The slot manifest: the placement records of the slot's last completed build (path, sha256,
-   * size, mtime, ctime, inode), so the next in-place update of any image trusts unchanged files
-   * without hashing them. Kept next to the saved lists, outside the work area that is removed.
-   */
-  static final String MANIFEST = "/" + DeltaPlanner.SAVED_META_DIR + "/slot-manifest";
+  private static final SlotLayout LAYOUT = SlotLayout.STANDARD;
 
   private final BootController boot;
   private final UpdateSettings settings;
@@ -91,10 +86,10 @@ final class UpdatePipeline {
         cancel.exitCritical();
       }
       StandbyTree tree = new StandbyTree(standby.root(), standby.bootDir());
-      Path work = standby.root().resolve(WORK_DIR_NAME);
+      Path work = SlotLayout.in(standby.root(), LAYOUT.workDir());
       createWorkDir(work);
       // opened before the in-place clean, which removes the old manifest unless the image lists it
-      try (PlacementJournal journal = PlacementJournal.open(work.resolve("journal"),
+      try (PlacementJournal journal = PlacementJournal.open(SlotLayout.in(standby.root(), LAYOUT.journal()),
           standby.reusedInPlace() ? existingManifest(standby.root()) : null, standby.root())) {
         if (standby.reusedInPlace()) {
           StandbyCleaner.clean(tree, plan);
@@ -121,10 +116,10 @@ final class UpdatePipeline {
         dirs.applyAttributes();
         saveImageMeta(tree, lists);
         log.info("standby built: {} files kept in place, {} persistents carried over", regulars.keptFiles(), persisted);
-        journal.promoteTo(tree.locate(MANIFEST));
+        journal.promoteTo(tree.locate(LAYOUT.manifest()));
       }
       AtomicFiles.deleteTree(work);
-      FilesystemSync.sync(standby.root());
+      Fsync.filesystem(standby.root());
       return standby;
     } catch (IOException e) {
       throw SlotIo.failure("building the standby slot", e);
@@ -140,7 +135,7 @@ final class UpdatePipeline {
    */
   static Path existingManifest(Path standbyRoot) {
     Path p = standbyRoot;
-    String[] parts = MANIFEST.substring(1).split("/");
+    String[] parts = LAYOUT.manifest().substring(1).split("/");
     for (int i = 0; i < parts.length; i++) {
       p = p.resolve(parts[i]);
       boolean last = i == parts.length - 1;
@@ -165,13 +160,12 @@ final class UpdatePipeline {
 
   /** The four lists go to {@code /opt/ota/image-meta/}: the next update's fast delta source. */
   private static void saveImageMeta(StandbyTree tree, VerifiedLists lists) {
-    String[] names = {"dirs.txt", "symlinks.txt", "regulars.txt", "persistents.txt"};
     ListKind[] kinds = {ListKind.DIRECTORIES, ListKind.SYMLINKS, ListKind.REGULARS, ListKind.PERSISTENTS};
-    for (int i = 0; i < names.length; i++) {
-      String imagePath = "/" + DeltaPlanner.SAVED_META_DIR + "/" + names[i];
+    for (int i = 0; i < kinds.length; i++) {
+      String imagePath = LAYOUT.savedList(kinds[i]);
       Path target = tree.locate(imagePath);
-      Path dir = tree.safeParent(imagePath, target);
-      Path tmp = dir.resolve("." + names[i] + ".tmp");
+      tree.safeParent(imagePath, target);
+      Path tmp = TempNames.beside(target);
       try {
         Files.copy(lists.path(kinds[i]), tmp, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.status.OtaStatus;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -16,7 +16,7 @@ import java.util.List;
  * State lives in small table files ({@code t_<name>}) in the same directory:
  * <ul>
  *   <li>{@code mounts}: "MOUNTPOINT SOURCE" lines, read by findmnt, changed by mount/umount;</li>
- *   <li>{@code blkid}: "DEVICE UUID PARTUUID" lines;</li>
+ *   <li>{@code blkid}: "DEVICE UUID PARTUUID [LABEL]" lines;</li>
  *   <li>{@code disk} / {@code children}: what lsblk answers for PKNAME / NAME,FSTYPE;</li>
  *   <li>{@code t_nvbootctrl/}: current, active, successful_N, unbootable_N (a tiny A/B simulator).</li>
  * </ul>
@@ -55,12 +55,14 @@ final class FakeSystem {
       case "$*" in
         *"-t PARTUUID="*) want=${last#PARTUUID=}; field=dev ;;
         *PARTUUID*) field=partuuid ;;
+        *LABEL*) field=label ;;
         *UUID*) field=uuid ;;
       esac
-      while read -r d u p; do
+      while read -r d u p l; do
         case $field in
           dev) [ "$p" = "$want" ] && echo "$d" ;;
           partuuid) [ "$d" = "$last" ] && echo "$p" ;;
+          label) [ "$d" = "$last" ] && [ -n "$l" ] && echo "$l" ;;
           uuid) [ "$d" = "$last" ] && echo "$u" ;;
         esac
       done < "$D/t_blkid"

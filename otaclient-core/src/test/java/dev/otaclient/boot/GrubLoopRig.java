@@ -1,6 +1,7 @@
 package dev.otaclient.boot;
 
 import dev.otaclient.error.ErrorCode;
+import dev.otaclient.fs.AtomicFiles;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

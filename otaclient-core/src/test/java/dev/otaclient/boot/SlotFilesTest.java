@@ -2,6 +2,7 @@ package dev.otaclient.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.status.OtaStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

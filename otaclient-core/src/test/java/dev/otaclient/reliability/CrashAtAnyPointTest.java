@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.boot.BootState;
 import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SignedImageFixture;
@@ -275,7 +276,7 @@ class CrashAtAnyPointTest {
     try (Stream<Path> s = Files.walk(slot)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !p.toString().contains("/.ota-work/")
-            && !p.getFileName().toString().startsWith(".ota-tmp")) {
+            && !TempNames.isTemp(p.getFileName().toString())) {
           shas.add(TreeSnapshot.sha256(p));
         }
       }

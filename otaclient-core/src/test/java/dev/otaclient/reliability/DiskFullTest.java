@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.boot.DirectorySlotController;
 import dev.otaclient.error.FailureType;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SignedImageFixture;
@@ -84,7 +85,7 @@ class DiskFullTest {
     assertThat(boot.armedSlotId()).isEmpty();
     try (var s = Files.walk(mountPoint)) {
       assertThat(s.map(p -> p.getFileName().toString())).as("no half-written temp file left")
-          .noneMatch(n -> n.startsWith(".ota-tmp"));
+          .noneMatch(TempNames::isTemp);
     }
 
     EcuStatus restarted = client(state).status();

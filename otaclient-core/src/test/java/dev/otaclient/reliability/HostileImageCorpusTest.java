@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.Zstd;
 import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.image.CaStore;
 import dev.otaclient.image.FileRef;
 import dev.otaclient.image.ImageMetadata;
@@ -318,7 +319,7 @@ class HostileImageCorpusTest {
         .regulars(HandmadeImage.regularLine("/g", PWNED))
         .file("data/g", "much longer than listed".getBytes(StandardCharsets.UTF_8))));
     try (var files = Files.walk(state.resolve(DirectorySlotController.SLOT_B))) {
-      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".ota-tmp"))
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(TempNames::isTemp)
           .noneMatch(n -> n.equals("f") || n.equals("g"));
     }
   }

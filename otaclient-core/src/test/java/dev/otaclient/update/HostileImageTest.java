@@ -3,6 +3,7 @@ package dev.otaclient.update;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.Zstd;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.image.CaStore;
 import dev.otaclient.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
@@ -142,7 +143,7 @@ class HostileImageTest {
         .file("data/f", "much longer than listed".getBytes(StandardCharsets.UTF_8)));
     assertContained(s);
     try (var files = Files.walk(standby)) {
-      assertThat(files.map(Path::getFileName).map(Path::toString)).noneMatch(n -> n.startsWith(".ota-tmp"));
+      assertThat(files.map(Path::getFileName).map(Path::toString)).noneMatch(TempNames::isTemp);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.otaclient.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.fs.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,8 @@ package dev.otaclient.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.fs.ContentHash;
+import dev.otaclient.slot.SlotLayout;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.FileClock;
@@ -56,7 +58,7 @@ class SlotManifestTest {
   }
 
   static Path manifest(Path slot) {
-    return slot.resolve(UpdatePipeline.MANIFEST.substring(1));
+    return SlotLayout.in(slot, SlotLayout.STANDARD.manifest());
   }
 
   @Test

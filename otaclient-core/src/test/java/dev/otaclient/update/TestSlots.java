@@ -5,6 +5,7 @@ import dev.otaclient.boot.BootState;
 import dev.otaclient.boot.RollbackCheck;
 import dev.otaclient.boot.Standby;
 import dev.otaclient.error.FailureType;
+import dev.otaclient.fs.AtomicFiles;
 import dev.otaclient.status.OtaStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,7 +69,7 @@ final class TestSlots implements BootController {
     if (!reuse) {
       try {
         if (Files.exists(standby)) {
-          dev.otaclient.boot.AtomicFiles.deleteTree(standby);
+          AtomicFiles.deleteTree(standby);
         }
         Files.createDirectories(standby);
       } catch (IOException e) {

@@ -7,6 +7,7 @@ import dev.otaclient.error.FailureType;
 import dev.otaclient.fetch.CacheControl;
 import dev.otaclient.fetch.Cookies;
 import dev.otaclient.fetch.RetryPolicy;
+import dev.otaclient.fs.TempNames;
 import dev.otaclient.image.ListKind;
 import dev.otaclient.image.ListReader;
 import dev.otaclient.image.RegularEntry;
@@ -264,7 +265,7 @@ class UpdateEngineTest {
       try (var s = Files.walk(tmp.resolve("b"))) {
         for (Path p : (Iterable<Path>) s::iterator) {
           if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !p.toString().contains("/.ota-work/")
-              && !p.getFileName().toString().startsWith(".ota-tmp")) {
+              && !TempNames.isTemp(p.getFileName().toString())) {
             placed.add(TreeSnapshot.sha256(p));
           }
         }

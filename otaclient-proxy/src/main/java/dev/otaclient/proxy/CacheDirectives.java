@@ -1,10 +1,8 @@
 package dev.otaclient.proxy;
 
 import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.fs.ContentHash;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -63,7 +61,7 @@ record CacheDirectives(boolean noCache, boolean retryCaching, Optional<String> f
     if (fileSha256.isPresent()) {
       return compressionAlg.map(a -> fileSha256.get() + "." + a).orElse(fileSha256.get());
     }
-    return "URL_" + sha256Hex(url);
+    return "URL_" + ContentHash.of(url.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The body can be checked against {@code file_sha256} only when it is sent uncompressed. */
@@ -74,14 +72,5 @@ record CacheDirectives(boolean noCache, boolean retryCaching, Optional<String> f
   /** The directives echoed to the client so it knows which variant it was served. */
   Optional<String> echo() {
     return fileSha256.map(sha -> CacheControl.forFile(sha, compressionAlg.orElse(null), false));
-  }
-
-  static String sha256Hex(String text) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK ships SHA-256", e);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.otaclient.proxy;
 
+import dev.otaclient.fs.TempNames;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,9 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * cacheDir/data/&lt;key&gt;   committed bodies; present only once complete (renamed from tmp/)
  * cacheDir/meta/&lt;key&gt;   content type, encoding and size; written before the body is renamed
- * cacheDir/tmp/&lt;random&gt; bodies being downloaded; emptied at start
+ * cacheDir/tmp/.&lt;key&gt;.tmp&lt;n&gt;  bodies and sidecars on their way in; emptied at start
  * </pre>
  *
  * A body whose size disagrees with its sidecar (a rename that reached the disk before the data
@@ -36,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 final class CacheStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheStore.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** A committed entry opened for reading. */
   record Hit(FileChannel channel, EntryMeta meta) {}
@@ -146,10 +144,9 @@ final class CacheStore implements AutoCloseable {
     inflight.remove(transfer.key(), transfer);
   }
 
-  Path newTempFile() {
-    byte[] name = new byte[16];
-    RANDOM.nextBytes(name);
-    return tmpDir.resolve(HexFormat.of().formatHex(name));
+  /** A fresh name in tmp/ for a body or sidecar of {@code key} on its way into data/ or meta/. */
+  Path newTempFile(String key) {
+    return TempNames.beside(tmpDir.resolve(key));
   }
 
   /**
@@ -203,7 +200,7 @@ final class CacheStore implements AutoCloseable {
       transfer.detached();
       return null;
     }
-    Path sidecarTmp = newTempFile();
+    Path sidecarTmp = newTempFile(transfer.key());
     try {
       Files.writeString(sidecarTmp, meta.toSidecar(), StandardCharsets.UTF_8);
     } catch (IOException e) {

@@ -1,6 +1,6 @@
 package dev.otaclient.proxy;
 
-import dev.otaclient.slot.FilesystemSync;
+import dev.otaclient.fs.Fsync;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,7 +101,7 @@ final class GroupCommit implements AutoCloseable {
   private void commit(List<Pending> batch) {
     boolean durable;
     try {
-      FilesystemSync.sync(fs);
+      Fsync.filesystem(fs);
       durable = true;
     } catch (IOException e) {
       LOG.warn("cannot flush the cache filesystem, {} downloads stay uncached: {}", batch.size(), e.getMessage());

@@ -1,6 +1,7 @@
 package dev.otaclient.proxy;
 
 import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.fs.ContentHash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -10,9 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -460,7 +459,7 @@ final class ProxyHandler extends Handler.Abstract {
       this.meta = meta;
       this.channel = channel;
       this.expectedSha256 = expectedSha256;
-      this.digest = expectedSha256 == null ? null : sha256();
+      this.digest = expectedSha256 == null ? null : ContentHash.sha256();
     }
 
     /** Opens the temp file and publishes the transfer to followers; null when not caching. */
@@ -470,7 +469,7 @@ final class ProxyHandler extends Handler.Abstract {
         LOG.info("not caching {}: cache filesystem above the hard limit", transfer.key());
         return null;
       }
-      Path tmp = cache.newTempFile();
+      Path tmp = cache.newTempFile(transfer.key());
       FileChannel channel;
       try {
         channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -517,7 +516,7 @@ final class ProxyHandler extends Handler.Abstract {
         return;
       }
       if (digest != null) {
-        String actual = HexFormat.of().formatHex(digest.digest());
+        String actual = ContentHash.hex(digest);
         if (!actual.equals(expectedSha256)) {
           abandon("body sha256 " + actual + " does not match file_sha256 " + expectedSha256);
           return;
@@ -546,14 +545,6 @@ final class ProxyHandler extends Handler.Abstract {
         channel.close();
       } catch (IOException ignored) {
         // the temp file is deleted next
-      }
-    }
-
-    private static MessageDigest sha256() {
-      try {
-        return MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("every JDK ships SHA-256", e);
       }
     }
   }

@@ -1,5 +1,7 @@
 package dev.otaclient.image.build;
 
+import dev.otaclient.fs.TempNames;
+import dev.otaclient.fs.ContentHash;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,8 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Puts one regular file into the image: a hard link (or, across file systems, a copy) under
@@ -73,7 +73,7 @@ final class RegularFileIngest {
   private record HashedSize(String sha256, long size) {}
 
   private static HashedSize hash(Path file) throws IOException {
-    MessageDigest md = sha256();
+    MessageDigest md = ContentHash.sha256();
     long size = 0;
     byte[] buf = new byte[BUFFER];
     try (InputStream in = Files.newInputStream(file)) {
@@ -82,13 +82,13 @@ final class RegularFileIngest {
         size += n;
       }
     }
-    return new HashedSize(HexFormat.of().formatHex(md.digest()), size);
+    return new HashedSize(ContentHash.hex(md), size);
   }
 
   private static HashedSize copyAndHash(Path source, Path target) throws IOException {
     Path tmp = tempNextTo(target);
     try {
-      MessageDigest md = sha256();
+      MessageDigest md = ContentHash.sha256();
       long size = 0;
       byte[] buf = new byte[BUFFER];
       try (InputStream in = Files.newInputStream(source); OutputStream out = Files.newOutputStream(tmp)) {
@@ -99,7 +99,7 @@ final class RegularFileIngest {
         }
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      return new HashedSize(HexFormat.of().formatHex(md.digest()), size);
+      return new HashedSize(ContentHash.hex(md), size);
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -137,16 +137,9 @@ final class RegularFileIngest {
    * start as 0600) so a web server running as any user can serve the result.
    */
   private static Path tempNextTo(Path target) throws IOException {
-    Path tmp = Files.createTempFile(target.getParent(), ".tmp-", ".part");
+    Path tmp = TempNames.beside(target);
+    Files.createFile(tmp);
     Files.setAttribute(tmp, "unix:mode", 0644);
     return tmp;
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.otaclient.image.build;
 
+import dev.otaclient.fs.TempNames;
+import dev.otaclient.fs.ContentHash;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -9,8 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * An output file written under a temporary name and renamed into place by {@link #commit()}, so a
@@ -26,12 +26,8 @@ final class StagedFile implements Closeable {
 
   StagedFile(Path target) throws IOException {
     this.target = target;
-    this.tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-    try {
-      this.digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
+    this.tmp = TempNames.beside(target);
+    this.digest = ContentHash.sha256();
     this.out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024), digest);
     Files.setAttribute(tmp, "unix:mode", 0644);
   }
@@ -46,7 +42,7 @@ final class StagedFile implements Closeable {
     out.close();
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     committed = true;
-    return HexFormat.of().formatHex(digest.digest());
+    return ContentHash.hex(digest);
   }
 
   Path target() {

@@ -1,4 +1,4 @@
-package dev.otaclient.update;
+package dev.otaclient.fs;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,16 +11,20 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** SHA-256 of local files, streamed through a per-thread buffer. */
-final class ContentHash {
+/**
+ * SHA-256, the content hash of OTA images, in lower-case hex as the lists and the servers' blob names
+ * spell it. Local files are streamed through a per-thread direct buffer.
+ */
+public final class ContentHash {
   static final int BUFFER = 1 << 20;
   private static final ThreadLocal<ByteBuffer> BUF = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
-  /** Files hashed by {@link #of} in this JVM: lets tests see that trusted files were not read. */
+  /** Files hashed by {@link #of(Path)} in this JVM: lets tests see that trusted files were not read. */
   private static final AtomicLong FILES_HASHED = new AtomicLong();
 
   private ContentHash() {}
 
-  static MessageDigest sha256() {
+  /** A fresh SHA-256 digest; every JDK has the algorithm. */
+  public static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -28,22 +32,20 @@ final class ContentHash {
     }
   }
 
-  static String hex(MessageDigest d) {
+  /** Completes {@code d} and returns its value in lower-case hex. */
+  public static String hex(MessageDigest d) {
     return HexFormat.of().formatHex(d.digest());
   }
 
-  static long filesHashed() {
-    return FILES_HASHED.get();
-  }
-
-  static ByteBuffer buffer() {
-    ByteBuffer b = BUF.get();
-    b.clear();
-    return b;
+  /** SHA-256 of {@code data}, lower-case hex. */
+  public static String of(byte[] data) {
+    MessageDigest d = sha256();
+    d.update(data);
+    return hex(d);
   }
 
   /** Hashes a regular file without following a symlink at its path. */
-  static String of(Path file) throws IOException {
+  public static String of(Path file) throws IOException {
     FILES_HASHED.incrementAndGet();
     MessageDigest d = sha256();
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -55,5 +57,19 @@ final class ContentHash {
       }
     }
     return hex(d);
+  }
+
+  /**
+   * This thread's cleared 1 MiB direct buffer, for a caller that streams a file through a digest
+   * itself (copying while hashing). Not to be kept: the next call on this thread hands it out again.
+   */
+  public static ByteBuffer buffer() {
+    ByteBuffer b = BUF.get();
+    b.clear();
+    return b;
+  }
+
+  public static long filesHashed() {
+    return FILES_HASHED.get();
   }
 }

@@ -1,11 +1,11 @@
-package dev.otaclient.update;
+package dev.otaclient.fs;
 
 /**
  * A SHA-256 digest as four longs: 48 bytes on the heap where its 64-character hex {@code String} takes
  * about 104. Used as the content key of the plan and in the placement records, where tens of thousands
  * of them are live at once.
  */
-final class Sha256 {
+public final class Sha256 {
   private final long w0;
   private final long w1;
   private final long w2;
@@ -19,7 +19,7 @@ final class Sha256 {
   }
 
   /** From 64 hex digits (either case); the list parsers have already checked the shape. */
-  static Sha256 ofHex(String hex) {
+  public static Sha256 ofHex(String hex) {
     if (hex.length() != 64) {
       throw new IllegalArgumentException("sha256 must be 64 hex digits, got " + hex.length() + " characters");
     }
@@ -27,19 +27,19 @@ final class Sha256 {
   }
 
   /** From a 32-byte digest. */
-  static Sha256 of(byte[] digest) {
+  public static Sha256 of(byte[] digest) {
     if (digest.length != 32) {
       throw new IllegalArgumentException("sha256 must be 32 bytes, got " + digest.length);
     }
     return new Sha256(word(digest, 0), word(digest, 8), word(digest, 16), word(digest, 24));
   }
 
-  static Sha256 of(long w0, long w1, long w2, long w3) {
+  public static Sha256 of(long w0, long w1, long w2, long w3) {
     return new Sha256(w0, w1, w2, w3);
   }
 
   /** Word {@code i} (0..3) of the digest, big-endian: word 0 holds the first 8 bytes. */
-  long word(int i) {
+  public long word(int i) {
     return switch (i) {
       case 0 -> w0;
       case 1 -> w1;
@@ -70,7 +70,7 @@ final class Sha256 {
   }
 
   /** Lower-case hex, as the lists and the server's blob names spell it. */
-  String hex() {
+  public String hex() {
     StringBuilder sb = new StringBuilder(64);
     for (long w : new long[] {w0, w1, w2, w3}) {
       String s = Long.toHexString(w);

@@ -1,4 +1,4 @@
-package dev.otaclient.boot;
+package dev.otaclient.fs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,10 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Crash-safe file operations used for everything the boot loader or the next start-up reads: a
@@ -28,18 +24,11 @@ import org.slf4j.LoggerFactory;
  * {@code OtaException} of the phase they are in.
  */
 public final class AtomicFiles {
-  private static final Logger log = LoggerFactory.getLogger(AtomicFiles.class);
-  /** The temporary names of {@link #tempFor}: {@code .<name>.tmp<digits>}. */
-  private static final Pattern LEFTOVER = Pattern.compile("\\..+\\.tmp[0-9]+");
-
   private AtomicFiles() {}
 
   /** Writes {@code content} exactly (UTF-8, no newline added): temp file in the same dir, fsync, rename, fsync dir. */
   public static void writeString(Path file, String content) {
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = tempFor(file);
-    try {
-      Files.createDirectories(dir);
+    replace(file, "cannot write " + file, tmp -> {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
         while (buf.hasRemaining()) {
@@ -49,19 +38,17 @@ public final class AtomicFiles {
       }
       // status files are read by tools and humans; the temp-file default of 0600 would be surprising
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      fsyncDirectory(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    } finally {
-      deleteQuietly(tmp);
-    }
+    });
   }
 
-  /** A fresh temporary name beside {@code file}; {@link #removeLeftoverTemps} recognises its shape. */
-  private static Path tempFor(Path file) {
-    return file.toAbsolutePath().resolveSibling(
-        "." + file.getFileName() + ".tmp" + ThreadLocalRandom.current().nextInt(1 << 30));
+  /** Copies {@code source} (with its attributes) to {@code target} the same way. */
+  public static void copy(Path source, Path target) {
+    replace(target, "cannot copy " + source + " to " + target, tmp -> {
+      Files.copy(source, tmp, StandardCopyOption.COPY_ATTRIBUTES);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+    });
   }
 
   /** Content of {@code file}, or empty when it does not exist. */
@@ -77,18 +64,7 @@ public final class AtomicFiles {
 
   /** Points {@code link} at {@code target} (stored verbatim, relative or absolute) by renaming a fresh link over it. */
   public static void replaceSymlink(Path link, Path target) {
-    Path dir = link.toAbsolutePath().getParent();
-    Path tmp = tempFor(link);
-    try {
-      Files.createDirectories(dir);
-      Files.createSymbolicLink(tmp, target);
-      Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      fsyncDirectory(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot point " + link + " at " + target + ": " + e.getMessage(), e);
-    } finally {
-      deleteQuietly(tmp);
-    }
+    replace(link, "cannot point " + link + " at " + target, tmp -> Files.createSymbolicLink(tmp, target));
   }
 
   /** The stored target of a symlink, or empty when {@code link} is missing or not a symlink. */
@@ -107,7 +83,7 @@ public final class AtomicFiles {
   public static void delete(Path file) {
     try {
       if (Files.deleteIfExists(file)) {
-        fsyncDirectory(file.toAbsolutePath().getParent());
+        Fsync.directory(file.toAbsolutePath().getParent());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + file + ": " + e.getMessage(), e);
@@ -122,7 +98,7 @@ public final class AtomicFiles {
           deleteTree(child);
         }
       }
-      fsyncDirectory(dir);
+      Fsync.directory(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot empty " + dir + ": " + e.getMessage(), e);
     }
@@ -162,44 +138,31 @@ public final class AtomicFiles {
     return n[0];
   }
 
-
   /**
-   * Deletes the temporary names ({@code .<name>.tmp<digits>}) that {@link #writeString} and
-   * {@link #replaceSymlink} leave in {@code dir} when a crash or power cut stops them before their
-   * rename. Only for directories whose every file is written through this class, and only where no
-   * write is in progress (start-up). Returns how many were removed.
+   * The one way this class changes a name: {@code fill} creates the new content under a fresh temporary
+   * name beside {@code file} (a file fsynced), which is then renamed over {@code file}, and
+   * the directory is fsynced so the rename survives a power cut. The temp name is gone afterwards
+   * whatever happened; only a crash can leave it, for {@link TempNames#removeLeftovers}.
    */
-  public static int removeLeftoverTemps(Path dir) {
-    return removeMatching(dir, LEFTOVER);
-  }
-
-  /** The same for the temporary names of one file, in a directory shared with others (/etc/default). */
-  public static int removeLeftoverTempsOf(Path file) {
-    Path dir = file.toAbsolutePath().getParent();
-    return removeMatching(dir, Pattern.compile("\\." + Pattern.quote(file.getFileName().toString()) + "\\.tmp[0-9]+"));
-  }
-
-  private static int removeMatching(Path dir, Pattern names) {
-    if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return 0;
-    }
-    int n = 0;
-    try (var entries = Files.newDirectoryStream(dir, p -> names.matcher(p.getFileName().toString()).matches())) {
-      for (Path p : entries) {
-        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(p)) {
-          n++;
-        }
-      }
+  private static void replace(Path file, String failure, TempFill fill) {
+    Path absolute = file.toAbsolutePath();
+    Path dir = absolute.getParent();
+    Path tmp = TempNames.beside(absolute);
+    try {
+      Files.createDirectories(dir);
+      fill.into(tmp);
+      Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Fsync.directory(dir);
     } catch (IOException e) {
-      log.warn("cannot remove leftover temporary files in {}: {}", dir, e.toString());
+      throw new UncheckedIOException(failure + ": " + e.getMessage(), e);
+    } finally {
+      deleteQuietly(tmp);
     }
-    return n;
   }
 
-  static void fsyncDirectory(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+  @FunctionalInterface
+  private interface TempFill {
+    void into(Path tmp) throws IOException;
   }
 
   private static void deleteQuietly(Path p) {
