@@ -1,11 +1,11 @@
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.Progress;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateRequest;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -89,7 +89,7 @@ public final class Harness {
       settings = settings.withHttp(settings.http().withProxy(new InetSocketAddress(u.getHost(), u.getPort())));
     }
 
-    OtaClient client = new OtaClient("autoware", new DirectorySlotController(state), settings);
+    UpdateEngine client = new UpdateEngine("autoware", new DirectorySlotController(state), settings);
     client.start();
     // The status carries progress only while UPDATING; keep the last snapshot seen (at POST_PROCESSING
     // every file has been placed, so its counters are final).

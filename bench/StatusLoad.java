@@ -1,8 +1,8 @@
-import dev.otaclient.boot.BootBackend;
-import dev.otaclient.ecu.EcuNodeSettings;
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.boot.BootBackend;
+import dev.otaclient.internal.ecu.EcuNodeSettings;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.EcuDaemon;
 import dev.otaclient.grpc.OtaCallException;

@@ -1,14 +1,14 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.BootBackend;
+import dev.otaclient.internal.boot.BootBackend;
 import dev.otaclient.client.BootLoader;
 import dev.otaclient.client.OtaClient;
 import dev.otaclient.client.UpdateRequest;
-import dev.otaclient.fetch.Cookies;
+import dev.otaclient.internal.fetch.Cookies;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.UpdateEvent;
-import dev.otaclient.update.RequestRules;
+import dev.otaclient.internal.update.RequestRules;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,8 +1,8 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.image.build.BuildResult;
-import dev.otaclient.image.build.ImageBuilder;
-import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.internal.image.build.BuildResult;
+import dev.otaclient.internal.image.build.ImageBuilder;
+import dev.otaclient.internal.image.sign.TestCa;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.fetch.Cookies;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.ImageLocation;
-import dev.otaclient.image.VerifiedImage;
-import dev.otaclient.update.DeltaEstimate;
+import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.image.ImageLocation;
+import dev.otaclient.internal.image.VerifiedImage;
+import dev.otaclient.internal.update.DeltaEstimate;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,10 +1,10 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.fetch.Cookies;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.ImageLocation;
-import dev.otaclient.image.ImageSummary;
-import dev.otaclient.image.VerifiedImage;
+import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.image.ImageLocation;
+import dev.otaclient.internal.image.ImageSummary;
+import dev.otaclient.internal.image.VerifiedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

@@ -1,6 +1,6 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.image.ImageSummary;
+import dev.otaclient.internal.image.ImageSummary;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.update.RequestRules;
-import dev.otaclient.update.RequestRules.Problem;
+import dev.otaclient.internal.update.RequestRules;
+import dev.otaclient.internal.update.RequestRules.Problem;
 import java.util.Optional;
 
 /**

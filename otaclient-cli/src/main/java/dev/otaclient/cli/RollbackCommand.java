@@ -1,6 +1,6 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.OtaClientStub;
 import java.time.Duration;

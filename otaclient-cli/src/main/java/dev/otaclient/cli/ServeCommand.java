@@ -1,6 +1,6 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.internal.boot.DirectorySlotController;
 import dev.otaclient.grpc.EcuDaemon;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,10 +1,10 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.BootBackend;
+import dev.otaclient.internal.boot.BootBackend;
 import dev.otaclient.error.OtaException;
-import dev.otaclient.fetch.Cookies;
-import dev.otaclient.image.ImageLocation;
-import dev.otaclient.update.RequestRules;
+import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.image.ImageLocation;
+import dev.otaclient.internal.update.RequestRules;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.boot.BootState;
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.internal.boot.BootState;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.ecu.StatusReport;
 import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.status.EcuStatus;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.ecu.EcuResult;
+import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.Progress;

@@ -1,11 +1,11 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.status.OtaStatus;
-import dev.otaclient.update.RequestRules;
+import dev.otaclient.internal.update.RequestRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.StatusReport;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.status.EcuStatus;

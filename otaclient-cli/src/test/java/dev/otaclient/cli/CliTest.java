@@ -3,8 +3,8 @@ package dev.otaclient.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.BootBackend;
-import dev.otaclient.ecu.EcuNodeSettings;
+import dev.otaclient.internal.boot.BootBackend;
+import dev.otaclient.internal.ecu.EcuNodeSettings;
 import dev.otaclient.grpc.EcuDaemon;
 import dev.otaclient.testing.Await;
 import dev.otaclient.testing.Nginx;

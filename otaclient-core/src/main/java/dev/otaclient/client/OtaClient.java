@@ -1,23 +1,23 @@
 package dev.otaclient.client;
 
-import dev.otaclient.boot.BootBackend;
-import dev.otaclient.boot.BootController;
-import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.internal.boot.BootBackend;
+import dev.otaclient.internal.boot.BootController;
+import dev.otaclient.internal.boot.DirectorySlotController;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
-import dev.otaclient.fetch.Cookies;
-import dev.otaclient.fetch.HttpSettings;
-import dev.otaclient.fetch.RetryPolicy;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.ImageLocation;
-import dev.otaclient.image.TrustPolicy;
+import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.fetch.HttpSettings;
+import dev.otaclient.internal.fetch.RetryPolicy;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.image.ImageLocation;
+import dev.otaclient.internal.image.TrustPolicy;
 import dev.otaclient.status.CancelOutcome;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.Progress;
 import dev.otaclient.status.UpdateEvent;
-import dev.otaclient.update.BeforeReboot;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.BeforeReboot;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,9 +43,9 @@ import java.util.function.Consumer;
  * {@link OtaException} ({@code E1-0104-201}, busy).
  */
 public final class OtaClient {
-  private final dev.otaclient.update.OtaClient engine;
+  private final dev.otaclient.internal.update.UpdateEngine engine;
 
-  private OtaClient(dev.otaclient.update.OtaClient engine) {
+  private OtaClient(dev.otaclient.internal.update.UpdateEngine engine) {
     this.engine = engine;
   }
 
@@ -102,17 +102,17 @@ public final class OtaClient {
    * @return closes the subscription
    */
   public <E extends UpdateEvent> AutoCloseable on(Class<E> type, Consumer<? super E> listener) {
-    Runnable cancel = engine.events().subscribe(type, listener);
+    Runnable cancel = engine.subscribe(type, listener);
     return cancel::run;
   }
 
-  private static dev.otaclient.update.UpdateRequest toEngine(UpdateRequest r) {
+  private static dev.otaclient.internal.update.UpdateRequest toEngine(UpdateRequest r) {
     String version = r.version().orElseGet(() -> ImageLocation.parse(r.image()).name());
     if (version.isEmpty()) {
       throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API,
           "image location " + r.image() + " has no name to record as the version: give one");
     }
-    return new dev.otaclient.update.UpdateRequest(version, r.image(),
+    return new dev.otaclient.internal.update.UpdateRequest(version, r.image(),
         r.cookies().isEmpty() ? Cookies.none() : Cookies.of(r.cookies()));
   }
 
@@ -232,7 +232,7 @@ public final class OtaClient {
         case GRUB -> BootBackend.GRUB.open(null, null);
         case JETSON_CBOOT -> BootBackend.JETSON_CBOOT.open(null, null);
       };
-      dev.otaclient.update.OtaClient engine = new dev.otaclient.update.OtaClient(ecuId, boot, s);
+      dev.otaclient.internal.update.UpdateEngine engine = new dev.otaclient.internal.update.UpdateEngine(ecuId, boot, s);
       engine.start();
       return new OtaClient(engine);
     }

@@ -2,7 +2,7 @@ package dev.otaclient.client;
 
 import dev.otaclient.status.CancelOutcome;
 import dev.otaclient.status.EcuStatus;
-import dev.otaclient.update.UpdateOperation;
+import dev.otaclient.internal.update.UpdateOperation;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;

@@ -2,9 +2,9 @@ package dev.otaclient.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.image.build.ImageBuilder;
-import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.image.build.ImageBuilder;
+import dev.otaclient.internal.image.sign.TestCa;
 import dev.otaclient.testing.SampleRootfs;
 import dev.otaclient.testing.TreeSnapshot;
 import java.io.ByteArrayOutputStream;

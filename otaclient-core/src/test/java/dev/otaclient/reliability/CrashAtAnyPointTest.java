@@ -3,17 +3,17 @@ package dev.otaclient.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.BootState;
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.fs.TempNames;
+import dev.otaclient.internal.boot.BootState;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.fs.TempNames;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.TreeSnapshot;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateRequest;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,7 +89,7 @@ class CrashAtAnyPointTest {
     imageV2 = TreeSnapshot.of(images.rootfs("v2"));
 
     installed = shared.resolve("installed");
-    OtaClient c = new OtaClient("main", new DirectorySlotController(installed), UpdateSettings.defaults(images.caStore()));
+    UpdateEngine c = new UpdateEngine("main", new DirectorySlotController(installed), UpdateSettings.defaults(images.caStore()));
     c.start();
     EcuStatus s = c.update(UpdateRequest.of(V1, nginx.imageUrl("v1"), "{}"));
     assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);

@@ -1,12 +1,12 @@
 package dev.otaclient.reliability;
 
-import dev.otaclient.boot.CommandRunner;
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.boot.HealthCheck;
-import dev.otaclient.fetch.RetryPolicy;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.boot.CommandRunner;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.boot.HealthCheck;
+import dev.otaclient.internal.fetch.RetryPolicy;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +40,6 @@ public final class CrashProbe {
         }));
     UpdateSettings settings = UpdateSettings.defaults(CaStore.load(cas)).withThreads(4, 4)
         .withRetry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(10)));
-    ProbeDevice.run(args, new OtaClient("main", boot, settings), boot::activeSlotId, () -> { });
+    ProbeDevice.run(args, new UpdateEngine("main", boot, settings), boot::activeSlotId, () -> { });
   }
 }

@@ -3,16 +3,16 @@ package dev.otaclient.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.internal.boot.DirectorySlotController;
 import dev.otaclient.error.FailureType;
-import dev.otaclient.fs.TempNames;
+import dev.otaclient.internal.fs.TempNames;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateRequest;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,8 +101,8 @@ class DiskFullTest {
     assertThat(TreeSnapshot.of(running).diff(runningBefore)).isEmpty();
   }
 
-  static OtaClient client(Path state) {
-    OtaClient c = new OtaClient("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore()));
+  static UpdateEngine client(Path state) {
+    UpdateEngine c = new UpdateEngine("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore()));
     c.start();
     return c;
   }

@@ -1,12 +1,12 @@
 package dev.otaclient.reliability;
 
-import dev.otaclient.boot.CommandRunner;
-import dev.otaclient.boot.GrubController;
-import dev.otaclient.boot.GrubLoopRig;
-import dev.otaclient.boot.HealthCheck;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.boot.CommandRunner;
+import dev.otaclient.internal.boot.GrubController;
+import dev.otaclient.internal.boot.GrubLoopRig;
+import dev.otaclient.internal.boot.HealthCheck;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -49,7 +49,7 @@ public final class GrubCrashProbe {
       stopIfPending(work);
       Runtime.getRuntime().halt(0);
     }, signal);
-    OtaClient client = new OtaClient("main", boot, UpdateSettings.defaults(CaStore.load(cas)).withThreads(4, 4));
+    UpdateEngine client = new UpdateEngine("main", boot, UpdateSettings.defaults(CaStore.load(cas)).withThreads(4, 4));
     // a stop still pending lands at the end of the run (of the finalisation, in mode start)
     ProbeDevice.run(args, client, boot::activeDevice, () -> stopIfPending(work));
   }

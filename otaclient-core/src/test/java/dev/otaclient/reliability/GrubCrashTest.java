@@ -3,17 +3,17 @@ package dev.otaclient.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.BootState;
-import dev.otaclient.boot.GrubController;
-import dev.otaclient.boot.GrubLoopRig;
-import dev.otaclient.boot.HealthCheck;
+import dev.otaclient.internal.boot.BootState;
+import dev.otaclient.internal.boot.GrubController;
+import dev.otaclient.internal.boot.GrubLoopRig;
+import dev.otaclient.internal.boot.HealthCheck;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateRequest;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -246,7 +246,7 @@ class GrubCrashTest {
       // 2. the restart's finalisation
       List<String> reboots = new ArrayList<>();
       GrubController c = rig.controller(() -> reboots.add("reboot"), HealthCheck.none());
-      OtaClient client = new OtaClient("main", c, UpdateSettings.defaults(images.caStore()).withThreads(4, 4));
+      UpdateEngine client = new UpdateEngine("main", c, UpdateSettings.defaults(images.caStore()).withThreads(4, 4));
       EcuStatus s = client.start();
       String fin = s.status() + " " + running + " " + s.version() + (s.failureReason().isEmpty() ? "" : " " + s.failureReason());
       assertThat(s.status()).as(where + ": " + fin).isNotIn(OtaStatus.UPDATING, OtaStatus.ROLLBACKING);

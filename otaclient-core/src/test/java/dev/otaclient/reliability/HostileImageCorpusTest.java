@@ -3,21 +3,21 @@ package dev.otaclient.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.Zstd;
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.fs.TempNames;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.FileRef;
-import dev.otaclient.image.ImageMetadata;
-import dev.otaclient.image.MetadataJwt;
-import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.fs.TempNames;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.image.FileRef;
+import dev.otaclient.internal.image.ImageMetadata;
+import dev.otaclient.internal.image.MetadataJwt;
+import dev.otaclient.internal.image.sign.TestCa;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.HandmadeImage;
 import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateRequest;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -90,8 +90,8 @@ class HostileImageCorpusTest {
     farBefore = TreeSnapshot.of(farCanary);
   }
 
-  OtaClient client() {
-    OtaClient c = new OtaClient("main", new DirectorySlotController(state), UpdateSettings.defaults(CaStore.load(cas)));
+  UpdateEngine client() {
+    UpdateEngine c = new UpdateEngine("main", new DirectorySlotController(state), UpdateSettings.defaults(CaStore.load(cas)));
     c.start();
     return c;
   }

@@ -3,12 +3,12 @@ package dev.otaclient.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.fetch.HttpSettings;
-import dev.otaclient.fetch.RetryPolicy;
-import dev.otaclient.image.ListKind;
-import dev.otaclient.image.ListReader;
-import dev.otaclient.image.RegularEntry;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.fetch.HttpSettings;
+import dev.otaclient.internal.fetch.RetryPolicy;
+import dev.otaclient.internal.image.ListKind;
+import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.image.RegularEntry;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
@@ -18,9 +18,9 @@ import dev.otaclient.testing.FaultyHttpServer;
 import dev.otaclient.testing.FaultyHttpServer.Fault;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.TreeSnapshot;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateRequest;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,8 +109,8 @@ class NetworkFaultTest {
     runningBefore = TreeSnapshot.of(running);
   }
 
-  OtaClient client(RetryPolicy retry) {
-    OtaClient c = new OtaClient("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore())
+  UpdateEngine client(RetryPolicy retry) {
+    UpdateEngine c = new UpdateEngine("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore())
         .withHttp(HttpSettings.defaults().withTimeouts(Duration.ofSeconds(5), READ_TIMEOUT))
         .withRetry(retry)
         .withThreads(4, 4));
@@ -157,7 +157,7 @@ class NetworkFaultTest {
         attemptsExpected.put(blobPaths.get(i), (int) script.stream().filter(f -> f.kind() != Fault.Kind.DRIP).count() + 1);
         faulty.script(blobPaths.get(i), script.toArray(Fault[]::new));
       }
-      OtaClient c = client(new RetryPolicy(6, Duration.ofMillis(5), Duration.ofMillis(40), Duration.ofSeconds(30)));
+      UpdateEngine c = client(new RetryPolicy(6, Duration.ofMillis(5), Duration.ofMillis(40), Duration.ofSeconds(30)));
       AtomicReference<Progress> last = new AtomicReference<>();
       c.addListener(s -> s.progress().ifPresent(last::set));
       EcuStatus s = c.update(UpdateRequest.of("1.0", faulty.baseUri().resolve("v1/").toString(), "{}"));
@@ -181,7 +181,7 @@ class NetworkFaultTest {
 
   @Test
   void aServerGoneForLongerThanTheBudgetEndsInANetworkFailure() throws Exception {
-    OtaClient c = client(new RetryPolicy(10_000, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(2)));
+    UpdateEngine c = client(new RetryPolicy(10_000, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(2)));
     long t0 = System.nanoTime();
     EcuStatus s;
     try (FaultyHttpServer faulty = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
@@ -218,7 +218,7 @@ class NetworkFaultTest {
       AtomicBoolean outage = new AtomicBoolean();
       AtomicLong outageEnd = new AtomicLong();
       faulty.byDefault(attempt -> outage.get() && System.nanoTime() - outageEnd.get() < 0 ? Fault.drop() : Fault.none());
-      OtaClient c = client(new RetryPolicy(10_000, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(8)));
+      UpdateEngine c = client(new RetryPolicy(10_000, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(8)));
       AtomicReference<Progress> last = new AtomicReference<>();
       c.addListener(s -> s.progress().ifPresent(p -> {
         last.set(p);

@@ -2,10 +2,10 @@ package dev.otaclient.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otaclient.image.FileRef;
-import dev.otaclient.image.ImageMetadata;
-import dev.otaclient.image.MetadataJwt;
-import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.internal.image.FileRef;
+import dev.otaclient.internal.image.ImageMetadata;
+import dev.otaclient.internal.image.MetadataJwt;
+import dev.otaclient.internal.image.sign.TestCa;
 import dev.otaclient.testing.SignedImageFixture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

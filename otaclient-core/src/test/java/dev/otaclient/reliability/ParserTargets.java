@@ -1,16 +1,16 @@
 package dev.otaclient.reliability;
 
-import dev.otaclient.ecu.EcuInfo;
-import dev.otaclient.ecu.ProxyInfo;
+import dev.otaclient.internal.ecu.EcuInfo;
+import dev.otaclient.internal.ecu.ProxyInfo;
 import dev.otaclient.error.OtaException;
-import dev.otaclient.fetch.Cookies;
-import dev.otaclient.image.DirectoryEntry;
-import dev.otaclient.image.ListLines;
-import dev.otaclient.image.ListReader;
-import dev.otaclient.image.MetadataJwt;
-import dev.otaclient.image.PersistentEntry;
-import dev.otaclient.image.RegularEntry;
-import dev.otaclient.image.SymlinkEntry;
+import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.image.DirectoryEntry;
+import dev.otaclient.internal.image.ListLines;
+import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.image.MetadataJwt;
+import dev.otaclient.internal.image.PersistentEntry;
+import dev.otaclient.internal.image.RegularEntry;
+import dev.otaclient.internal.image.SymlinkEntry;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 

@@ -3,16 +3,16 @@ package dev.otaclient.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.BootState;
-import dev.otaclient.boot.DirectorySlotController;
+import dev.otaclient.internal.boot.BootState;
+import dev.otaclient.internal.boot.DirectorySlotController;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.TreeSnapshot;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateRequest;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +68,7 @@ class PowerCutTest {
     LoopFs.format(installed, 96);
     try (LoopFs fs = LoopFs.mount(installed, shared.resolve("mnt-setup"))) {
       Path state = fs.mountPoint.resolve("state");
-      OtaClient c = new OtaClient("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore()));
+      UpdateEngine c = new UpdateEngine("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore()));
       c.start();
       EcuStatus s = c.update(UpdateRequest.of(V1, nginx.imageUrl("v1"), "{}"));
       assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);

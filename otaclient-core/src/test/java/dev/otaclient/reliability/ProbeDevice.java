@@ -2,8 +2,8 @@ package dev.otaclient.reliability;
 
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.Progress;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateRequest;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateRequest;
 import java.io.PrintStream;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -50,7 +50,7 @@ final class ProbeDevice {
    * Runs the probe's mode ({@code args[0]}) on {@code client}; {@code activeSlot} names the running slot
    * or device. {@code atEnd} runs when the mode ends without a reboot request.
    */
-  static void run(String[] args, OtaClient client, Supplier<String> activeSlot, Runnable atEnd) {
+  static void run(String[] args, UpdateEngine client, Supplier<String> activeSlot, Runnable atEnd) {
     ev("STARTING");
     EcuStatus s = client.start();
     ev("FINALIZED", s.status().name(), activeSlot.get(), s.version().isEmpty() ? "-" : s.version(), s.failureReason());
@@ -68,7 +68,7 @@ final class ProbeDevice {
   }
 
   /** Prints the file counter whenever it moved; a sampler, not a synchronisation. */
-  private static void sampleProgress(OtaClient client) {
+  private static void sampleProgress(UpdateEngine client) {
     long last = -1;
     while (true) {
       Optional<Progress> p = client.status().progress();

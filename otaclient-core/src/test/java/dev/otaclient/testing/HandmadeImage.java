@@ -1,9 +1,9 @@
 package dev.otaclient.testing;
 
-import dev.otaclient.image.FileRef;
-import dev.otaclient.image.ImageMetadata;
-import dev.otaclient.image.MetadataJwt;
-import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.internal.image.FileRef;
+import dev.otaclient.internal.image.ImageMetadata;
+import dev.otaclient.internal.image.MetadataJwt;
+import dev.otaclient.internal.image.sign.TestCa;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.otaclient.testing;
 
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import java.util.List;
 

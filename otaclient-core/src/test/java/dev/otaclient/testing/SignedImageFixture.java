@@ -1,8 +1,8 @@
 package dev.otaclient.testing;
 
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.build.ImageBuilder;
-import dev.otaclient.image.sign.TestCa;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.image.build.ImageBuilder;
+import dev.otaclient.internal.image.sign.TestCa;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,22 +1,22 @@
 package dev.otaclient.grpc;
 
-import dev.otaclient.boot.BootBackend;
-import dev.otaclient.boot.BootController;
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.ecu.EcuInfo;
-import dev.otaclient.ecu.EcuNode;
-import dev.otaclient.ecu.EcuNodeSettings;
-import dev.otaclient.ecu.OtaClientEcu;
-import dev.otaclient.ecu.ProxyInfo;
-import dev.otaclient.fetch.HttpSettings;
-import dev.otaclient.image.CaStore;
-import dev.otaclient.image.TrustPolicy;
+import dev.otaclient.internal.boot.BootBackend;
+import dev.otaclient.internal.boot.BootController;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.ecu.EcuInfo;
+import dev.otaclient.internal.ecu.EcuNode;
+import dev.otaclient.internal.ecu.EcuNodeSettings;
+import dev.otaclient.internal.ecu.OtaClientEcu;
+import dev.otaclient.internal.ecu.ProxyInfo;
+import dev.otaclient.internal.fetch.HttpSettings;
+import dev.otaclient.internal.image.CaStore;
+import dev.otaclient.internal.image.TrustPolicy;
 import dev.otaclient.proxy.OtaProxy;
 import dev.otaclient.proxy.ProxyConfig;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -117,13 +117,13 @@ public final class EcuDaemon implements AutoCloseable {
   }
 
   private final EcuInfo info;
-  private final OtaClient client;
+  private final UpdateEngine client;
   private final EcuNode node;
   private final GrpcEcuTransport transport;
   private final GrpcServer server;
   private final OtaProxy proxy;
 
-  private EcuDaemon(EcuInfo info, OtaClient client, EcuNode node, GrpcEcuTransport transport, GrpcServer server,
+  private EcuDaemon(EcuInfo info, UpdateEngine client, EcuNode node, GrpcEcuTransport transport, GrpcServer server,
       OtaProxy proxy) {
     this.info = info;
     this.client = client;
@@ -146,7 +146,7 @@ public final class EcuDaemon implements AutoCloseable {
     }
     UpdateSettings settings = UpdateSettings.defaults(CaStore.load(c.certsDir()))
         .withTrustPolicy(c.trustPolicy()).withHttp(http);
-    OtaClient client = new OtaClient(info.ecuId(), boot, settings);
+    UpdateEngine client = new UpdateEngine(info.ecuId(), boot, settings);
     EcuStatus initial = client.start();
     log.info("ECU {}: {} (version '{}') on {} slots, active slot {}", info.ecuId(), initial.status(),
         initial.version(), c.backend(), boot.activeSlotId());
@@ -187,7 +187,7 @@ public final class EcuDaemon implements AutoCloseable {
    * The cache serves retries after a failure; once this ECU and every ECU below it run the new
    * version it is only taking space, so it is cleared (reference §5.1).
    */
-  private static void clearCacheWhenTreeSucceeded(OtaClient client, EcuNode node, OtaProxy proxy) {
+  private static void clearCacheWhenTreeSucceeded(UpdateEngine client, EcuNode node, OtaProxy proxy) {
     java.util.concurrent.atomic.AtomicReference<OtaStatus> previous = new java.util.concurrent.atomic.AtomicReference<>();
     client.addListener(s -> {
       OtaStatus before = previous.getAndSet(s.status());
@@ -214,7 +214,7 @@ public final class EcuDaemon implements AutoCloseable {
     return info;
   }
 
-  public OtaClient client() {
+  public UpdateEngine client() {
     return client;
   }
 

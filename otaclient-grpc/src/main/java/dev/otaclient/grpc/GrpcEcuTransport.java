@@ -1,11 +1,11 @@
 package dev.otaclient.grpc;
 
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.EcuTransport;
-import dev.otaclient.ecu.EcuUnreachableException;
-import dev.otaclient.ecu.SecondaryEcu;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.EcuTransport;
+import dev.otaclient.internal.ecu.EcuUnreachableException;
+import dev.otaclient.internal.ecu.SecondaryEcu;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -9,9 +9,9 @@ import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.api.v2.UpdateRequest;
 import dev.otaclient.api.v2.UpdateRequestEcu;
 import dev.otaclient.api.v2.UpdateResponse;
-import dev.otaclient.ecu.EcuNode;
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.internal.ecu.EcuNode;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.StatusReport;
 import dev.otaclient.error.OtaException;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -49,7 +49,7 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     Objects.requireNonNull(node);
     return new OtaClientGrpcService(new OtaOperations() {
       @Override
-      public List<EcuResult> update(List<dev.otaclient.ecu.UpdateRequestEcu> request) {
+      public List<EcuResult> update(List<dev.otaclient.internal.ecu.UpdateRequestEcu> request) {
         return node.update(request);
       }
 

@@ -2,9 +2,9 @@ package dev.otaclient.grpc;
 
 import dev.otaclient.api.v2.OtaClientServiceGrpc;
 import dev.otaclient.api.v2.StatusRequest;
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.otaclient.grpc;
 
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package dev.otaclient.grpc;
 
-import dev.otaclient.ecu.ConfigYaml;
+import dev.otaclient.internal.ecu.ConfigYaml;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;

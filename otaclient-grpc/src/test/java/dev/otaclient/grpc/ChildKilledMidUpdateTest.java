@@ -3,10 +3,10 @@ package dev.otaclient.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.ecu.EcuNodeSettings;
-import dev.otaclient.ecu.SecondaryEcu;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuNodeSettings;
+import dev.otaclient.internal.ecu.SecondaryEcu;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.Await;

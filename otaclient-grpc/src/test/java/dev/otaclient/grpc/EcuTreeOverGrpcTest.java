@@ -2,13 +2,13 @@ package dev.otaclient.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otaclient.ecu.EcuNodeSettings;
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.EcuTree;
-import dev.otaclient.ecu.FakeLocalEcu;
-import dev.otaclient.ecu.SecondaryEcu;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuNodeSettings;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.EcuTree;
+import dev.otaclient.internal.ecu.FakeLocalEcu;
+import dev.otaclient.internal.ecu.SecondaryEcu;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;

@@ -3,11 +3,11 @@ package dev.otaclient.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.SecondaryEcu;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.SecondaryEcu;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;

@@ -1,9 +1,9 @@
 package dev.otaclient.grpc;
 
-import dev.otaclient.ecu.EcuNode;
-import dev.otaclient.ecu.EcuTransport;
-import dev.otaclient.ecu.EcuTree;
-import dev.otaclient.ecu.SecondaryEcu;
+import dev.otaclient.internal.ecu.EcuNode;
+import dev.otaclient.internal.ecu.EcuTransport;
+import dev.otaclient.internal.ecu.EcuTree;
+import dev.otaclient.internal.ecu.SecondaryEcu;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,13 +2,13 @@ package dev.otaclient.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otaclient.ecu.EcuInfo;
-import dev.otaclient.ecu.EcuNode;
-import dev.otaclient.ecu.EcuNodeSettings;
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.LocalEcu;
-import dev.otaclient.ecu.RebootGate;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuInfo;
+import dev.otaclient.internal.ecu.EcuNode;
+import dev.otaclient.internal.ecu.EcuNodeSettings;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.LocalEcu;
+import dev.otaclient.internal.ecu.RebootGate;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;

@@ -1,8 +1,8 @@
 package dev.otaclient.grpc;
 
-import dev.otaclient.boot.BootBackend;
-import dev.otaclient.ecu.EcuNodeSettings;
-import dev.otaclient.ecu.SecondaryEcu;
+import dev.otaclient.internal.boot.BootBackend;
+import dev.otaclient.internal.ecu.EcuNodeSettings;
+import dev.otaclient.internal.ecu.SecondaryEcu;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

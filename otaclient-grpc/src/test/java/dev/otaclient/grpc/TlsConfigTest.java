@@ -3,7 +3,7 @@ package dev.otaclient.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.otaclient.ecu.ConfigYaml;
+import dev.otaclient.internal.ecu.ConfigYaml;
 import dev.otaclient.error.OtaException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

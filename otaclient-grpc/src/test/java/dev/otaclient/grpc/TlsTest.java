@@ -3,9 +3,9 @@ package dev.otaclient.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.otaclient.ecu.EcuUnreachableException;
-import dev.otaclient.ecu.SecondaryEcu;
-import dev.otaclient.ecu.StatusReport;
+import dev.otaclient.internal.ecu.EcuUnreachableException;
+import dev.otaclient.internal.ecu.SecondaryEcu;
+import dev.otaclient.internal.ecu.StatusReport;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;

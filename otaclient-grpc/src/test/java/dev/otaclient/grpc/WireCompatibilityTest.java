@@ -2,9 +2,9 @@ package dev.otaclient.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;

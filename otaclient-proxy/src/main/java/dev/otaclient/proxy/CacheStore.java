@@ -1,6 +1,6 @@
 package dev.otaclient.proxy;
 
-import dev.otaclient.fs.TempNames;
+import dev.otaclient.internal.fs.TempNames;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.otaclient.proxy;
 
-import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.internal.fetch.CacheControl;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package dev.otaclient.proxy;
 
-import dev.otaclient.fs.Fsync;
+import dev.otaclient.internal.fs.Fsync;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.otaclient.proxy;
 
-import dev.otaclient.fetch.CacheControl;
-import dev.otaclient.fs.ContentHash;
+import dev.otaclient.internal.fetch.CacheControl;
+import dev.otaclient.internal.fs.ContentHash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

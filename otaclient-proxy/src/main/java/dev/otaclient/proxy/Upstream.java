@@ -1,7 +1,7 @@
 package dev.otaclient.proxy;
 
-import dev.otaclient.fetch.CacheControl;
-import dev.otaclient.fetch.PooledHttp;
+import dev.otaclient.internal.fetch.CacheControl;
+import dev.otaclient.internal.fetch.PooledHttp;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

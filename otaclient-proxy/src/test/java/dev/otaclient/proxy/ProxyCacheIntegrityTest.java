@@ -5,7 +5,7 @@ import static dev.otaclient.proxy.Fixtures.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.internal.fetch.CacheControl;
 import dev.otaclient.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;

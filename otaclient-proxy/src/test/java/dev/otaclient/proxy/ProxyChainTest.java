@@ -4,7 +4,7 @@ import static dev.otaclient.proxy.Fixtures.clientVia;
 import static dev.otaclient.proxy.Fixtures.get;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.otaclient.fetch.CacheControl;
+import dev.otaclient.internal.fetch.CacheControl;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;

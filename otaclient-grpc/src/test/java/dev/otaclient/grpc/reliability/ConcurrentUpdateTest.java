@@ -3,14 +3,14 @@ package dev.otaclient.grpc.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.otaclient.boot.DirectorySlotController;
-import dev.otaclient.ecu.EcuInfo;
-import dev.otaclient.ecu.EcuNode;
-import dev.otaclient.ecu.EcuNodeSettings;
-import dev.otaclient.ecu.EcuResult;
-import dev.otaclient.ecu.OtaClientEcu;
-import dev.otaclient.ecu.StatusReport;
-import dev.otaclient.ecu.UpdateRequestEcu;
+import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.ecu.EcuInfo;
+import dev.otaclient.internal.ecu.EcuNode;
+import dev.otaclient.internal.ecu.EcuNodeSettings;
+import dev.otaclient.internal.ecu.EcuResult;
+import dev.otaclient.internal.ecu.OtaClientEcu;
+import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.GrpcEcuTransport;
 import dev.otaclient.grpc.GrpcServer;
@@ -27,8 +27,8 @@ import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.SampleRootfs;
 import dev.otaclient.testing.SignedImageFixture;
 import dev.otaclient.testing.TreeSnapshot;
-import dev.otaclient.update.OtaClient;
-import dev.otaclient.update.UpdateSettings;
+import dev.otaclient.internal.update.UpdateEngine;
+import dev.otaclient.internal.update.UpdateSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Suite 6, concurrency, over real gRPC: {@code OtaClientGrpcService} + {@code EcuNode} +
- * {@code OtaClientEcu} over a real {@code OtaClient} on directory slots, the image served by nginx.
+ * {@code OtaClientEcu} over a real {@code UpdateEngine} on directory slots, the image served by nginx.
  * 50 Update calls released at once: exactly one is accepted, the other 49 answer RECOVERABLE. Status
  * is hammered from four threads during the whole update: every answer is well-formed (a valid status
  * and phase, progress present while UPDATING, never FAILURE), the counters each thread sees never go
@@ -77,7 +77,7 @@ class ConcurrentUpdateTest {
       held.byDefault((path, attempt) -> path.contains("/data/") || path.contains("/data.zst/")
           ? Fault.holdAfter(0, gate) : Fault.none());
       Path state = tmp.resolve("state");
-      OtaClient client = new OtaClient("main", new DirectorySlotController(state),
+      UpdateEngine client = new UpdateEngine("main", new DirectorySlotController(state),
           UpdateSettings.defaults(images.caStore()).withThreads(2, 2));
       client.start();
       EcuInfo info = new EcuInfo(1, "main", "127.0.0.1", List.of(), List.of("main"));

@@ -1,7 +1,0 @@
-package dev.otaclient.boot;
-
-/** Restarts the ECU. Replaceable so tests and directory slots simulate the reboot. */
-@FunctionalInterface
-public interface Rebooter {
-  void reboot();
-}

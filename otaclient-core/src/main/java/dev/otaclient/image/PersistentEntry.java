@@ -1,4 +1,0 @@
-package dev.otaclient.image;
-
-/** One line of {@code persistents.txt}: a path copied from the active slot into the standby slot. */
-public record PersistentEntry(String path) {}

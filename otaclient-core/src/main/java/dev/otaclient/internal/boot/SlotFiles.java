@@ -1,0 +1,99 @@
+package dev.otaclient.internal.boot;
+
+import dev.otaclient.internal.fs.AtomicFiles;
+import dev.otaclient.status.OtaStatus;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-slot state files of reference §3.1 ({@code status}, {@code version}, {@code slot_in_use})
+ * plus our {@code failure_reason}, in one directory. Same names and content format as the Python
+ * client (no trailing newline), so a device can change client without losing its state. Every
+ * write is atomic ({@link AtomicFiles#writeString}).
+ *
+ * <p>{@code failure_reason} is ours: the Python client kept the reason in memory only, so it was
+ * lost on restart (quirk Q13). It holds the full {@code E<type>-<api><module>-<code>: ...} string.
+ */
+final class SlotFiles {
+  public static final String STATUS = "status";
+  public static final String VERSION = "version";
+  public static final String SLOT_IN_USE = "slot_in_use";
+  public static final String FAILURE_REASON = "failure_reason";
+
+  private static final Logger LOG = LoggerFactory.getLogger(SlotFiles.class);
+
+  private final Path dir;
+
+  public SlotFiles(Path dir) {
+    this.dir = dir;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /**
+   * The stored status; empty when the file is missing or blank. Unknown text is read as FAILURE
+   * (with a warning) rather than failing start-up: a device that cannot start its client cannot be
+   * repaired over the air.
+   */
+  public Optional<OtaStatus> status() {
+    Optional<String> text = read(STATUS).filter(s -> !s.isBlank());
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(OtaStatus.parse(text.get()));
+    } catch (IllegalArgumentException e) {
+      LOG.warn("{}: unknown status '{}', treating it as FAILURE", dir.resolve(STATUS), text.get().trim());
+      return Optional.of(OtaStatus.FAILURE);
+    }
+  }
+
+  public void writeStatus(OtaStatus status) {
+    AtomicFiles.writeString(dir.resolve(STATUS), status.name());
+  }
+
+  /** The version string, or "" when unknown. Surrounding whitespace (a hand-written newline) is ignored. */
+  public String version() {
+    return read(VERSION).map(String::strip).orElse("");
+  }
+
+  public void writeVersion(String version) {
+    AtomicFiles.writeString(dir.resolve(VERSION), version);
+  }
+
+  /** The slot the device is expected to run, or empty. */
+  public Optional<String> slotInUse() {
+    return read(SLOT_IN_USE).map(String::strip).filter(s -> !s.isEmpty());
+  }
+
+  public void writeSlotInUse(String slotId) {
+    AtomicFiles.writeString(dir.resolve(SLOT_IN_USE), slotId);
+  }
+
+  /** The last failure reason, or "" when none is recorded. */
+  public String failureReason() {
+    return read(FAILURE_REASON).map(String::strip).orElse("");
+  }
+
+  /** Records a failure reason; an empty reason removes the file. */
+  public void writeFailureReason(String reason) {
+    if (reason == null || reason.isEmpty()) {
+      AtomicFiles.delete(dir.resolve(FAILURE_REASON));
+    } else {
+      AtomicFiles.writeString(dir.resolve(FAILURE_REASON), reason);
+    }
+  }
+
+  private Optional<String> read(String name) {
+    return AtomicFiles.readString(dir.resolve(name));
+  }
+
+  @Override
+  public String toString() {
+    return "SlotFiles[" + dir + "]";
+  }
+}

@@ -1,0 +1,143 @@
+package dev.otaclient.internal.fetch;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The {@code cookies} field of an update request: a JSON object (as a string) whose members become
+ * one {@code Cookie} header sent with every request of the update.
+ */
+public final class Cookies {
+  /** Longer cookie strings are refused: signed CDN cookies are a few KiB, nothing needs more. */
+  public static final int MAX_JSON_LENGTH = 64 * 1024;
+
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .build();
+
+  private static final Cookies NONE = new Cookies(Map.of());
+
+  private final Map<String, String> values;
+
+  private Cookies(Map<String, String> values) {
+    this.values = values;
+  }
+
+  public static Cookies none() {
+    return NONE;
+  }
+
+  public static Cookies of(Map<String, String> values) {
+    Map<String, String> copy = new LinkedHashMap<>();
+    values.forEach((k, v) -> {
+      checkToken(k, v);
+      copy.put(k, v);
+    });
+    return new Cookies(Collections.unmodifiableMap(copy));
+  }
+
+  /**
+   * Parses the request's cookie JSON. Must be an object whose values are strings (numbers and booleans
+   * are accepted and written as their JSON text). An empty string is refused, as by the Python client:
+   * callers send {@code "{}"} when they need no cookies.
+   */
+  public static Cookies parse(String json) {
+    if (json == null || json.isBlank()) {
+      throw invalid("cookies must be a JSON object, got an empty string (send \"{}\" for no cookies)");
+    }
+    if (json.length() > MAX_JSON_LENGTH) {
+      throw invalid("cookies JSON is " + json.length() + " characters, more than " + MAX_JSON_LENGTH);
+    }
+    JsonNode node;
+    try {
+      node = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw invalid("cookies are not valid JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw invalid("cookies must be a JSON object, got " + (node == null ? "nothing" : node.getNodeType()));
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      if (!v.isValueNode() || v.isNull()) {
+        throw invalid("cookie '" + e.getKey() + "' must be a string, got " + v.getNodeType());
+      }
+      String value = v.asText();
+      checkToken(e.getKey(), value);
+      values.put(e.getKey(), value);
+    }
+    return new Cookies(Collections.unmodifiableMap(values));
+  }
+
+  private static void checkToken(String name, String value) {
+    if (name.isEmpty()) {
+      throw invalid("cookie with an empty name");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c <= 0x20 || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+        throw invalid("cookie name '" + name + "' has a character not allowed in a cookie name");
+      }
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      // Anything that would split or end the header line, or is outside visible ASCII, is refused.
+      if (c < 0x20 || c >= 0x7f || c == ';') {
+        throw invalid("cookie '" + name + "' has a value with a character not allowed in a Cookie header");
+      }
+    }
+  }
+
+  private static OtaException invalid(String detail) {
+    return new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API, detail);
+  }
+
+  public boolean isEmpty() {
+    return values.isEmpty();
+  }
+
+  public Map<String, String> values() {
+    return values;
+  }
+
+  /** The value of the {@code Cookie} request header ({@code a=1; b=2}), or empty when there are none. */
+  public String headerValue() {
+    StringBuilder sb = new StringBuilder();
+    values.forEach((k, v) -> {
+      if (sb.length() > 0) {
+        sb.append("; ");
+      }
+      sb.append(k).append('=').append(v);
+    });
+    return sb.toString();
+  }
+
+  /** The cookies as a JSON object string, the form an update request carries. */
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(values);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    // values are credentials: never log them
+    return "Cookies" + values.keySet();
+  }
+}

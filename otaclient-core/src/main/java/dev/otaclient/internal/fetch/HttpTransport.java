@@ -1,0 +1,277 @@
+package dev.otaclient.internal.fetch;
+
+import dev.otaclient.error.OtaException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.io.CloseMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every HTTP request of one update: {@code metadata.jwt}, the certificate, the lists and the blobs
+ * travel through this one transport, with the same retry policy, per-read timeout and no-success
+ * budget, directly or through a forward proxy (ota_proxy).
+ *
+ * <p>Blocking HTTP/1.1 on a pool of keep-alive connections: each request runs on its caller's thread,
+ * from the socket through decoding and hashing into the file, with at most {@code maxConnections}
+ * in flight. Failed attempts are retried as the Python client does (reference §2.7): transport errors,
+ * timeouts, truncated or wrong content and HTTP 413/429/5xx; other HTTP errors end the fetch at once.
+ * The transport knows URLs, not images: what a failure means is the caller's decision.
+ */
+public final class HttpTransport implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+
+  private final Cookies cookies;
+  private final RetryPolicy retry;
+  private final Semaphore permits;
+  private final DownloadBudget budget;
+  private final CloseableHttpClient client;
+  private volatile boolean closed;
+
+  public HttpTransport(Cookies cookies, HttpSettings http, RetryPolicy retry, int maxConnections) {
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException("maxConnections must be >= 1: " + maxConnections);
+    }
+    this.cookies = Objects.requireNonNull(cookies, "cookies");
+    Objects.requireNonNull(http, "http");
+    this.retry = Objects.requireNonNull(retry, "retry");
+    this.permits = new Semaphore(maxConnections);
+    this.budget = new DownloadBudget(retry.noSuccessBudget());
+    this.client = PooledHttp.client(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy(), false);
+  }
+
+  /** The no-success budget shared by every request of this transport. */
+  public DownloadBudget budget() {
+    return budget;
+  }
+
+  /**
+   * Writes the decoded, verified content at {@code url} to {@code destination} (created, or
+   * truncated when it exists). On failure the destination is deleted.
+   *
+   * @throws FetchFailure the content could not be had; an interrupted thread gets
+   *     {@link FetchFailure.Kind#INTERRUPTED} promptly, with its interrupt flag still set
+   * @throws OtaException the destination could not be written (e.g. the standby slot is full)
+   */
+  public FetchResult fetch(URI url, BlobRequest request, Path destination, FetchListener listener)
+      throws FetchFailure {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(destination, "destination");
+    FetchListener l = listener == null ? FetchListener.NONE : listener;
+    if (request.compressAlg() != null && !request.isZstd()) {
+      // a bad image, not a transport problem: asking again cannot help
+      throw new FetchFailure(FetchFailure.Kind.CONTENT, url.toString(), "unsupported compression '" + request.compressAlg() + "'");
+    }
+    String directive = request.metadata() ? CacheControl.NO_CACHE : null;
+    try {
+      return withRetries(url, request, l, attempt -> {
+        String header = directive != null ? directive
+            : CacheControl.forFile(request.sha256(), request.compressAlg(), attempt > 1);
+        return exchange(url, header, in -> {
+          BlobWriter.Written w = BlobWriter.write(in, request, destination, l);
+          return new FetchResult(w.wireBytes(), w.writtenBytes(), attempt - 1);
+        });
+      });
+    } catch (FetchFailure | RuntimeException e) {
+      deleteQuietly(destination);
+      throw e;
+    }
+  }
+
+  /**
+   * Reads a small file whose digest nobody knows yet ({@code metadata.jwt}, the certificate), asking
+   * caches for a fresh copy. A body longer than {@code maxBytes} is refused without a retry.
+   */
+  public byte[] read(URI url, int maxBytes) throws FetchFailure {
+    return withRetries(url, null, FetchListener.NONE, attempt -> exchange(url, CacheControl.NO_CACHE, in -> {
+      byte[] bytes = in.readNBytes(maxBytes + 1);
+      if (bytes.length > maxBytes) {
+        throw new TooLarge("larger than " + maxBytes + " bytes");
+      }
+      return bytes;
+    }));
+  }
+
+  private interface Attempt<T> {
+    /** @param attempt 1-based; every earlier attempt failed */
+    T run(int attempt) throws IOException, BlobWriter.ContentMismatchException;
+  }
+
+  private interface Body<T> {
+    T read(InputStream in) throws IOException, BlobWriter.ContentMismatchException;
+  }
+
+  private <T> T withRetries(URI url, BlobRequest request, FetchListener l, Attempt<T> attempt) throws FetchFailure {
+    if (closed) {
+      throw new FetchFailure(FetchFailure.Kind.INTERRUPTED, url.toString(), "transport closed");
+    }
+    budget.started();
+    for (int n = 1; ; n++) {
+      Exception cause;
+      boolean contentError;
+      try {
+        T result = attempt.run(n);
+        budget.succeeded();
+        return result;
+      } catch (HttpStatusException e) {
+        if (!e.retryable) {
+          throw new FetchFailure(e.status == 404 ? FetchFailure.Kind.NOT_FOUND : FetchFailure.Kind.REFUSED,
+              url.toString(), "HTTP " + e.status, e);
+        }
+        cause = e;
+        contentError = false;
+      } catch (TooLarge e) {
+        throw new FetchFailure(FetchFailure.Kind.CONTENT, url.toString(), e.getMessage(), e);
+      } catch (BlobWriter.ContentMismatchException e) {
+        cause = e;
+        contentError = true;
+      } catch (IOException e) {
+        cause = e;
+        contentError = false;
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        throw new FetchFailure(FetchFailure.Kind.INTERRUPTED, url.toString(), "interrupted", cause);
+      }
+      if (closed) {
+        throw new FetchFailure(FetchFailure.Kind.INTERRUPTED, url.toString(), "transport closed", cause);
+      }
+      if (n >= retry.maxAttemptsPerFile()) {
+        throw giveUp(url, contentError, cause, "giving up after " + n + " attempts");
+      }
+      if (budget.exhausted()) {
+        throw giveUp(url, contentError, cause, "no download succeeded for " + retry.noSuccessBudget().toMillis()
+            + " ms, giving up after " + n + " attempts");
+      }
+      LOG.debug("{}: attempt {} failed, retrying: {}", url, n, cause.toString());
+      if (request != null) {
+        l.onRetry(request, n, cause);
+      }
+      Duration wait = retry.backoffAfter(n);
+      Duration left = budget.remaining();
+      try {
+        Thread.sleep(Math.max(0, (wait.compareTo(left) < 0 ? wait : left).toMillis()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new FetchFailure(FetchFailure.Kind.INTERRUPTED, url.toString(), "interrupted", e);
+      }
+    }
+  }
+
+  private <T> T exchange(URI url, String cacheDirective, Body<T> body)
+      throws IOException, BlobWriter.ContentMismatchException {
+    HttpGet get = new HttpGet(url);
+    if (!cacheDirective.isEmpty()) {
+      get.setHeader(CacheControl.HEADER, cacheDirective);
+    }
+    String cookieHeader = cookies.headerValue();
+    if (!cookieHeader.isEmpty()) {
+      get.setHeader("Cookie", cookieHeader);
+    }
+    try {
+      permits.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a connection slot");
+    }
+    ClassicHttpResponse response = null;
+    boolean complete = false;
+    try {
+      response = client.executeOpen(null, get, null);
+      int status = response.getCode();
+      if (status != 200) {
+        throw new HttpStatusException(status, isRetryableStatus(status));
+      }
+      HttpEntity entity = response.getEntity();
+      T result = body.read(entity == null ? InputStream.nullInputStream() : entity.getContent());
+      complete = true;
+      return result;
+    } catch (IllegalStateException e) {
+      throw new IOException("HTTP client shut down", e); // close() raced with this request
+    } finally {
+      if (!complete) {
+        // Closing an unfinished response would read the rest of the body to keep the connection;
+        // a refused or wrong body may be large (or endless), so the connection is dropped instead.
+        get.cancel();
+      }
+      closeQuietly(response);
+      permits.release();
+    }
+  }
+
+  private static void closeQuietly(ClassicHttpResponse response) {
+    if (response == null) {
+      return;
+    }
+    try {
+      response.close();
+    } catch (IOException e) {
+      LOG.debug("closing a response: {}", e.toString());
+    }
+  }
+
+  static boolean isRetryableStatus(int status) {
+    return status == 413 || status == 429 || (status >= 500 && status <= 599);
+  }
+
+  private static FetchFailure giveUp(URI url, boolean contentError, Exception cause, String why) {
+    String reason = why + "; last error: " + describe(cause);
+    LOG.warn("{}: {}", url, reason);
+    return new FetchFailure(contentError ? FetchFailure.Kind.CONTENT : FetchFailure.Kind.UNAVAILABLE, url.toString(),
+        reason, cause);
+  }
+
+  private static String describe(Exception cause) {
+    if (cause instanceof HttpStatusException s) {
+      return "HTTP " + s.status;
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+
+  static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      LOG.debug("cannot delete partial download {}: {}", p, e.toString());
+    }
+  }
+
+  /** Stops every request: those in flight fail with {@link FetchFailure.Kind#INTERRUPTED}. */
+  @Override
+  public void close() {
+    closed = true;
+    client.close(CloseMode.IMMEDIATE);
+  }
+
+  /** A non-200 response; {@code retryable} for 413, 429 and 5xx. */
+  static final class HttpStatusException extends IOException {
+    private static final long serialVersionUID = 1L;
+    final int status;
+    final boolean retryable;
+
+    HttpStatusException(int status, boolean retryable) {
+      super("HTTP " + status);
+      this.status = status;
+      this.retryable = retryable;
+    }
+  }
+
+  /** A body larger than its cap: the same answer would come again, so it is not retried. */
+  private static final class TooLarge extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLarge(String message) {
+      super(message);
+    }
+  }
+}

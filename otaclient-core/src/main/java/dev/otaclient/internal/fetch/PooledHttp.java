@@ -1,0 +1,96 @@
+package dev.otaclient.internal.fetch;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.SchemePortResolver;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.io.HttpClientConnectionOperator;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.config.RegistryBuilder;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The blocking HTTP/1.1 client shared by the update engine's downloads and the ota_proxy's upstream
+ * requests: a pool of keep-alive connections, each used by one request at a time on the caller's
+ * thread. Retries, cookies and caching headers are the callers' business; compression stays off so
+ * the bytes hashed, counted and cached are the blob's own.
+ */
+public final class PooledHttp {
+  /** A pooled connection idle for longer is checked before reuse, so a keep-alive the server closed is not a failed request. */
+  private static final TimeValue VALIDATE_AFTER_IDLE = TimeValue.ofSeconds(1);
+
+  private PooledHttp() {}
+
+  /**
+   * @param readTimeout bounds every silence: before the status line, in the headers and in the body
+   * @param proxy forward HTTP proxy to send every request through, or empty for direct connections
+   *     (JVM-wide proxy properties are never used)
+   * @param relay a transparent hop (the ota_proxy): redirects are passed back rather than followed and
+   *     no User-Agent of its own is sent
+   */
+  public static CloseableHttpClient client(Duration connectTimeout, Duration readTimeout, int maxConnections,
+                                           Optional<InetSocketAddress> proxy, boolean relay) {
+    Timeout read = Timeout.of(readTimeout);
+    PoolingHttpClientConnectionManager pool = new InterruptibleSockets()
+        .setMaxConnTotal(maxConnections)
+        .setMaxConnPerRoute(maxConnections)
+        .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
+        .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(read).setTcpNoDelay(true).build())
+        .setDefaultConnectionConfig(ConnectionConfig.custom()
+            .setConnectTimeout(Timeout.of(connectTimeout))
+            .setSocketTimeout(read)
+            .setValidateAfterInactivity(VALIDATE_AFTER_IDLE)
+            .build())
+        .build();
+    HttpClientBuilder builder = HttpClients.custom()
+        .setConnectionManager(pool)
+        .disableAutomaticRetries()
+        .disableCookieManagement()
+        .disableContentCompression()
+        .disableAuthCaching()
+        .disableConnectionState();
+    if (relay) {
+      builder.disableRedirectHandling().disableDefaultUserAgent();
+    }
+    proxy.ifPresent(p -> builder.setProxy(new HttpHost(URIScheme.HTTP.id, p.getHostString(), p.getPort())));
+    return builder.build();
+  }
+
+  /**
+   * Sockets backed by {@link SocketChannel}: a thread blocked reading one is woken by
+   * {@link Thread#interrupt()} (the channel is closed), which plain {@link Socket}s ignore until their
+   * read timeout. Cancelling an update must not wait for a stalled server.
+   */
+  private static final class InterruptibleSockets extends PoolingHttpClientConnectionManagerBuilder {
+    @Override
+    protected HttpClientConnectionOperator createConnectionOperator(SchemePortResolver ports, DnsResolver dns,
+                                                                    TlsSocketStrategy tls) {
+      return new DefaultHttpClientConnectionOperator(InterruptibleSockets::open, ports, dns,
+          RegistryBuilder.<TlsSocketStrategy>create().register(URIScheme.HTTPS.id, tls).build());
+    }
+
+    private static Socket open(Proxy socksProxy) throws IOException {
+      if (socksProxy != null && socksProxy.type() != Proxy.Type.DIRECT) {
+        return new Socket(socksProxy);
+      }
+      return SocketChannel.open().socket();
+    }
+  }
+}

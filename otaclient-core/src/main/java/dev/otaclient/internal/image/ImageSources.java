@@ -1,0 +1,53 @@
+package dev.otaclient.internal.image;
+
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.fetch.HttpSettings;
+import dev.otaclient.internal.fetch.RetryPolicy;
+import java.io.IOException;
+import java.util.Objects;
+
+/** Opens the {@link ImageSource} for a parsed {@link ImageLocation}. */
+public final class ImageSources {
+  private ImageSources() {}
+
+  /**
+   * Opens a source. Cookies, HTTP settings, the retry policy and the connection count only matter
+   * for an http(s) image.
+   *
+   * @throws OtaException INVALID_UPDATE_REQUEST when a local location does not exist or is not readable
+   */
+  public static ImageSource open(ImageLocation location, Cookies cookies, HttpSettings http, RetryPolicy retry,
+                                 int maxConnections) {
+    Objects.requireNonNull(location, "location");
+    try {
+      if (location instanceof ImageLocation.Http h) {
+        return new HttpImageSource(h, cookies == null ? Cookies.none() : cookies, http, retry, maxConnections);
+      }
+      if (location instanceof ImageLocation.Tar t) {
+        return TarImageSource.open(t);
+      }
+      return new DirectoryImageSource((ImageLocation.Directory) location);
+    } catch (IOException e) {
+      throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API,
+          "cannot open image " + location.text() + ": " + describe(location, e), e);
+    }
+  }
+
+  /** With default HTTP settings, retry policy and four connections: for tools that read an image once. */
+  public static ImageSource open(ImageLocation location, Cookies cookies) {
+    return open(location, cookies, HttpSettings.defaults(), RetryPolicy.defaults(), 4);
+  }
+
+  private static String describe(ImageLocation location, IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException n && location.text().equals(n.getFile())) {
+      return "no such file or directory";
+    }
+    if (e instanceof java.nio.file.NotDirectoryException) {
+      return "not a directory, .tar or .tar.zst";
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+}

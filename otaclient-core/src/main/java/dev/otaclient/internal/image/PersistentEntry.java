@@ -1,0 +1,4 @@
+package dev.otaclient.internal.image;
+
+/** One line of {@code persistents.txt}: a path copied from the active slot into the standby slot. */
+public record PersistentEntry(String path) {}

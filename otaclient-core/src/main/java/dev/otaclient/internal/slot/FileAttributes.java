@@ -1,0 +1,68 @@
+package dev.otaclient.internal.slot;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Owner and mode as the image lists them, applied with lchown semantics and the full 07777 mode. */
+public final class FileAttributes {
+  private static final Logger log = LoggerFactory.getLogger(FileAttributes.class);
+  /**
+   * Only root may give files away. Directory slots also run unprivileged (a developer machine, an
+   * embedding test), where ownership is left as is and everything else still applies.
+   */
+  private static final boolean CAN_CHOWN = isRoot();
+
+  private FileAttributes() {}
+
+  private static boolean isRoot() {
+    try {
+      return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+    } catch (IOException | RuntimeException e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
+  }
+
+  static {
+    if (!CAN_CHOWN) {
+      log.warn("not running as root: file ownership from the image is not applied");
+    }
+  }
+
+  public static boolean canChown() {
+    return CAN_CHOWN;
+  }
+
+  /**
+   * chown then chmod: chown clears setuid/setgid bits on Linux, so the mode must come last. The
+   * numeric ids are passed through as unsigned 32-bit values.
+   */
+  public static void apply(Path p, long uid, long gid, int mode) throws IOException {
+    setOwner(p, uid, gid);
+    Files.setAttribute(p, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Owner of a symlink itself (lchown); symlinks have no mode of their own on Linux. */
+  public static void applyToSymlink(Path p, long uid, long gid) throws IOException {
+    setOwner(p, uid, gid);
+  }
+
+  private static void setOwner(Path p, long uid, long gid) throws IOException {
+    if (!CAN_CHOWN) {
+      return;
+    }
+    Map<String, Object> cur = Files.readAttributes(p, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+    int u = (int) uid;
+    int g = (int) gid;
+    if (((Integer) cur.get("uid")) != u) {
+      Files.setAttribute(p, "unix:uid", u, LinkOption.NOFOLLOW_LINKS);
+    }
+    if (((Integer) cur.get("gid")) != g) {
+      Files.setAttribute(p, "unix:gid", g, LinkOption.NOFOLLOW_LINKS);
+    }
+  }
+}

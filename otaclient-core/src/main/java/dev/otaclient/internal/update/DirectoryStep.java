@@ -1,0 +1,85 @@
+package dev.otaclient.internal.update;
+
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.internal.image.DirectoryEntry;
+import dev.otaclient.internal.image.ListKind;
+import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.slot.FileAttributes;
+import dev.otaclient.internal.slot.SlotIo;
+import dev.otaclient.internal.slot.StandbyTree;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * The DIRECTORY phase. Directories are created first and get their owner and mode only at the end
+ * ({@link #applyAttributes}), so a read-only directory mode never blocks writing its content.
+ */
+final class DirectoryStep {
+  private final StandbyTree tree;
+  private final Path list;
+
+  DirectoryStep(StandbyTree tree, Path dirsList) {
+    this.tree = tree;
+    this.list = dirsList;
+  }
+
+  void create() {
+    try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, list)) {
+      while (r.hasNext()) {
+        DirectoryEntry d = r.next();
+        Path target = tree.locateInRootfs(d.path());
+        tree.safeParent(d.path(), target);
+        try {
+          Files.createDirectory(target);
+        } catch (FileAlreadyExistsException e) {
+          if (!isRealDirectory(target)) {
+            throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT,
+                "dirs.txt:" + r.lineNumber() + ": '" + d.path() + "' already exists in the slot and is not a directory");
+          }
+        } catch (IOException e) {
+          throw SlotIo.failure("dirs.txt:" + r.lineNumber() + ": creating " + d.path(), e);
+        }
+        tree.markVerifiedDirectory(target);
+      }
+    }
+  }
+
+  /**
+   * Applies owners and modes. Unprivileged (directory slots on a developer machine) the owner keeps
+   * write and search permission, or it could not update the slot next time.
+   */
+  void applyAttributes() {
+    try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, list)) {
+      while (r.hasNext()) {
+        DirectoryEntry d = r.next();
+        Path target = tree.locateInRootfs(d.path());
+        try {
+          if (readNoFollow(target).isDirectory()) {
+            FileAttributes.apply(target, d.uid(), d.gid(), FileAttributes.canChown() ? d.mode() : d.mode() | 0700);
+          }
+        } catch (IOException e) {
+          throw SlotIo.failure("dirs.txt:" + r.lineNumber() + ": setting owner/mode of " + d.path(), e);
+        }
+      }
+    }
+  }
+
+  private static boolean isRealDirectory(Path p) {
+    try {
+      BasicFileAttributes a = readNoFollow(p);
+      return a.isDirectory() && !a.isSymbolicLink();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static BasicFileAttributes readNoFollow(Path p) throws IOException {
+    return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+  }
+}

@@ -1,0 +1,53 @@
+package dev.otaclient.internal.update;
+
+/**
+ * A set of image paths in an open-addressing table: 8 bytes per path where a {@code HashSet} node took
+ * about 40. {@link #get} returns the stored instance, so other structures can share it.
+ */
+final class PathSet {
+  private String[] table = new String[256];
+  private int n;
+
+  /** Adds {@code path}; false when it was already present. */
+  boolean add(String path) {
+    int i = slot(path);
+    if (table[i] != null) {
+      return false;
+    }
+    table[i] = path;
+    if (++n * 2 > table.length) {
+      String[] old = table;
+      table = new String[old.length * 2];
+      for (String p : old) {
+        if (p != null) {
+          table[slot(p)] = p;
+        }
+      }
+    }
+    return true;
+  }
+
+  boolean contains(String path) {
+    return table[slot(path)] != null;
+  }
+
+  /** The stored instance equal to {@code path}, or null. */
+  String get(String path) {
+    return table[slot(path)];
+  }
+
+  int size() {
+    return n;
+  }
+
+  private int slot(String path) {
+    int mask = table.length - 1;
+    // Fibonacci hashing: the top bits of the product mix all bits of String.hashCode, whose low bits
+    // alone would put paths that differ in their last character into neighbouring slots
+    int i = (path.hashCode() * 0x9E3779B9) >>> (32 - Integer.numberOfTrailingZeros(table.length));
+    while (table[i] != null && !table[i].equals(path)) {
+      i = (i + 1) & mask;
+    }
+    return i;
+  }
+}

@@ -1,0 +1,168 @@
+package dev.otaclient.internal.update;
+
+import dev.otaclient.internal.fs.AtomicFiles;
+import dev.otaclient.internal.image.ListKind;
+import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.image.PersistentEntry;
+import dev.otaclient.internal.slot.FileAttributes;
+import dev.otaclient.internal.slot.SlotIo;
+import dev.otaclient.internal.slot.StandbyTree;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PERSISTENT phase: carries listed files, directories and symlinks over from the active slot,
+ * last, so they win over image content. Owners are translated by name between the old and the new
+ * passwd/group. Missing entries are skipped.
+ */
+final class PersistentStep {
+  private static final Logger log = LoggerFactory.getLogger(PersistentStep.class);
+  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+  private final StandbyTree tree;
+  private final Path activeRoot;
+  private final Path list;
+  private IdMapping ids;
+
+  PersistentStep(StandbyTree tree, Path activeRoot, Path persistentsList) {
+    this.tree = tree;
+    this.activeRoot = activeRoot;
+    this.list = persistentsList;
+  }
+
+  long run() {
+    ids = IdMapping.between(activeRoot, tree.root());
+    long copied = 0;
+    try (ListReader<PersistentEntry> r = ListReader.open(ListKind.PERSISTENTS, list)) {
+      while (r.hasNext()) {
+        PersistentEntry p = r.next();
+        Path src = activeRoot.resolve(p.path().substring(1));
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(src, BasicFileAttributes.class, NOFOLLOW);
+        } catch (NoSuchFileException e) {
+          log.debug("persistent {} not on the active slot; skipped", p.path());
+          continue;
+        } catch (IOException e) {
+          throw SlotIo.failure("persistents.txt:" + r.lineNumber() + ": reading " + p.path(), e);
+        }
+        Path dst = tree.locateInRootfs(p.path());
+        try {
+          createParents(p.path(), dst);
+          copyEntry(src, dst, a);
+          copied++;
+        } catch (IOException e) {
+          throw SlotIo.failure("persistents.txt:" + r.lineNumber() + ": copying " + p.path(), e);
+        }
+      }
+    }
+    return copied;
+  }
+
+  /** Missing parents take the mode and (translated) owner of their active-slot counterpart. */
+  private void createParents(String imagePath, Path dst) throws IOException {
+    Path parent = dst.getParent();
+    Path base = tree.root();
+    Path rel = base.relativize(parent);
+    Path cur = base;
+    for (Path part : rel) {
+      cur = cur.resolve(part.toString());
+      try {
+        BasicFileAttributes a = Files.readAttributes(cur, BasicFileAttributes.class, NOFOLLOW);
+        if (a.isDirectory()) {
+          continue;
+        }
+        // a non-directory in the way of a persistent entry is replaced, as in the Python client
+        Files.delete(cur);
+      } catch (NoSuchFileException e) {
+        // create below
+      }
+      Files.createDirectory(cur);
+      Path src = activeRoot.resolve(base.relativize(cur).toString());
+      copyOwnerAndMode(src, cur);
+    }
+    tree.safeParent(imagePath, dst);
+  }
+
+  private void copyEntry(Path src, Path dst, BasicFileAttributes a) throws IOException {
+    removeExisting(dst);
+    if (a.isSymbolicLink()) {
+      Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
+      copyOwner(src, dst);
+    } else if (a.isDirectory()) {
+      Files.walkFileTree(src, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+          Path d = dst.resolve(src.relativize(dir).toString());
+          if (!dir.equals(src)) {
+            removeExisting(d);
+          }
+          Files.createDirectories(d);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Path d = dst.resolve(src.relativize(file).toString());
+          removeExisting(d);
+          if (attrs.isSymbolicLink()) {
+            Files.createSymbolicLink(d, Files.readSymbolicLink(file));
+            copyOwner(file, d);
+          } else if (attrs.isRegularFile()) {
+            Files.copy(file, d, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+            copyOwnerAndMode(file, d);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+          if (exc != null) {
+            throw exc;
+          }
+          copyOwnerAndMode(dir, dst.resolve(src.relativize(dir).toString()));
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } else if (a.isRegularFile()) {
+      Files.copy(src, dst, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+      copyOwnerAndMode(src, dst);
+    }
+  }
+
+  private void removeExisting(Path p) throws IOException {
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+      if (a.isDirectory()) {
+        AtomicFiles.deleteTree(p);
+        tree.forget(p);
+      } else {
+        Files.delete(p);
+      }
+    } catch (NoSuchFileException e) {
+      // nothing there
+    }
+  }
+
+  private void copyOwnerAndMode(Path src, Path dst) throws IOException {
+    Map<String, Object> a = Files.readAttributes(src, "unix:uid,gid,mode", NOFOLLOW);
+    FileAttributes.apply(dst, ids.uid(Integer.toUnsignedLong((Integer) a.get("uid"))),
+        ids.gid(Integer.toUnsignedLong((Integer) a.get("gid"))), (Integer) a.get("mode"));
+  }
+
+  private void copyOwner(Path src, Path dst) throws IOException {
+    Map<String, Object> a = Files.readAttributes(src, "unix:uid,gid", NOFOLLOW);
+    FileAttributes.applyToSymlink(dst, ids.uid(Integer.toUnsignedLong((Integer) a.get("uid"))),
+        ids.gid(Integer.toUnsignedLong((Integer) a.get("gid"))));
+  }
+}

@@ -1,0 +1,84 @@
+package dev.otaclient.internal.update;
+
+import dev.otaclient.internal.fs.AtomicFiles;
+import dev.otaclient.internal.slot.SlotIo;
+import dev.otaclient.internal.slot.SlotLayout;
+import dev.otaclient.internal.slot.StandbyTree;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prepares a reused standby for an in-place build: removes every entry the new image does not have
+ * at that path with that type (stale files, leftovers of an interrupted run, a directory where the
+ * image now has a file). Regular files at listed paths stay; their content is verified later.
+ */
+final class StandbyCleaner {
+  private static final Logger log = LoggerFactory.getLogger(StandbyCleaner.class);
+
+  private StandbyCleaner() {}
+
+  static long clean(StandbyTree tree, DeltaPlan plan) {
+    Path root = tree.root();
+    long[] removed = {0};
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+          if (dir.equals(root)) {
+            return FileVisitResult.CONTINUE;
+          }
+          String imagePath = imagePath(root, dir);
+          if (imagePath.equals(SlotLayout.STANDARD.workDir())) {
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+          if (plan.directories.contains(imagePath)) {
+            return FileVisitResult.CONTINUE;
+          }
+          removed[0] += AtomicFiles.deleteTree(dir);
+          tree.forget(dir);
+          return FileVisitResult.SKIP_SUBTREE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          String imagePath = imagePath(root, file);
+          boolean keep;
+          if (attrs.isSymbolicLink()) {
+            String want = plan.symlinks.get(imagePath);
+            keep = want != null && want.equals(Files.readSymbolicLink(file).toString());
+          } else {
+            keep = attrs.isRegularFile() && plan.regularPaths.contains(imagePath);
+          }
+          if (!keep) {
+            Files.deleteIfExists(file);
+            removed[0]++;
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+          if (exc instanceof NoSuchFileException) {
+            return FileVisitResult.CONTINUE;
+          }
+          throw exc;
+        }
+      });
+    } catch (IOException e) {
+      throw SlotIo.failure("cleaning the reused standby slot", e);
+    }
+    log.info("in-place: removed {} entries that the new image does not have", removed[0]);
+    return removed[0];
+  }
+
+  private static String imagePath(Path root, Path p) {
+    return "/" + root.relativize(p).toString();
+  }
+}

@@ -1,0 +1,312 @@
+package dev.otaclient.internal.update;
+
+import dev.otaclient.internal.boot.BootController;
+import dev.otaclient.internal.boot.BootState;
+import dev.otaclient.internal.boot.RollbackCheck;
+import dev.otaclient.internal.boot.Standby;
+import dev.otaclient.error.ErrorApi;
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.FailureType;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.status.CancelOutcome;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
+import dev.otaclient.status.Progress;
+import dev.otaclient.status.UpdateEvent;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OTA client of one ECU: owns the live status, runs at most one update or rollback at a time,
+ * publishes typed {@link UpdateEvent}s, and never leaves the status UPDATING once an operation
+ * stopped. Embedders use the {@code dev.otaclient.client.OtaClient} facade built on this.
+ */
+public final class UpdateEngine {
+  private static final Logger log = LoggerFactory.getLogger(UpdateEngine.class);
+  /** How often progress events may fire at most. */
+  static final Duration PROGRESS_INTERVAL = Duration.ofMillis(250);
+
+  private final String ecuId;
+  private final BootController boot;
+  private final UpdateSettings settings;
+  private final AtomicBoolean busy = new AtomicBoolean();
+  private final UpdateEvents events = new UpdateEvents();
+  private final Object lock = new Object();
+
+  // live state, guarded by lock
+  private boolean started;
+  private OtaStatus status = OtaStatus.INITIALIZED;
+  private FailureType failure = FailureType.NO_FAILURE;
+  private String failureReason = "";
+  private String version = "";
+  private volatile ProgressCounters counters;
+  private volatile Progress lastBuild;
+  private volatile UpdateOperation current;
+
+  public UpdateEngine(String ecuId, BootController boot, UpdateSettings settings) {
+    this.ecuId = Objects.requireNonNull(ecuId);
+    this.boot = Objects.requireNonNull(boot);
+    this.settings = Objects.requireNonNull(settings);
+  }
+
+  public String ecuId() {
+    return ecuId;
+  }
+
+  public BootController bootController() {
+    return boot;
+  }
+
+  /** Runs start-up finalisation once and loads the live state from it; later calls just report. */
+  public EcuStatus start() {
+    synchronized (lock) {
+      if (started) {
+        return status();
+      }
+      started = true;
+    }
+    adopt(boot.finalizeAtStartup());
+    return status();
+  }
+
+  private void adopt(BootState s) {
+    synchronized (lock) {
+      status = s.status();
+      version = s.version();
+      failure = s.failure();
+      failureReason = s.failureReason();
+      counters = null;
+    }
+    statusChanged();
+  }
+
+  /** A consistent snapshot; progress is present while an update runs. Cheap. */
+  public EcuStatus status() {
+    synchronized (lock) {
+      ProgressCounters c = counters;
+      boolean running = status == OtaStatus.UPDATING || status == OtaStatus.ABORTING;
+      return new EcuStatus(ecuId, status, failure, failureReason, version,
+          c != null && running ? Optional.of(c.snapshot()) : Optional.empty());
+    }
+  }
+
+  /**
+   * Counters of the last update whose standby slot was completely built, frozen at that moment. The
+   * API's {@code progress} is only reported while updating; this keeps the figures afterwards.
+   */
+  public Optional<Progress> lastCompletedBuild() {
+    return Optional.ofNullable(lastBuild);
+  }
+
+  UpdateEvents events() {
+    return events;
+  }
+
+  /**
+   * Calls {@code listener} with every event of {@code type} ({@code UpdateEvent.class} for all);
+   * returns what cancels the subscription.
+   */
+  public <E extends UpdateEvent> Runnable subscribe(Class<E> type, Consumer<? super E> listener) {
+    return events.subscribe(type, listener);
+  }
+
+  /** Called on every state or phase change (from the updating thread). */
+  public void addListener(Consumer<EcuStatus> listener) {
+    events.subscribe(UpdateEvent.StatusChanged.class, e -> listener.accept(e.status()));
+  }
+
+  private void statusChanged() {
+    events.publish(new UpdateEvent.StatusChanged(ecuId, status()));
+  }
+
+  private void phaseChanged(ProgressCounters c) {
+    Progress p = c.snapshot();
+    events.publish(new UpdateEvent.PhaseChanged(ecuId, p.phase(), p));
+    statusChanged();
+  }
+
+  private void progressed(ProgressCounters c) {
+    Progress p = c.snapshot();
+    events.publish(new UpdateEvent.BytesDownloaded(ecuId, p.downloadBytes(), p.totalRegularFileSize()));
+    events.publish(new UpdateEvent.FilesProcessed(ecuId, p.regularFilesProcessed(), p.totalRegularFiles(),
+        p.fileSizeProcessedCopy() + p.fileSizeProcessedLink() + p.fileSizeProcessedDownload(),
+        p.totalRegularFileSize()));
+  }
+
+  /** Runs an update on the calling thread; returns the final status (after a simulated reboot, if any). */
+  public EcuStatus update(UpdateRequest request) {
+    return update(request, BeforeReboot.NONE);
+  }
+
+  public EcuStatus update(UpdateRequest request, BeforeReboot beforeReboot) {
+    UpdateOperation op = begin(OtaStatus.UPDATING);
+    runUpdate(op, request, beforeReboot);
+    return status();
+  }
+
+  /**
+   * Accepts an update and runs it on a new thread. Throws {@link OtaException} with
+   * {@link ErrorCode#BUSY} when another operation runs, or the status does not allow an update.
+   */
+  public UpdateOperation startUpdate(UpdateRequest request, BeforeReboot beforeReboot) {
+    UpdateOperation op = begin(OtaStatus.UPDATING);
+    Thread t = new Thread(() -> runUpdate(op, request, beforeReboot), "ota-update");
+    t.setDaemon(true);
+    t.start();
+    return op;
+  }
+
+  /** Asks the running update to stop (the Abort RPC); see {@link UpdateOperation#cancel()}. */
+  public CancelOutcome cancel() {
+    UpdateOperation op = current;
+    return op == null ? CancelOutcome.NOT_RUNNING : op.cancel();
+  }
+
+  private UpdateOperation begin(OtaStatus target) {
+    if (!busy.compareAndSet(false, true)) {
+      throw new OtaException(ErrorCode.BUSY, ErrorModule.API, "an update or rollback is already running on " + ecuId);
+    }
+    UpdateOperation op;
+    synchronized (lock) {
+      boolean allowed = target == OtaStatus.UPDATING ? status.acceptsUpdate()
+          : status == OtaStatus.SUCCESS || status == OtaStatus.ROLLBACK_FAILURE;
+      if (!allowed) {
+        busy.set(false);
+        throw new OtaException(target == OtaStatus.UPDATING ? ErrorCode.INVALID_STATUS_FOR_UPDATE
+            : ErrorCode.INVALID_STATUS_FOR_ROLLBACK, ErrorModule.API, "status is " + status);
+      }
+      status = target;
+      failure = FailureType.NO_FAILURE;
+      failureReason = "";
+      ProgressCounters[] self = new ProgressCounters[1];
+      counters = self[0] = new ProgressCounters(() -> phaseChanged(self[0]), () -> progressed(self[0]),
+          PROGRESS_INTERVAL);
+      op = new UpdateOperation(new Cancellation(), this::status);
+      current = op;
+    }
+    statusChanged();
+    return op;
+  }
+
+  private void runUpdate(UpdateOperation op, UpdateRequest request, BeforeReboot beforeReboot) {
+    ProgressCounters c = counters;
+    Cancellation cancel = op.cancellation();
+    Thread self = Thread.currentThread();
+    cancel.onStop(self::interrupt);
+    try {
+      log.info("update of {} to version '{}' from {} started", ecuId, request.version(), request.image());
+      UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel);
+      Standby standby = pipeline.build(request);
+      cancel.enterFinal();
+      c.phase(dev.otaclient.status.UpdatePhase.POST_PROCESSING);
+      lastBuild = c.snapshot();
+      progressed(c);
+      log.info("standby slot of {} is ready; waiting for permission to reboot", ecuId);
+      beforeReboot.await();
+      boot.commitSwitch(standby);
+      log.info("{} switches to the updated slot; rebooting", ecuId);
+      boot.reboot();
+      // Only a simulated reboot returns here: adopt what finalisation decided.
+      adopt(boot.currentState());
+      end(op, new UpdateEvent.Finished(ecuId, status()));
+    } catch (Throwable t) {
+      if (cancel.isRequested()) {
+        aborted(op);
+        return;
+      }
+      OtaException e;
+      if (t instanceof OtaException oe) {
+        e = oe;
+      } else if (t instanceof InterruptedException) {
+        e = new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.GENERAL, "update interrupted", t);
+      } else {
+        // Anything unexpected still ends in FAILURE with a reason (the Python client stayed UPDATING — Q8).
+        e = UpdatePipeline.unexpected(t);
+      }
+      fail(e);
+      end(op, new UpdateEvent.Failed(ecuId, status()));
+    }
+  }
+
+  /**
+   * A cancel stopped the update: the interrupt that woke the workers is cleared first, so the status
+   * files can be written; the boot controller records ABORTED and releases the standby, keeping its
+   * contents for the next update.
+   */
+  private void aborted(UpdateOperation op) {
+    Thread.interrupted();
+    synchronized (lock) {
+      status = OtaStatus.ABORTING;
+    }
+    statusChanged();
+    log.info("update of {} aborted on request; the standby slot is kept for the next update", ecuId);
+    boot.onAbort();
+    synchronized (lock) {
+      status = OtaStatus.ABORTED;
+      failure = FailureType.NO_FAILURE;
+      failureReason = "";
+    }
+    end(op, new UpdateEvent.Cancelled(ecuId, status()));
+  }
+
+  /** Ends an operation; its last events are delivered before anyone waiting on it wakes up. */
+  private void end(UpdateOperation op, UpdateEvent last) {
+    synchronized (lock) {
+      current = null;
+    }
+    EcuStatus finalStatus = status();
+    statusChanged();
+    events.publish(last);
+    busy.set(false);
+    op.finish(finalStatus);
+  }
+
+  private void fail(OtaException e) {
+    Thread.interrupted();
+    log.error("operation on {} failed: {}", ecuId, e.failureReason());
+    log.debug("failure detail", e);
+    boot.onFailure(e.failureReason());
+    synchronized (lock) {
+      status = status == OtaStatus.ROLLBACKING ? OtaStatus.ROLLBACK_FAILURE : OtaStatus.FAILURE;
+      failure = e.failureType();
+      failureReason = e.failureReason();
+    }
+  }
+
+  /** Starts a rollback to the other slot in the background (see BootController#checkRollback). */
+  public UpdateOperation startRollback(BeforeReboot beforeReboot) {
+    RollbackCheck check = boot.checkRollback();
+    if (!check.allowed()) {
+      throw new OtaException(ErrorCode.INVALID_STATUS_FOR_ROLLBACK, ErrorModule.API, ErrorApi.ROLLBACK,
+          check.reason(), null);
+    }
+    UpdateOperation op = begin(OtaStatus.ROLLBACKING);
+    // a rollback copies nothing: there is no work to stop, only the reboot, so it is never cancelled
+    op.cancellation().enterFinal();
+    Thread t = new Thread(() -> {
+      try {
+        boot.prepareRollback();
+        beforeReboot.await();
+        boot.reboot();
+        adopt(boot.currentState());
+        end(op, new UpdateEvent.Finished(ecuId, status()));
+      } catch (Throwable t2) {
+        OtaException e = t2 instanceof OtaException oe ? oe.withApi(ErrorApi.ROLLBACK)
+            : t2 instanceof InterruptedException
+                ? new OtaException(ErrorCode.PRE_ROLLBACK, ErrorModule.BOOT_CONTROL, ErrorApi.ROLLBACK, "interrupted", t2)
+                : UpdatePipeline.unexpected(t2).withApi(ErrorApi.ROLLBACK);
+        fail(e);
+        end(op, new UpdateEvent.Failed(ecuId, status()));
+      }
+    }, "ota-rollback");
+    t.setDaemon(true);
+    t.start();
+    return op;
+  }
+}

@@ -1,0 +1,182 @@
+package dev.otaclient.internal.update;
+
+import dev.otaclient.internal.fs.AtomicFiles;
+import dev.otaclient.internal.fs.Fsync;
+import dev.otaclient.internal.fs.TempNames;
+import dev.otaclient.internal.boot.BootController;
+import dev.otaclient.internal.boot.Standby;
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.internal.image.ImageSource;
+import dev.otaclient.internal.image.ImageSources;
+import dev.otaclient.internal.image.ListKind;
+import dev.otaclient.internal.image.OtaImage;
+import dev.otaclient.internal.image.VerifiedLists;
+import dev.otaclient.internal.slot.SlotIo;
+import dev.otaclient.internal.slot.SlotLayout;
+import dev.otaclient.internal.slot.StandbyTree;
+import dev.otaclient.status.UpdatePhase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local update as one visible pipeline, each step with one owner:
+ * metadata -> lists -> plan -> prepare standby -> (clean in place) -> directories -> symlinks ->
+ * regular files -> persistents -> save image meta -> wait for children -> switch -> reboot.
+ */
+final class UpdatePipeline {
+  private static final Logger log = LoggerFactory.getLogger(UpdatePipeline.class);
+  private static final SlotLayout LAYOUT = SlotLayout.STANDARD;
+
+  private final BootController boot;
+  private final UpdateSettings settings;
+  private final ProgressCounters counters;
+  private final Cancellation cancel;
+
+  UpdatePipeline(BootController boot, UpdateSettings settings, ProgressCounters counters, Cancellation cancel) {
+    this.boot = boot;
+    this.settings = settings;
+    this.counters = counters;
+    this.cancel = cancel;
+  }
+
+  /**
+   * Builds the standby from the image and arms the switch. Returns the prepared standby. Nothing
+   * touches the standby until the image is verified: its signature, the four lists (fetched into a
+   * private work directory and checked against the signed hashes) and the plan made from them.
+   */
+  Standby build(UpdateRequest request) {
+    counters.phase(UpdatePhase.INITIAL);
+    AtomicInteger threadNo = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), r -> {
+      Thread t = new Thread(r, "ota-worker-" + threadNo.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    cancel.onStop(pool::shutdownNow);
+    Path privateWork = PrivateWorkDir.create(settings.workDir());
+    try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
+        settings.retry(), settings.downloadConcurrency())) {
+      // closing the transport wakes every thread blocked on the network
+      cancel.onStop(source::close);
+      counters.phase(UpdatePhase.METADATA);
+      OtaImage image = OtaImage.open(source, settings.caStore(), settings.trustPolicy());
+      image.metadata().totalRegularSize().ifPresent(s -> counters.totals(0, s));
+      VerifiedLists lists = image.fetchLists(privateWork.resolve("lists"));
+      cancel.checkpoint();
+      DeltaPlanner planner = new DeltaPlanner(pool);
+      DeltaPlan plan = planner.read(lists);
+      counters.totals(plan.totalRegularFiles, image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
+
+      // formatting or mounting the standby must not be cut short: a cancel waits for it
+      cancel.enterCritical();
+      Standby standby;
+      try {
+        standby = boot.prepareStandby(request.version(), true);
+      } finally {
+        cancel.exitCritical();
+      }
+      StandbyTree tree = new StandbyTree(standby.root(), standby.bootDir());
+      Path work = SlotLayout.in(standby.root(), LAYOUT.workDir());
+      createWorkDir(work);
+      // opened before the in-place clean, which removes the old manifest unless the image lists it
+      try (PlacementJournal journal = PlacementJournal.open(SlotLayout.in(standby.root(), LAYOUT.journal()),
+          standby.reusedInPlace() ? existingManifest(standby.root()) : null, standby.root())) {
+        if (standby.reusedInPlace()) {
+          StandbyCleaner.clean(tree, plan);
+        }
+        planner.findActiveSources(plan, boot.activeRoot());
+        cancel.checkpoint();
+
+        counters.phase(UpdatePhase.DIRECTORY);
+        DirectoryStep dirs = new DirectoryStep(tree, lists.directories());
+        dirs.create();
+
+        counters.phase(UpdatePhase.SYMLINK);
+        new SymlinkStep(tree, lists.symlinks()).run();
+        cancel.checkpoint();
+
+        counters.phase(UpdatePhase.REGULAR);
+        RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), image.metadata(), source, counters,
+            journal, standby.reusedInPlace(), pool, settings.workers() * 4);
+        regulars.run(plan);
+        cancel.checkpoint();
+
+        counters.phase(UpdatePhase.PERSISTENT);
+        long persisted = new PersistentStep(tree, boot.activeRoot(), lists.persistents()).run();
+        dirs.applyAttributes();
+        saveImageMeta(tree, lists);
+        log.info("standby built: {} files kept in place, {} persistents carried over", regulars.keptFiles(), persisted);
+        journal.promoteTo(tree.locate(LAYOUT.manifest()));
+      }
+      AtomicFiles.deleteTree(work);
+      Fsync.filesystem(standby.root());
+      return standby;
+    } catch (IOException e) {
+      throw SlotIo.failure("building the standby slot", e);
+    } finally {
+      pool.shutdownNow();
+      PrivateWorkDir.delete(privateWork);
+    }
+  }
+
+  /**
+   * The slot manifest of the standby's last completed build, when it is a regular file below real
+   * directories (a symlink anywhere on the way is not followed: the file is then ignored).
+   */
+  static Path existingManifest(Path standbyRoot) {
+    Path p = standbyRoot;
+    String[] parts = LAYOUT.manifest().substring(1).split("/");
+    for (int i = 0; i < parts.length; i++) {
+      p = p.resolve(parts[i]);
+      boolean last = i == parts.length - 1;
+      if (last ? !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) : !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        return null;
+      }
+    }
+    return p;
+  }
+
+  private static void createWorkDir(Path work) {
+    try {
+      if (Files.isSymbolicLink(work)) {
+        Files.delete(work);
+      }
+      Files.createDirectories(work);
+      Files.setAttribute(work, "unix:mode", 0700);
+    } catch (IOException e) {
+      throw SlotIo.failure("creating " + work, e);
+    }
+  }
+
+  /** The four lists go to {@code /opt/ota/image-meta/}: the next update's fast delta source. */
+  private static void saveImageMeta(StandbyTree tree, VerifiedLists lists) {
+    ListKind[] kinds = {ListKind.DIRECTORIES, ListKind.SYMLINKS, ListKind.REGULARS, ListKind.PERSISTENTS};
+    for (int i = 0; i < kinds.length; i++) {
+      String imagePath = LAYOUT.savedList(kinds[i]);
+      Path target = tree.locate(imagePath);
+      tree.safeParent(imagePath, target);
+      Path tmp = TempNames.beside(target);
+      try {
+        Files.copy(lists.path(kinds[i]), tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw SlotIo.failure("saving " + imagePath, e);
+      }
+    }
+  }
+
+  static OtaException unexpected(Throwable t) {
+    return new OtaException(ErrorCode.UNRECOVERABLE, ErrorModule.GENERAL,
+        "unexpected error: " + t, t);
+  }
+}

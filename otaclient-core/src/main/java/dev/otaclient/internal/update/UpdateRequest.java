@@ -1,0 +1,29 @@
+package dev.otaclient.internal.update;
+
+import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.image.ImageLocation;
+import java.util.Objects;
+
+/**
+ * One local update: the version to record and where the image is. {@code image} is any location
+ * {@link ImageLocation#parse} accepts: an {@code http(s)://} base URL, a {@code file:} URL, a
+ * directory, or a {@code .tar}/{@code .tar.zst}. Checked by {@link RequestRules}.
+ */
+public record UpdateRequest(String version, String image, Cookies cookies) {
+  public UpdateRequest {
+    Objects.requireNonNull(cookies);
+    RequestRules.require(RequestRules.version(version));
+    RequestRules.require(RequestRules.image(image));
+  }
+
+  /** From the wire form: cookies as a JSON object string. */
+  public static UpdateRequest of(String version, String image, String cookiesJson) {
+    RequestRules.require(RequestRules.localEntry(version, image, cookiesJson));
+    return new UpdateRequest(version, image, Cookies.parse(cookiesJson));
+  }
+
+  /** Where the image is; {@link ImageLocation#parse} is the one place that decides. */
+  public ImageLocation location() {
+    return ImageLocation.parse(image);
+  }
+}

@@ -1,0 +1,381 @@
+package dev.otaclient.internal.update;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.otaclient.error.FailureType;
+import dev.otaclient.internal.fetch.CacheControl;
+import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.fetch.RetryPolicy;
+import dev.otaclient.internal.fs.TempNames;
+import dev.otaclient.internal.image.ListKind;
+import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.image.RegularEntry;
+import dev.otaclient.internal.image.sign.TestCa;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
+import dev.otaclient.status.Progress;
+import dev.otaclient.testing.Await;
+import dev.otaclient.testing.FaultyHttpServer;
+import dev.otaclient.testing.FaultyHttpServer.Fault;
+import dev.otaclient.testing.Nginx;
+import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
+import dev.otaclient.testing.TreeSnapshot;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine end to end over a real nginx: full install, delta, in place, no-op, persistents and
+ * counters. Trees are compared with {@link TreeSnapshot} (content, modes incl. setuid, owners,
+ * symlink targets, hard-link groups).
+ */
+class UpdateEngineTest {
+  static final List<String> META = SignedImageFixture.ENGINE_META;
+  static final List<String> PERSISTENTS = List.of("/etc/hostname", "/var/lib/state");
+
+  @TempDir static Path shared;
+  static SignedImageFixture images;
+  static Path v1;
+  static Path v2;
+  static Nginx nginx;
+  static Path www;
+
+  @BeforeAll
+  static void images() {
+    assumeTrue(Nginx.available(), "nginx not installed");
+    images = SignedImageFixture.create("engine", shared);
+    // signed with the key as read back from its PEM file, as the CLI does
+    images.sampleV1("v1", b -> b.signWith(TestCa.readPrivateKey(images.key()), images.cert()).persistents(PERSISTENTS));
+    images.sampleV2("v1", "v2", b -> b.signWith(TestCa.readPrivateKey(images.key()), images.cert()).persistents(PERSISTENTS));
+    v1 = images.rootfs("v1");
+    v2 = images.rootfs("v2");
+    www = images.www();
+    nginx = Nginx.serve(www);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (nginx != null) {
+      nginx.close();
+    }
+  }
+
+  static UpdateEngine client(TestSlots slots) {
+    UpdateSettings s = UpdateSettings.defaults(images.caStore())
+        .withRetry(new RetryPolicy(5, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(10)));
+    UpdateEngine c = new UpdateEngine("main", slots, s);
+    c.start();
+    return c;
+  }
+
+  static String url(String v) {
+    return nginx.imageUrl(v);
+  }
+
+  static Path installV1(Path slot) {
+    TestSlots slots = new TestSlots(slot.resolveSibling(slot.getFileName() + "-empty-active"), slot);
+    EcuStatus s = client(slots).update(UpdateRequest.of("v1", url("v1"), "{}"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    return slot;
+  }
+
+  @Test
+  void fullInstallBuildsAnExactCopyOfTheImage(@TempDir Path tmp) throws Exception {
+    TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+    UpdateEngine c = client(slots);
+    int logBefore = nginx.accessLog().size();
+    List<Progress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    c.addListener(st -> st.progress().ifPresent(seen::add));
+    EcuStatus s = c.update(UpdateRequest.of("v1", url("v1"), "{\"session\":\"abc\"}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(slots.calls).containsSubsequence("prepare v1", "commit", "reboot");
+    assertThat(TreeSnapshot.of(tmp.resolve("b"), META).diff(TreeSnapshot.of(v1))).isEmpty();
+    assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
+    assertThat(Files.readString(tmp.resolve("b/opt/ota/image-meta/regulars.txt")))
+        .isEqualTo(Files.readString(www.resolve("v1/regulars.txt")));
+    assertThat(tmp.resolve("b/.ota-work")).doesNotExist();
+    // the cookie reached the server on every request
+    List<String> requests = nginx.accessLog();
+    assertThat(requests.subList(logBefore, requests.size())).hasSizeGreaterThan(8).allMatch(l -> l.contains("session=abc"));
+    // phases were all reported, SYMLINK included
+    assertThat(seen).extracting(Progress::phase).map(Enum::name).containsSubsequence(
+        "METADATA", "DIRECTORY", "SYMLINK", "REGULAR", "PERSISTENT", "POST_PROCESSING");
+  }
+
+  @Test
+  void deltaCopiesWhatTheActiveSlotHasAndDownloadsOnlyChangedContent(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    TestSlots slots = new TestSlots(a, tmp.resolve("b"));
+    UpdateEngine c = client(slots);
+    int logBefore = nginx.accessLog().size();
+    Progress[] last = new Progress[1];
+    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+    EcuStatus s = c.update(UpdateRequest.of("v2", url("v2"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(TreeSnapshot.of(tmp.resolve("b"), META).diff(TreeSnapshot.of(v2))).isEmpty();
+    Progress p = last[0];
+    assertThat(p.regularFilesProcessed()).isEqualTo(p.totalRegularFiles());
+    assertThat(p.filesProcessedCopy() + p.filesProcessedLink() + p.filesProcessedDownload())
+        .isEqualTo(p.totalRegularFiles());
+
+    Map<String, Long> expectedBlobs = changedBlobs(www.resolve("v2"));
+    assertThat(p.filesProcessedDownload()).isEqualTo(expectedBlobs.size());
+    assertThat(p.downloadBytes()).isEqualTo(expectedBlobs.values().stream().mapToLong(Long::longValue).sum());
+    List<String> log = nginx.accessLog();
+    List<String> fetched = log.subList(logBefore, log.size());
+    // the moved file was copied from the active slot, not downloaded
+    assertThat(fetched).noneMatch(l -> l.contains("README"));
+    assertThat(fetched).noneMatch(l -> l.contains("/data/usr/share/random.bin"));
+  }
+
+  /** sha256 -> bytes on the wire for every v2 content that v1 does not have. */
+  static Map<String, Long> changedBlobs(Path image) throws IOException {
+    Set<String> old = new HashSet<>();
+    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, www.resolve("v1/regulars.txt"))) {
+      r.forEachRemaining(e -> old.add(e.sha256()));
+    }
+    Map<String, Long> blobs = new HashMap<>();
+    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, image.resolve("regulars.txt"))) {
+      while (r.hasNext()) {
+        RegularEntry e = r.next();
+        if (old.contains(e.sha256()) || e.size() == 0) {
+          continue;
+        }
+        long wire = e.isCompressed() ? Files.size(image.resolve("data.zst/" + e.sha256() + ".zst")) : e.size();
+        blobs.put(e.sha256(), wire);
+      }
+    }
+    return blobs;
+  }
+
+  @Test
+  void reapplyingTheImageTheStandbyHoldsWritesAndDownloadsNothing(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    Path b = installV1(tmp.resolve("b"));
+    Map<String, Object> before = inodes(b);
+    TestSlots slots = new TestSlots(a, b);
+    int logBefore = nginx.accessLog().size();
+    Progress[] last = new Progress[1];
+    UpdateEngine c = client(slots);
+    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+    EcuStatus s = c.update(UpdateRequest.of("v1", url("v1"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(last[0].filesProcessedDownload()).isZero();
+    assertThat(last[0].downloadBytes()).isZero();
+    List<String> log = nginx.accessLog();
+    assertThat(log.subList(logBefore, log.size())).noneMatch(l -> l.contains("/data/") || l.contains("/data.zst/"));
+    // nothing was rewritten: every regular file is still the same inode
+    Map<String, Object> after = inodes(b);
+    // the lists are saved anew and persistents are copied over again; nothing else is touched
+    before.keySet().removeIf(k -> k.startsWith("/opt/ota/image-meta") || PERSISTENTS.contains(k));
+    assertThat(after).containsAllEntriesOf(before);
+    assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+  }
+
+  @Test
+  void inPlaceUpdateOfAStaleStandbyRemovesWhatIsGoneAndKeepsWhatIsUnchanged(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    Path b = installV1(tmp.resolve("b"));
+    Files.writeString(b.resolve("stray-file"), "left over");
+    Object randomInode = Files.getAttribute(b.resolve(SampleRootfs.RANDOM.substring(1)), "unix:ino");
+    TestSlots slots = new TestSlots(a, b);
+    EcuStatus s = client(slots).update(UpdateRequest.of("v2", url("v2"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(TreeSnapshot.of(b, META).diff(TreeSnapshot.of(v2))).isEmpty();
+    assertThat(Files.getAttribute(b.resolve(SampleRootfs.RANDOM.substring(1)), "unix:ino")).isEqualTo(randomInode);
+  }
+
+  @Test
+  void persistentsAreCarriedOverWithOwnersTranslatedByName(@TempDir Path tmp) throws Exception {
+    assumeTrue(dev.otaclient.internal.slot.FileAttributes.canChown(), "needs root");
+    Path a = installV1(tmp.resolve("a"));
+    // On the running system "autoware" has uid 2000; in the new image it is 1000 (SampleRootfs).
+    String passwd = Files.readString(a.resolve("etc/passwd")).replace("autoware:x:1000:1000", "autoware:x:2000:1000");
+    Files.writeString(a.resolve("etc/passwd"), passwd);
+    Files.createDirectories(a.resolve("var/lib/state/sub"));
+    Files.writeString(a.resolve("var/lib/state/sub/data"), "device state");
+    Files.setAttribute(a.resolve("var/lib/state/sub/data"), "unix:uid", 2000);
+    Files.writeString(a.resolve("etc/hostname"), "vehicle-42\n");
+    TestSlots slots = new TestSlots(a, tmp.resolve("b"));
+    EcuStatus s = client(slots).update(UpdateRequest.of("v2", url("v2"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    Path b = tmp.resolve("b");
+    assertThat(Files.readString(b.resolve("etc/hostname"))).isEqualTo("vehicle-42\n");
+    assertThat(Files.readString(b.resolve("var/lib/state/sub/data"))).isEqualTo("device state");
+    assertThat(Files.getAttribute(b.resolve("var/lib/state/sub/data"), "unix:uid")).isEqualTo(1000);
+  }
+
+  @Test
+  void permanent404EndsInFailureWithTheApplyCode(@TempDir Path tmp) throws Exception {
+    Path img = tmp.resolve("www/broken");
+    copyTree(www.resolve("v1"), img);
+    // remove one blob the update must download
+    try (var s = Files.walk(img.resolve("data.zst"))) {
+      Path victim = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+      Files.delete(victim);
+    }
+    try (Nginx own = Nginx.serve(tmp.resolve("www"))) {
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      EcuStatus s = client(slots).update(UpdateRequest.of("v1", own.baseUri().resolve("broken/").toString(), "{}"));
+      assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+      assertThat(s.failure()).isEqualTo(FailureType.RECOVERABLE);
+      assertThat(s.failureReason()).startsWith("E1-0103-207").contains("404");
+      assertThat(slots.calls).noneMatch(c -> c.equals("commit"));
+      assertThat(slots.calls).anyMatch(c -> c.startsWith("failure E1-0103-207"));
+    }
+  }
+
+  @Test
+  void anInterruptedUpdateResumesWithoutDownloadingWhatIsAlreadyPlaced(@TempDir Path tmp) throws Exception {
+    Path img = tmp.resolve("www/resume");
+    copyTree(www.resolve("v1"), img);
+    Path blobs = img.resolve("data.zst");
+    Path hidden = tmp.resolve("hidden.zst");
+    Path victim;
+    try (var s = Files.list(blobs)) {
+      victim = s.filter(Files::isRegularFile).findFirst().orElseThrow();
+    }
+    Files.move(victim, hidden);
+    try (Nginx own = Nginx.serve(tmp.resolve("www"))) {
+      String url = own.baseUri().resolve("resume/").toString();
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      EcuStatus first = client(slots).update(UpdateRequest.of("v1", url, "{}"));
+      assertThat(first.status()).isEqualTo(OtaStatus.FAILURE);
+
+      Set<String> placed = new HashSet<>();
+      try (var s = Files.walk(tmp.resolve("b"))) {
+        for (Path p : (Iterable<Path>) s::iterator) {
+          if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && !p.toString().contains("/.ota-work/")
+              && !TempNames.isTemp(p.getFileName().toString())) {
+            placed.add(TreeSnapshot.sha256(p));
+          }
+        }
+      }
+      assertThat(placed).as("the first run placed some files before it failed").isNotEmpty();
+
+      Files.move(hidden, victim);
+      int before = own.accessLog().size();
+      EcuStatus second = client(slots).update(UpdateRequest.of("v1", url, "{}"));
+      assertThat(second.status()).as(second.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
+      List<String> log = own.accessLog();
+      List<String> again = log.subList(before, log.size()).stream()
+          .filter(l -> l.contains("file_sha256="))
+          .filter(l -> placed.contains(l.replaceAll(".*file_sha256=([0-9a-f]{64}).*", "$1")))
+          .toList();
+      assertThat(again).as("files already placed must not be downloaded again").isEmpty();
+      assertThat(log.subList(before, log.size())).anyMatch(l -> l.contains(victim.getFileName().toString()));
+    }
+  }
+
+  @Test
+  void networkFaultsAreSurvivedAndCountedAsDownloadErrors(@TempDir Path tmp) throws Exception {
+    try (FaultyHttpServer faulty = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
+      // each fault breaks any file, however small
+      List<Fault> faults = List.of(Fault.resetAfter(1), Fault.status(500), Fault.truncateAfter(1),
+          Fault.flipBit(0), Fault.status(503), Fault.stallAfter(1, Duration.ofSeconds(3)));
+      List<String> blobs = new java.util.ArrayList<>();
+      try (var s = Files.list(www.resolve("v1/data.zst"))) {
+        s.map(p -> "v1/data.zst/" + p.getFileName()).sorted().forEach(blobs::add);
+      }
+      for (String plain : List.of(SampleRootfs.RANDOM, SampleRootfs.PASSWD, SampleRootfs.SETUID, SampleRootfs.KERNEL,
+          SampleRootfs.USER_FILE)) {
+        blobs.add("v1/data" + plain);
+      }
+      for (int i = 0; i < blobs.size(); i++) {
+        faulty.script(blobs.get(i), faults.get(i % faults.size()), faults.get((i + 1) % faults.size()));
+      }
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      UpdateEngine c = new UpdateEngine("main", slots, UpdateSettings.defaults(images.caStore())
+          .withHttp(dev.otaclient.internal.fetch.HttpSettings.defaults().withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+          .withRetry(new RetryPolicy(5, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(20))));
+      c.start();
+      Progress[] last = new Progress[1];
+      c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+      EcuStatus s = c.update(UpdateRequest.of("v1", faulty.baseUri().resolve("v1/").toString(), "{}"));
+
+      assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
+      assertThat(last[0].errorsDownload()).isEqualTo(2L * blobs.size());
+      for (String b : blobs) {
+        List<FaultyHttpServer.Recorded> reqs = faulty.requests(b);
+        assertThat(reqs).hasSize(3);
+        assertThat(reqs.get(0).header(CacheControl.HEADER)).doesNotContain("retry_caching");
+        assertThat(reqs.get(2).header(CacheControl.HEADER)).contains("retry_caching");
+      }
+    }
+  }
+
+  @Test
+  void aSecondUpdateWhileOneRunsIsRefusedAsBusy(@TempDir Path tmp) throws Exception {
+    try (FaultyHttpServer held = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
+      // every file download waits at the gate, so the first update is surely running when the second arrives
+      FaultyHttpServer.Gate gate = new FaultyHttpServer.Gate();
+      held.byDefault(attempt -> Fault.holdAfter(0, gate));
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      UpdateEngine c = client(slots);
+      UpdateOperation first = c.startUpdate(UpdateRequest.of("v1", held.baseUri().resolve("v1/").toString(), "{}"),
+          BeforeReboot.NONE);
+      gate.awaitReached(1);
+      assertThat(c.status().status()).isEqualTo(OtaStatus.UPDATING);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> c.startUpdate(UpdateRequest.of("v2", url("v2"), "{}"), BeforeReboot.NONE))
+          .isInstanceOfSatisfying(dev.otaclient.error.OtaException.class,
+              e -> assertThat(e.failureType()).isEqualTo(FailureType.RECOVERABLE))
+          .hasMessageStartingWith("E1-0104-201");
+      gate.open();
+      assertThat(first.await(Await.LIMIT)).as("the first update ends").isPresent();
+      EcuStatus s = c.status();
+      assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertThat(TreeSnapshot.of(tmp.resolve("b"), META)).isEqualTo(TreeSnapshot.of(v1));
+    }
+  }
+
+  @Test
+  void badCookiesAreRefusedBeforeAnythingStarts() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> UpdateRequest.of("v1", url("v1"), "[1]"))
+        .hasMessageStartingWith("E1-0104-203");
+    assertThat(Cookies.parse("{}").isEmpty()).isTrue();
+  }
+
+  static Map<String, Object> inodes(Path root) throws IOException {
+    Map<String, Object> m = new HashMap<>();
+    try (var s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          m.put("/" + root.relativize(p), Files.getAttribute(p, "unix:ino"));
+        }
+      }
+    }
+    return m;
+  }
+
+  static void copyTree(Path from, Path to) throws IOException, InterruptedException {
+    Files.createDirectories(to.getParent());
+    Process p = new ProcessBuilder("cp", "-a", from.toString(), to.toString()).inheritIO().start();
+    assertThat(p.waitFor()).isZero();
+  }
+
+  static String read(Path p) throws IOException {
+    return Files.readString(p, StandardCharsets.UTF_8);
+  }
+}
