@@ -1,5 +1,6 @@
 package dev.otaclient.proxy;
 
+import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.internal.fs.TempNames;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -205,7 +206,7 @@ final class CacheStore implements AutoCloseable {
       Files.writeString(sidecarTmp, meta.toSidecar(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       LOG.warn("cannot write the sidecar of cache entry {}: {}", transfer.key(), e.toString());
-      deleteQuietly(sidecarTmp);
+      AtomicFiles.discard(sidecarTmp);
       transfer.detached();
       return null;
     }
@@ -234,16 +235,8 @@ final class CacheStore implements AutoCloseable {
 
   /** Drops a prepared entry that will not be committed. */
   void abandon(Transfer transfer, Prepared prepared) {
-    deleteQuietly(prepared.sidecarTmp());
+    AtomicFiles.discard(prepared.sidecarTmp());
     transfer.detached();
-  }
-
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException ignored) {
-      // a leftover temp file is removed at the next start
-    }
   }
 
   /** Deletes least recently used entries until usage is below the soft limit or nothing is left. */

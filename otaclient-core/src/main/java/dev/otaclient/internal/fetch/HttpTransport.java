@@ -1,5 +1,6 @@
 package dev.otaclient.internal.fetch;
 
+import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.error.OtaException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,7 +85,7 @@ public final class HttpTransport implements AutoCloseable {
         });
       });
     } catch (FetchFailure | RuntimeException e) {
-      deleteQuietly(destination);
+      AtomicFiles.discard(destination);
       throw e;
     }
   }
@@ -238,13 +239,6 @@ public final class HttpTransport implements AutoCloseable {
     return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
   }
 
-  static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.debug("cannot delete partial download {}: {}", p, e.toString());
-    }
-  }
 
   /** Stops every request: those in flight fail with {@link FetchFailure.Kind#INTERRUPTED}. */
   @Override

@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /**
  * Crash-safe file operations used for everything the boot loader or the next start-up reads: a
@@ -156,7 +157,7 @@ public final class AtomicFiles {
     } catch (IOException e) {
       throw new UncheckedIOException(failure + ": " + e.getMessage(), e);
     } finally {
-      deleteQuietly(tmp);
+      discard(tmp);
     }
   }
 
@@ -165,11 +166,15 @@ public final class AtomicFiles {
     void into(Path tmp) throws IOException;
   }
 
-  private static void deleteQuietly(Path p) {
+  /**
+   * Removes a temporary or partial file, best effort: a failure here must not hide the failure that
+   * made the file useless, and what stays behind is swept by {@link TempNames} or overwritten.
+   */
+  public static void discard(Path p) {
     try {
       Files.deleteIfExists(p);
-    } catch (IOException ignored) {
-      // only a leftover temp name; the next write uses a fresh one
+    } catch (IOException e) {
+      LoggerFactory.getLogger(AtomicFiles.class).debug("cannot delete {}: {}", p, e.toString());
     }
   }
 }

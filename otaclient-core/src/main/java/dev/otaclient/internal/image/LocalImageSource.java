@@ -1,5 +1,6 @@
 package dev.otaclient.internal.image;
 
+import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fetch.BlobRequest;
 import dev.otaclient.internal.fetch.BlobWriter;
@@ -64,13 +65,13 @@ abstract class LocalImageSource implements ImageSource {
       BlobWriter.Written w = BlobWriter.write(in, request, destination, listener == null ? FetchListener.NONE : listener);
       return new FetchResult(w.wireBytes(), w.writtenBytes(), 0);
     } catch (BlobWriter.ContentMismatchException e) {
-      deleteQuietly(destination);
+      AtomicFiles.discard(destination);
       throw failure(new FetchFailure(FetchFailure.Kind.CONTENT, where, e.getMessage(), e), role, where);
     } catch (IOException e) {
-      deleteQuietly(destination);
+      AtomicFiles.discard(destination);
       throw failure(classify(where, e), role, where);
     } catch (OtaException e) {
-      deleteQuietly(destination);
+      AtomicFiles.discard(destination);
       throw e;
     }
   }
@@ -92,11 +93,4 @@ abstract class LocalImageSource implements ImageSource {
     return SourceFailures.of(f, role, name, location);
   }
 
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.debug("cannot delete {}: {}", p, e.toString());
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package dev.otaclient.internal.image;
 
+import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.internal.fs.TempNames;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
@@ -98,20 +99,13 @@ public final class OtaImage implements Closeable {
     try {
       Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      deleteQuietly(partial);
+      AtomicFiles.discard(partial);
       throw new OtaException(ErrorCode.METADATA_DOWNLOAD, ErrorModule.DOWNLOADER,
           "cannot store list " + ref.name() + " in " + dir + ": " + e, e);
     }
     return target;
   }
 
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.warn("cannot delete {}: {}", p, e.toString());
-    }
-  }
 
   @Override
   public void close() {

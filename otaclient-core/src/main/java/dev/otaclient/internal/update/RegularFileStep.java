@@ -1,5 +1,6 @@
 package dev.otaclient.internal.update;
 
+import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
@@ -210,10 +211,10 @@ final class RegularFileStep {
       }
       counters.processed(Op.DOWNLOAD, g.countedSize(), System.nanoTime() - d0);
     } catch (IOException ex) {
-      deleteQuietly(tmp);
+      AtomicFiles.discard(tmp);
       throw SlotIo.failure("writing " + e.path, ex);
     } catch (RuntimeException ex) {
-      deleteQuietly(tmp);
+      AtomicFiles.discard(tmp);
       throw ex;
     }
   }
@@ -337,7 +338,7 @@ final class RegularFileStep {
       Files.createLink(tmp, existing);
       move(tmp, target);
     } catch (IOException ex) {
-      deleteQuietly(tmp);
+      AtomicFiles.discard(tmp);
       throw SlotIo.failure("hard-linking " + e.path, ex);
     }
   }
@@ -361,11 +362,4 @@ final class RegularFileStep {
     }
   }
 
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException ignored) {
-      // best effort: leftovers are removed by the next in-place clean
-    }
-  }
 }
