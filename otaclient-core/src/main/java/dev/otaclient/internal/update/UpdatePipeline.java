@@ -22,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -36,6 +38,8 @@ import org.slf4j.LoggerFactory;
 final class UpdatePipeline {
   private static final Logger log = LoggerFactory.getLogger(UpdatePipeline.class);
   private static final SlotLayout LAYOUT = SlotLayout.STANDARD;
+
+  private static final Duration WORKER_STOP_LIMIT = Duration.ofSeconds(60);
 
   private final BootController boot;
   private final UpdateSettings settings;
@@ -124,8 +128,30 @@ final class UpdatePipeline {
     } catch (IOException e) {
       throw SlotIo.failure("building the standby slot", e);
     } finally {
-      pool.shutdownNow();
+      stopWorkers(pool);
       PrivateWorkDir.delete(privateWork);
+    }
+  }
+
+  /**
+   * Stops the workers and waits until none runs any more: after a failure or a cancel the boot
+   * controller releases (unmounts) the standby next, and no task cancelled on its way may still be
+   * writing there. Workers block only on interruptible I/O (file channels, sockets of a closed
+   * transport), so the wait is short; the bound only keeps a wedged disk from hanging the client.
+   */
+  private static void stopWorkers(ExecutorService pool) {
+    pool.shutdownNow();
+    boolean interrupted = Thread.interrupted();
+    try {
+      if (!pool.awaitTermination(WORKER_STOP_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("worker threads still running {} s after they were stopped", WORKER_STOP_LIMIT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
