@@ -178,6 +178,18 @@ public final class OtaClient {
     }
 
     /**
+     * Caps downloads at {@code bytesPerSecond} over all connections (0, the default, for no cap):
+     * for vehicle networks that other traffic shares.
+     */
+    public Builder maxDownloadRate(long bytesPerSecond) {
+      if (bytesPerSecond < 0) {
+        throw new IllegalArgumentException("bytesPerSecond must not be negative: " + bytesPerSecond);
+      }
+      this.http = http.withBandwidthLimit(bytesPerSecond);
+      return this;
+    }
+
+    /**
      * At most {@code attemptsPerFile} attempts per file, and no retry once nothing has succeeded
      * for {@code noSuccessBudget} (defaults 10 and 5 minutes).
      */

@@ -38,6 +38,7 @@ public final class HttpTransport implements AutoCloseable {
   private final Semaphore permits;
   private final DownloadBudget budget;
   private final CloseableHttpClient client;
+  private final RateLimit cap;
   private volatile boolean closed;
 
   public HttpTransport(Cookies cookies, HttpSettings http, RetryPolicy retry, int maxConnections) {
@@ -50,6 +51,7 @@ public final class HttpTransport implements AutoCloseable {
     this.permits = new Semaphore(maxConnections);
     this.budget = new DownloadBudget(retry.noSuccessBudget());
     this.client = PooledHttp.client(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy(), false);
+    this.cap = http.maxBytesPerSecond().isPresent() ? new RateLimit(http.maxBytesPerSecond().getAsLong()) : null;
   }
 
   /** The no-success budget shared by every request of this transport. */
@@ -194,7 +196,8 @@ public final class HttpTransport implements AutoCloseable {
         throw new HttpStatusException(status, isRetryableStatus(status));
       }
       HttpEntity entity = response.getEntity();
-      T result = body.read(entity == null ? InputStream.nullInputStream() : entity.getContent());
+      InputStream in = entity == null ? InputStream.nullInputStream() : entity.getContent();
+      T result = body.read(cap == null ? in : cap.throttle(in));
       complete = true;
       return result;
     } catch (IllegalStateException e) {

@@ -71,6 +71,22 @@ class HttpImageSourceTest {
   }
 
   @Test
+  void aBandwidthCapSlowsTheTransferDown() throws Exception {
+    byte[] data = Blobs.random(600_000, 40);
+    Blobs.put(image, "data/capped", data);
+    long rate = 200_000;
+    try (HttpImageSource f = source(server.baseUri(), Cookies.none(), SETTINGS.withBandwidthLimit(rate), FAST, 4)) {
+      long t0 = System.nanoTime();
+      FetchResult r = f.fetch(BlobRequest.plain("data/capped", Blobs.sha256(data), data.length), out.resolve("c"), null);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertThat(r.writtenBytes()).isEqualTo(data.length);
+      // a lower bound only: without the cap this takes milliseconds, a busy machine only adds time
+      assertThat(seconds).isGreaterThanOrEqualTo((data.length - 64 * 1024) / (double) rate);
+    }
+    assertThat(Files.readAllBytes(out.resolve("c"))).isEqualTo(data);
+  }
+
+  @Test
   void normalDownload() throws Exception {
     byte[] data = Blobs.random(3 * 1024 * 1024 + 17, 1);
     String sha = Blobs.sha256(data);
