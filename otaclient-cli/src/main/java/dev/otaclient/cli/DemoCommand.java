@@ -85,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
         for (EcuDaemon d : List.of(main, sub)) {
           EcuStatus s = d.client().update(UpdateRequest.of("1.0", www.resolve("v1").toString(), "{}"));
           if (s.status() != OtaStatus.SUCCESS) {
-            throw new CliFailure("installing v1 on " + d.info().ecuId() + " failed: " + s.failureReason());
+            throw CliFailure.ofReason(s.failureReason(), "installing v1 on " + d.info().ecuId());
           }
         }
         String url = server.baseUri().resolve("v2/").toString();
@@ -95,7 +95,8 @@ final class DemoCommand implements Callable<Integer> {
               new UpdateRequestEcu("sub", "2.0", url, "{}"));
           List<EcuResult> acks = stub.update(req);
           StatusPrinter.answers(System.out, "         ", acks);
-          StatusReport end = UpdateWatch.follow(stub, UpdateWatch.accepted(acks), Duration.ofMinutes(2), System.out);
+          StatusReport end = UpdateWatch.follow(stub, UpdateWatch.accepted(acks), Duration.ofMinutes(2),
+              new ProgressLine(System.out, Duration.ofSeconds(2)));
           System.out.println();
           StatusPrinter.table(System.out, end.ecus(), end.availableEcuIds());
           System.out.println();

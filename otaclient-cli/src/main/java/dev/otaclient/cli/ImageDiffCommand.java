@@ -26,7 +26,7 @@ final class ImageDiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CaStore cas = trust.certs == null ? null : CaStore.load(trust.certs);
+    CaStore cas = trust.certs == null ? null : CaStore.load(SharedOptions.existingDirectory("--certs", trust.certs));
     try (VerifiedImage from = VerifiedImage.fetch(ImageLocation.parse(oldImage), Cookies.none(), cas);
          VerifiedImage to = VerifiedImage.fetch(ImageLocation.parse(newImage), Cookies.none(), cas)) {
       DeltaEstimate d = DeltaEstimate.between(from.lists(), to.lists());

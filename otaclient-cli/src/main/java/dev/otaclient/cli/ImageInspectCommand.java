@@ -39,6 +39,7 @@ final class ImageInspectCommand implements Callable<Integer> {
 
   /** Verifies the image (the chain only with a CA store) and summarises it. */
   static ImageSummary summary(String image, Path certs, Cookies cookies) throws IOException {
+    SharedOptions.existingDirectory("--certs", certs);
     try (VerifiedImage v = VerifiedImage.fetch(ImageLocation.parse(image), cookies,
         certs == null ? null : CaStore.load(certs))) {
       return v.summary();

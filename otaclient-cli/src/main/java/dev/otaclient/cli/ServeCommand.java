@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Run the OTA client daemon of this ECU: finalise the last update, then serve gRPC.")
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand implements Callable<Integer>, Main.Daemon {
   @Option(names = "--config-dir", defaultValue = "/boot/ota",
       description = "Holds ecu_info.yaml, proxy_info.yaml, tls.yaml (default ${DEFAULT-VALUE}).")
   Path configDir;
@@ -38,6 +38,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    SharedOptions.existingDirectory("--config-dir", configDir);
     Files.createDirectories(device.stateDir);
     Path lock = lockFile != null ? lockFile : device.stateDir.resolve("otaclient.lock");
     try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -49,7 +50,6 @@ final class ServeCommand implements Callable<Integer> {
           .withBackend(device.backend()).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir);
       CountDownLatch stop = new CountDownLatch(1);
       try (EcuDaemon daemon = EcuDaemon.start(cfg)) {
-        System.err.printf("otaclient: ECU %s serving on %s:%d%n", daemon.info().ecuId(), daemon.info().ipAddr(), daemon.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
           daemon.close();
           stop.countDown();
@@ -63,7 +63,7 @@ final class ServeCommand implements Callable<Integer> {
   private static FileLock tryLock(FileChannel ch, Path lock) throws IOException {
     FileLock l = ch.tryLock();
     if (l == null) {
-      throw new CliFailure("another otaclient daemon holds " + lock);
+      throw CliFailure.failed(CliFailure.BUSY, "another otaclient daemon holds " + lock);
     }
     return l;
   }

@@ -39,7 +39,7 @@ final class StatusCommand implements Callable<Integer> {
     if (source.stateDir != null) {
       Optional<BootState> st = DirectorySlotController.peek(source.stateDir);
       if (st.isEmpty()) {
-        throw new CliFailure("no directory-slot device at " + source.stateDir);
+        throw CliFailure.failed(CliFailure.IO, source.stateDir + ": no directory-slot device here");
       }
       BootState b = st.get();
       EcuStatus s = new EcuStatus("local", b.status(), b.failure(), b.failureReason(), b.version(), Optional.empty());

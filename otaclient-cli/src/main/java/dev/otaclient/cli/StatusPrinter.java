@@ -32,9 +32,14 @@ final class StatusPrinter {
     }
   }
 
+  /** Bytes of regular files placed in the standby so far, however they got there. */
+  static long processedBytes(Progress p) {
+    return p.fileSizeProcessedCopy() + p.fileSizeProcessedLink() + p.fileSizeProcessedDownload();
+  }
+
   static String rateAndEta(Progress p) {
     double secs = Math.max(0.001, p.totalElapsedTime().toMillis() / 1000.0);
-    long done = p.fileSizeProcessedCopy() + p.fileSizeProcessedLink() + p.fileSizeProcessedDownload();
+    long done = processedBytes(p);
     double rate = p.downloadBytes() / secs;
     String eta = "";
     if (done > 0 && p.totalRegularFileSize() > done) {
