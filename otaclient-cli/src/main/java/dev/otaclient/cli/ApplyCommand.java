@@ -29,8 +29,7 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Device device;
 
-  @Option(names = "--ecu-id", defaultValue = "autoware", description = "ECU id to report (default ${DEFAULT-VALUE}).")
-  String ecuId;
+  @Mixin SharedOptions.LocalEcu ecu;
 
   @Mixin SharedOptions.JsonOutput json;
 
@@ -39,7 +38,7 @@ final class ApplyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // the checks an ECU applies to a request, before anything is opened
-    RequestArgs.refuse("--ecu-id", RequestRules.ecuId(ecuId));
+    String ecuId = ecu.id();
     String v = version.orDefaultFor(url);
     String cookieJson = cookies.json();
     RequestArgs.refuse(RequestRules.localEntry(v, url, cookieJson));

@@ -1,6 +1,7 @@
 package dev.otaclient.cli;
 
 import dev.otaclient.internal.boot.BootBackend;
+import dev.otaclient.internal.ecu.EcuInfo;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fetch.Cookies;
 import dev.otaclient.internal.image.ImageLocation;
@@ -156,6 +157,26 @@ final class SharedOptions {
         throw CliFailure.usage("--progress-every: must be 0 or more seconds, got " + seconds);
       }
       return new ProgressLine(System.err, java.time.Duration.ofSeconds(seconds));
+    }
+  }
+
+  /**
+   * {@code --ecu-id} of the commands that work on this machine without a daemon: the id given, else
+   * the one configured in {@code --config-dir}'s ecu_info.yaml, else that file's default id.
+   */
+  static final class LocalEcu {
+    @Option(names = "--ecu-id", paramLabel = "ID",
+        description = "ECU id to report (default: ecu_id of <config-dir>/ecu_info.yaml, or autoware without it).")
+    String ecuId;
+
+    @Option(names = "--config-dir", paramLabel = "DIR", defaultValue = "/boot/ota",
+        description = "Where ecu_info.yaml is looked for when --ecu-id is not given (default ${DEFAULT-VALUE}).")
+    Path configDir;
+
+    String id() {
+      String id = ecuId != null ? ecuId : EcuInfo.load(configDir.resolve("ecu_info.yaml")).ecuId();
+      RequestArgs.refuse("--ecu-id", RequestRules.ecuId(id));
+      return id;
     }
   }
 

@@ -1,9 +1,9 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.internal.boot.BootState;
 import dev.otaclient.internal.boot.DirectorySlotController;
 import dev.otaclient.internal.ecu.StatusReport;
-import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.status.EcuStatus;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,12 +22,14 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--target", description = "Main ECU HOST:PORT (default " + Target.DEFAULT + ").")
     String target;
 
-    @Option(names = "--state-dir", description = "Read a local directory-slot device without any server.")
+    @Option(names = "--state-dir", description = "Read a local directory-slot device without any server, with both slots.")
     Path stateDir;
   }
 
   @ArgGroup(exclusive = true)
   Source source = new Source();
+
+  @Mixin SharedOptions.LocalEcu ecu;
 
   @Option(names = "--watch", description = "Redraw until interrupted (every second).")
   boolean watch;
@@ -37,13 +39,7 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (source.stateDir != null) {
-      Optional<BootState> st = DirectorySlotController.peek(source.stateDir);
-      if (st.isEmpty()) {
-        throw CliFailure.failed(CliFailure.IO, source.stateDir + ": no directory-slot device here");
-      }
-      BootState b = st.get();
-      EcuStatus s = new EcuStatus("local", b.status(), b.failure(), b.failureReason(), b.version(), Optional.empty());
-      print(new StatusReport(List.of(s), List.of()));
+      local(source.stateDir);
       return 0;
     }
     Target t = Target.parse(source.target == null ? Target.DEFAULT : source.target);
@@ -60,6 +56,26 @@ final class StatusCommand implements Callable<Integer> {
         System.out.flush();
         Thread.sleep(1000);
       }
+    }
+  }
+
+  /** A directory-slot device read from its files: the ECU's status and each slot's. */
+  private void local(Path stateDir) {
+    Optional<BootState> st = DirectorySlotController.peek(stateDir);
+    if (st.isEmpty()) {
+      throw CliFailure.failed(CliFailure.IO, stateDir + ": no directory-slot device here");
+    }
+    BootState b = st.get();
+    EcuStatus s = new EcuStatus(ecu.id(), b.status(), b.failure(), b.failureReason(), b.version(), Optional.empty());
+    List<DirectorySlotController.SlotView> slots = DirectorySlotController.peekSlots(stateDir);
+    if (json.enabled) {
+      var m = StatusJson.report(List.of(s), List.of());
+      m.put("slots", StatusJson.slots(slots));
+      System.out.println(Json.write(m));
+    } else {
+      StatusPrinter.table(System.out, List.of(s), List.of());
+      System.out.println();
+      StatusPrinter.slots(System.out, slots);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.internal.boot.DirectorySlotController;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.status.EcuStatus;
@@ -61,6 +62,17 @@ final class StatusPrinter {
       u++;
     }
     return String.format("%.1f %s", v, units[u]);
+  }
+
+  /** The slots of a directory-slot device: which one runs, which boots next, and what each holds. */
+  static void slots(PrintStream out, List<DirectorySlotController.SlotView> slots) {
+    out.printf("%-8s %-7s %-10s %-16s %-12s %-20s %s%n", "SLOT", "BOOTED", "BOOTS NEXT", "STATUS", "VERSION", "CHANGED", "FAILURE");
+    for (DirectorySlotController.SlotView v : slots) {
+      out.printf("%-8s %-7s %-10s %-16s %-12s %-20s %s%n", v.slotId(), v.booted() ? "yes" : "-", v.bootsNext() ? "yes" : "-",
+          v.status().map(Enum::name).orElse("-"), v.version().isEmpty() ? "-" : v.version(),
+          v.lastChanged().map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).orElse("-"),
+          v.failureReason());
+    }
   }
 
   /** The answers to an Update or Rollback request, one line each: accepted, or why not. */
