@@ -166,6 +166,11 @@ class FailurePathsIT {
         w.resolve("out").toString(), "--sign-key", otherKey.toString(), "--cert", images.cert().toString());
     fails(2, "usage", "--out", "image", "build", "--rootfs", images.rootfs("v1").toString(), "--out", v1.toString(),
         "--sign-key", images.key().toString(), "--cert", images.cert().toString());
+    // the builder's own refusals name the input at fault, not "contact technical support"
+    Path oddRootfs = Files.createDirectories(w.resolve("odd-rootfs/etc"));
+    Files.writeString(oddRootfs.resolve("line\nbreak"), "x");
+    fails(1, "build", "line break", "image", "build", "--rootfs", oddRootfs.getParent().toString(), "--out",
+        w.resolve("out3").toString(), "--sign-key", images.key().toString(), "--cert", images.cert().toString());
     Path badPersistents = Files.writeString(w.resolve("persistents.txt"), "relative/path\n");
     fails(2, "usage", "--persistents", "image", "build", "--rootfs", images.rootfs("v1").toString(), "--out",
         w.resolve("out2").toString(), "--sign-key", images.key().toString(), "--cert", images.cert().toString(),
