@@ -48,12 +48,21 @@ final class ServeCommand implements Callable<Integer>, Main.Daemon {
           : DirectorySlotController.Options.defaults();
       EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, device.certs, device.stateDir)
           .withBackend(device.backend()).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir);
+      ServeReport.log(configDir, cfg, proxyCacheDir);
       CountDownLatch stop = new CountDownLatch(1);
-      try (EcuDaemon daemon = EcuDaemon.start(cfg)) {
+      try (SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+           EcuDaemon daemon = EcuDaemon.start(cfg)) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          systemd.close();
           daemon.close();
           stop.countDown();
         }, "otaclient-shutdown"));
+        String id = daemon.info().ecuId();
+        systemd.ready("ECU " + id + " serving on " + daemon.info().ipAddr() + ":" + daemon.port() + ", "
+            + daemon.client().status().status(), () -> daemon.client().status() != null);
+        daemon.client().addListener(s -> systemd.status("ECU " + id + ": " + s.status()
+            + s.progress().map(p -> " (" + p.phase() + ")").orElse("")
+            + (s.failureReason().isEmpty() ? "" : ": " + s.failureReason())));
         stop.await();
       }
     }
