@@ -7,7 +7,9 @@ import dev.otaclient.internal.ecu.StatusReport;
 import dev.otaclient.status.EcuStatus;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -43,13 +45,16 @@ final class StatusCommand implements Callable<Integer> {
       return 0;
     }
     Target t = Target.parse(source.target == null ? Target.DEFAULT : source.target);
+    Map<String, RateWindow> windows = new HashMap<>();
     try (OtaClientStub stub = t.connect(Duration.ofSeconds(5))) {
       while (true) {
         StatusReport r = stub.status();
         if (watch && !json.enabled) {
           System.out.print("\033[H\033[2J");
+          StatusPrinter.table(System.out, r.ecus(), r.availableEcuIds(), etas(r, windows));
+        } else {
+          print(r);
         }
-        print(r);
         if (!watch) {
           return 0;
         }
@@ -77,6 +82,20 @@ final class StatusCommand implements Callable<Integer> {
       System.out.println();
       StatusPrinter.slots(System.out, slots);
     }
+  }
+
+  /** The ETA of each ECU in its REGULAR phase, from the bytes it placed over the last 20 s of watching. */
+  private static Map<String, Duration> etas(StatusReport r, Map<String, RateWindow> windows) {
+    Map<String, Duration> etas = new HashMap<>();
+    long now = System.nanoTime();
+    for (EcuStatus s : r.ecus()) {
+      s.progress().filter(p -> p.phase() == dev.otaclient.status.UpdatePhase.REGULAR).ifPresent(p -> {
+        RateWindow w = windows.computeIfAbsent(s.ecuId(), k -> new RateWindow(Duration.ofSeconds(20)));
+        w.add(now, StatusPrinter.processedBytes(p));
+        w.eta(p.totalRegularFileSize()).ifPresent(d -> etas.put(s.ecuId(), d));
+      });
+    }
+    return etas;
   }
 
   private void print(StatusReport r) {

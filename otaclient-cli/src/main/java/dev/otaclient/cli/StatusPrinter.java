@@ -14,6 +14,12 @@ final class StatusPrinter {
   private StatusPrinter() {}
 
   static void table(PrintStream out, List<EcuStatus> ecus, List<String> available) {
+    table(out, ecus, available, java.util.Map.of());
+  }
+
+  /** With {@code etas}: the ETA of each ECU id, known only to a caller that watched the progress for a while. */
+  static void table(PrintStream out, List<EcuStatus> ecus, List<String> available,
+      java.util.Map<String, java.time.Duration> etas) {
     out.printf("%-12s %-16s %-12s %-15s %-17s %-10s %s%n", "ECU", "STATUS", "VERSION", "PHASE", "FILES", "DOWNLOAD", "DETAIL");
     List<String> seen = new ArrayList<>();
     for (EcuStatus s : ecus) {
@@ -22,7 +28,8 @@ final class StatusPrinter {
       String files = p == null ? "-" : p.regularFilesProcessed() + "/" + p.totalRegularFiles();
       String dl = p == null ? "-" : human(p.downloadBytes());
       String phase = p == null ? "-" : p.phase().name();
-      String detail = !s.failureReason().isEmpty() ? s.failureReason() : p == null ? "" : rateAndEta(p);
+      String detail = !s.failureReason().isEmpty() ? s.failureReason() : p == null ? ""
+          : rateAndEta(p) + (etas.containsKey(s.ecuId()) ? ", ETA " + ProgressLine.clock(etas.get(s.ecuId())) : "");
       out.printf("%-12s %-16s %-12s %-15s %-17s %-10s %s%n", s.ecuId(), s.status(), s.version().isEmpty() ? "-" : s.version(),
           phase, files, dl, detail);
     }
@@ -38,16 +45,17 @@ final class StatusPrinter {
     return p.fileSizeProcessedCopy() + p.fileSizeProcessedLink() + p.fileSizeProcessedDownload();
   }
 
+  /**
+   * Bytes placed of the total, the average download rate, counts by how files got there. No ETA: one
+   * snapshot only has the average since the start, which promised "2 s" with 30 s left when a fast copy
+   * phase came before a slow download ({@code status --watch} computes it from recent progress instead).
+   */
   static String rateAndEta(Progress p) {
     double secs = Math.max(0.001, p.totalElapsedTime().toMillis() / 1000.0);
-    long done = processedBytes(p);
     double rate = p.downloadBytes() / secs;
-    String eta = "";
-    if (done > 0 && p.totalRegularFileSize() > done) {
-      eta = ", ETA " + Math.round((p.totalRegularFileSize() - done) / (done / secs)) + " s";
-    }
-    return String.format("%s/s, copy %d link %d download %d, errors %d%s", human((long) rate), p.filesProcessedCopy(),
-        p.filesProcessedLink(), p.filesProcessedDownload(), p.errorsDownload(), eta);
+    return String.format("%s/%s placed, %s/s avg, copy %d link %d download %d, errors %d", human(processedBytes(p)),
+        human(p.totalRegularFileSize()), human((long) rate), p.filesProcessedCopy(), p.filesProcessedLink(),
+        p.filesProcessedDownload(), p.errorsDownload());
   }
 
   static String human(long bytes) {
