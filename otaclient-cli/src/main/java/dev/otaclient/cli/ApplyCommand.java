@@ -15,7 +15,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "apply",     description = "Update this machine (or a directory-slot device) straight from an image, no server needed.")
+@Command(name = "apply", description = "Update this machine (or a directory-slot device) straight from an image, no server needed.",
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient apply --url /media/usb/image-2.0.tar.zst \\",
+        "      --certs /opt/ota/client/certs --boot grub",
+        "  otaclient apply --url https://server/images/2.0/ \\",
+        "      --state-dir /var/lib/otaclient --progress-every 10"})
 final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--url", required = true, paramLabel = "URL|DIR|TAR",
       description = "The image: http(s) base URL, directory, file:// URL, .tar or .tar.zst.")

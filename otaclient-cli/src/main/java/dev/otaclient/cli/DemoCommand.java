@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
  * live progress, simulated reboots, the final status. Leaves nothing running.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient demo",
+        "  otaclient demo --workdir /tmp/otaclient-demo"},
     description = "Run a complete two-ECU update from v1 to v2 on this machine (directory slots, loopback only).")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--workdir", description = "Keep everything here (default: a temporary directory, removed at the end).")

@@ -17,6 +17,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "build", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient image build --rootfs rootfs/ --out image/ \\",
+        "      --sign-key sign.key --cert sign.pem --certs certs/ --compress",
+        "  otaclient image build --rootfs rootfs/ --out image/ \\",
+        "      --sign-key sign.key --cert sign.pem --persistents persistents.txt"},
     description = {"Turn a rootfs directory into a signed OTA image (legacy format).",
         "The key is checked against the certificate first, and the finished image is verified (its "
             + "signature and lists; with --certs also the chain) before the command reports success."})

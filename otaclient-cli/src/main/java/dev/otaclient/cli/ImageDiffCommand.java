@@ -12,6 +12,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "diff", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient image diff https://server/images/1.0/ https://server/images/2.0/"},
     description = "Estimate what a delta update from OLD to NEW copies, links and downloads (dry run).")
 final class ImageDiffCommand implements Callable<Integer> {
   @Mixin SharedOptions.ImageTrust trust;

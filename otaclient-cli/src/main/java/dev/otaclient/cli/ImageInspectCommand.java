@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient image inspect image-2.0.tar.zst",
+        "  otaclient image inspect --certs certs/ --json https://server/images/2.0/"},
     description = "Show an image's counts and sizes (the chain is checked when --certs is given).")
 final class ImageInspectCommand implements Callable<Integer> {
   @Mixin SharedOptions.ImageTrust trust;

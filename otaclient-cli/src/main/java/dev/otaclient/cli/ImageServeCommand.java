@@ -8,6 +8,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient image serve www/ --port 8080"},
     description = "Serve a directory of images over HTTP on loopback, for trying things out.")
 final class ImageServeCommand implements Callable<Integer>, Main.Daemon {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory to serve (an image or a folder of images).")

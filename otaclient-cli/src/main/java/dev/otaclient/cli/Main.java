@@ -2,6 +2,8 @@ package dev.otaclient.cli;
 
 import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,9 +75,25 @@ public final class Main implements Runnable {
       LogSetup.apply(level, logFormat);
       return new CommandLine.RunLast().execute(parsed);
     });
+    cl.addSubcommand(new picocli.AutoComplete.GenerateCompletion());
+    // picocli hides it by default; shell completion is meant to be found
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    describeExitCodes(cl);
     cl.setParameterExceptionHandler((ex, args) -> report(ex.getCommandLine().getErr(), ex));
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(commandLine.getErr(), ex));
     return cl;
+  }
+
+  /** The exit codes and the error line, in every command's help: one text, set here for all. */
+  private static void describeExitCodes(CommandLine cl) {
+    Map<String, String> codes = new LinkedHashMap<>();
+    codes.put("0", "Success.");
+    codes.put("1", "The operation failed. stderr ends with one line 'otaclient: CODE: REASON', CODE being the "
+        + "client's E<type>-<api><module>-<code> or one of unreachable, rejected, timeout, io, busy, build, internal.");
+    codes.put("2", "Usage error: a wrong or missing argument, nothing was attempted ('otaclient: usage: ...' or the "
+        + "client's E...-203 for an invalid request).");
+    cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
+    cl.getSubcommands().values().forEach(Main::describeExitCodes);
   }
 
   /** Ends a failure: the one line, the trace only with {@code --verbose}, the exit code. */

@@ -12,6 +12,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "proxy", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient proxy --listen 127.0.0.1:8082 --cache-dir /ota-cache",
+        "  otaclient proxy --listen 0.0.0.0:8082 --upper http://10.0.0.2:8082 \\",
+        "      --no-cache"},
     description = "Run ota_proxy standalone: a caching HTTP forward proxy for OTA downloads.")
 final class ProxyCommand implements Callable<Integer>, Main.Daemon {
   @Option(names = "--listen", defaultValue = "127.0.0.1:8082", description = "HOST:PORT to listen on (default ${DEFAULT-VALUE}).")

@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient rollback --ecu main --target 10.0.0.2:50051"},
     description = "Ask the main ECU to boot the given ECUs' previous slot.")
 final class RollbackCommand implements Callable<Integer> {
   @Mixin SharedOptions.Ecus ecus;

@@ -15,6 +15,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient serve --config-dir /boot/ota \\",
+        "      --certs /opt/ota/client/certs --boot grub",
+        "  otaclient serve --boot directory --state-dir /var/lib/otaclient \\",
+        "      --log-format json"},
     description = "Run the OTA client daemon of this ECU: finalise the last update, then serve gRPC.")
 final class ServeCommand implements Callable<Integer>, Main.Daemon {
   @Option(names = "--config-dir", defaultValue = "/boot/ota",

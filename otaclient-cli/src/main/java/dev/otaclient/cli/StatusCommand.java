@@ -18,6 +18,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient status --target 10.0.0.2:50051 --watch",
+        "  otaclient status --state-dir /var/lib/otaclient --json"},
     description = "Show every ECU's status and progress (from the main ECU, or a local directory-slot device).")
 final class StatusCommand implements Callable<Integer> {
   static final class Source {

@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "update",     description = "Ask the main ECU to update the given ECUs from an image URL.")
+@Command(name = "update", description = "Ask the main ECU to update the given ECUs from an image URL.",
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient update --ecu main --ecu sub1 \\",
+        "      --url https://server/images/2.0/ --image-version 2.0 --wait",
+        "  otaclient update --ecu main --url https://server/images/2.0/ \\",
+        "      --cookies @cookies.json --target 10.0.0.2:50051"})
 final class UpdateCommand implements Callable<Integer> {
   @Mixin SharedOptions.Ecus ecus;
 
