@@ -15,7 +15,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "apply",     description = "Update this machine (or a directory-slot device) straight from an image, no server needed.")
+@Command(name = "apply", description = "Update this machine (or a directory-slot device) straight from an image, no server needed.",
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient apply --url /media/usb/image-2.0.tar.zst \\",
+        "      --certs /opt/ota/client/certs --boot grub",
+        "  otaclient apply --url https://server/images/2.0/ \\",
+        "      --state-dir /var/lib/otaclient --progress-every 10"})
 final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--url", required = true, paramLabel = "URL|DIR|TAR",
       description = "The image: http(s) base URL, directory, file:// URL, .tar or .tar.zst.")
@@ -29,15 +34,16 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.Device device;
 
-  @Option(names = "--ecu-id", defaultValue = "autoware", description = "ECU id to report (default ${DEFAULT-VALUE}).")
-  String ecuId;
+  @Mixin SharedOptions.LocalEcu ecu;
 
   @Mixin SharedOptions.JsonOutput json;
+
+  @Mixin SharedOptions.ProgressOptions progress;
 
   @Override
   public Integer call() throws Exception {
     // the checks an ECU applies to a request, before anything is opened
-    RequestArgs.refuse("--ecu-id", RequestRules.ecuId(ecuId));
+    String ecuId = ecu.id();
     String v = version.orDefaultFor(url);
     String cookieJson = cookies.json();
     RequestArgs.refuse(RequestRules.localEntry(v, url, cookieJson));
@@ -47,6 +53,7 @@ final class ApplyCommand implements Callable<Integer> {
       request = request.withCookie(c.getKey(), c.getValue());
     }
 
+    device.requireCerts();
     BootBackend backend = device.backend();
     OtaClient.Builder builder = OtaClient.builder().ecuId(ecuId).trustedCertificates(device.certs);
     switch (backend) {
@@ -55,27 +62,37 @@ final class ApplyCommand implements Callable<Integer> {
       case JETSON_CBOOT -> builder.bootLoader(BootLoader.JETSON_CBOOT);
     }
     OtaClient client = builder.build();
-    ProgressLine line = new ProgressLine(System.err);
-    client.on(UpdateEvent.StatusChanged.class, e -> {
-      if (e.status().status() == OtaStatus.UPDATING) {
-        line.show(e.status());
+    EcuStatus end;
+    try (ProgressLine line = progress.line()) {
+      // every kind of event moves the display: phases, files placed, and bytes while files download
+      for (Class<? extends UpdateEvent> type : List.of(UpdateEvent.StatusChanged.class, UpdateEvent.PhaseChanged.class,
+          UpdateEvent.FilesProcessed.class, UpdateEvent.BytesDownloaded.class)) {
+        client.on(type, e -> {
+          EcuStatus now = client.status();
+          if (now.status() == OtaStatus.UPDATING) {
+            line.show(now);
+          }
+        });
       }
-    });
-    EcuStatus end = client.update(request);
-    line.finish();
+      end = client.update(request);
+    }
+    // Directory slots switch in-process, so the end is the new slot's status; a real backend reboots
+    // the machine, so reaching this line without a failure means the switch is armed.
+    boolean failed = end.status() == OtaStatus.FAILURE
+        || backend == BootBackend.DIRECTORY && !(end.status() == OtaStatus.SUCCESS && end.version().equals(v));
     if (json.enabled) {
       var m = StatusJson.ecu(end);
       client.lastCompletedBuild().ifPresent(p -> m.put("update_progress", StatusJson.progress(p)));
       System.out.println(Json.write(m));
-    } else {
+    } else if (!failed) {
       StatusPrinter.table(System.out, List.of(end), List.of());
       client.lastCompletedBuild().ifPresent(p -> System.out.println("update: " + StatusPrinter.rateAndEta(p)));
     }
-    boolean ok = end.status() == OtaStatus.SUCCESS && end.version().equals(v);
-    if (!ok && backend == BootBackend.DIRECTORY) {
-      return 1;
+    if (failed) {
+      throw end.failureReason().isEmpty()
+          ? CliFailure.failed("failed", "the update ended " + end.status() + " with version '" + end.version() + "'")
+          : CliFailure.ofReason(end.failureReason(), "");
     }
-    // A real backend reboots the machine; reaching this line means the switch is armed.
-    return end.status() == OtaStatus.FAILURE ? 1 : 0;
+    return 0;
   }
 }

@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
  * live progress, simulated reboots, the final status. Leaves nothing running.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient demo",
+        "  otaclient demo --workdir /tmp/otaclient-demo"},
     description = "Run a complete two-ECU update from v1 to v2 on this machine (directory slots, loopback only).")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--workdir", description = "Keep everything here (default: a temporary directory, removed at the end).")
@@ -85,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
         for (EcuDaemon d : List.of(main, sub)) {
           EcuStatus s = d.client().update(UpdateRequest.of("1.0", www.resolve("v1").toString(), "{}"));
           if (s.status() != OtaStatus.SUCCESS) {
-            throw new CliFailure("installing v1 on " + d.info().ecuId() + " failed: " + s.failureReason());
+            throw CliFailure.ofReason(s.failureReason(), "installing v1 on " + d.info().ecuId());
           }
         }
         String url = server.baseUri().resolve("v2/").toString();
@@ -95,7 +98,8 @@ final class DemoCommand implements Callable<Integer> {
               new UpdateRequestEcu("sub", "2.0", url, "{}"));
           List<EcuResult> acks = stub.update(req);
           StatusPrinter.answers(System.out, "         ", acks);
-          StatusReport end = UpdateWatch.follow(stub, UpdateWatch.accepted(acks), Duration.ofMinutes(2), System.out);
+          StatusReport end = UpdateWatch.follow(stub, UpdateWatch.accepted(acks), Duration.ofMinutes(2),
+              new ProgressLine(System.out, Duration.ofSeconds(2)));
           System.out.println();
           StatusPrinter.table(System.out, end.ecus(), end.availableEcuIds());
           System.out.println();

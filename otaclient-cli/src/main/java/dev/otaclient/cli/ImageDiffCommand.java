@@ -12,6 +12,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "diff", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient image diff https://server/images/1.0/ https://server/images/2.0/"},
     description = "Estimate what a delta update from OLD to NEW copies, links and downloads (dry run).")
 final class ImageDiffCommand implements Callable<Integer> {
   @Mixin SharedOptions.ImageTrust trust;
@@ -26,7 +28,7 @@ final class ImageDiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CaStore cas = trust.certs == null ? null : CaStore.load(trust.certs);
+    CaStore cas = trust.certs == null ? null : CaStore.load(SharedOptions.existingDirectory("--certs", trust.certs));
     try (VerifiedImage from = VerifiedImage.fetch(ImageLocation.parse(oldImage), Cookies.none(), cas);
          VerifiedImage to = VerifiedImage.fetch(ImageLocation.parse(newImage), Cookies.none(), cas)) {
       DeltaEstimate d = DeltaEstimate.between(from.lists(), to.lists());

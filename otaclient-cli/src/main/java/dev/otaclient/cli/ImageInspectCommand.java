@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient image inspect image-2.0.tar.zst",
+        "  otaclient image inspect --certs certs/ --json https://server/images/2.0/"},
     description = "Show an image's counts and sizes (the chain is checked when --certs is given).")
 final class ImageInspectCommand implements Callable<Integer> {
   @Mixin SharedOptions.ImageTrust trust;
@@ -39,6 +42,7 @@ final class ImageInspectCommand implements Callable<Integer> {
 
   /** Verifies the image (the chain only with a CA store) and summarises it. */
   static ImageSummary summary(String image, Path certs, Cookies cookies) throws IOException {
+    SharedOptions.existingDirectory("--certs", certs);
     try (VerifiedImage v = VerifiedImage.fetch(ImageLocation.parse(image), cookies,
         certs == null ? null : CaStore.load(certs))) {
       return v.summary();

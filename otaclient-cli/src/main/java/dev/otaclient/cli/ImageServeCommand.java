@@ -8,8 +8,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient image serve www/ --port 8080"},
     description = "Serve a directory of images over HTTP on loopback, for trying things out.")
-final class ImageServeCommand implements Callable<Integer> {
+final class ImageServeCommand implements Callable<Integer>, Main.Daemon {
   @Parameters(index = "0", paramLabel = "DIR", description = "Directory to serve (an image or a folder of images).")
   Path dir;
 
@@ -19,7 +21,7 @@ final class ImageServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(dir)) {
-      throw new CliFailure(dir + " is not a directory", 2);
+      throw CliFailure.usage(dir + " is not a directory");
     }
     try (StaticServer s = StaticServer.start(dir, "127.0.0.1", port)) {
       System.out.println("serving " + dir.toAbsolutePath() + " at " + s.baseUri() + " (Ctrl-C to stop)");

@@ -8,6 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient image verify \\",
+        "      --certs /opt/ota/client/certs https://server/images/2.0/",
+        "  otaclient image verify --certs certs/ image-2.0.tar.zst"},
     description = "Check an image's certificate chain, signature and list hashes.")
 final class ImageVerifyCommand implements Callable<Integer> {
   @Option(names = "--certs", required = true, description = "CA store directory (<prefix>.<name>.pem files).")

@@ -1,7 +1,9 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.error.OtaException;
+import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,15 +29,30 @@ import picocli.CommandLine.ScopeType;
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces and debug logs.")
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Print stack traces with errors, and debug log lines (as --log-level debug).")
   void setVerbose(boolean v) {
     verbose = v;
-    if (v) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
-    }
+  }
+
+  @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL",
+      description = "Log lines on stderr from this level on: off, error, warn, info, debug, trace "
+          + "(default: info for the daemons serve, proxy and image serve; off for the other commands, "
+          + "which report their result themselves).")
+  void setLogLevel(String level) {
+    logLevel = LogSetup.level(level).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
+        "--log-level: '" + level + "' is not one of off, error, warn, info, debug, trace"));
+  }
+
+  @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "FORMAT",
+      description = "Log line format: ${COMPLETION-CANDIDATES} (default text).")
+  void setLogFormat(LogSetup.Format format) {
+    logFormat = format;
   }
 
   static volatile boolean verbose;
+  private static volatile Level logLevel;
+  private static volatile LogSetup.Format logFormat = LogSetup.Format.TEXT;
 
   @Override
   public void run() {
@@ -44,38 +61,54 @@ public final class Main implements Runnable {
 
   /** A configured command line: one-line errors, exit 1 for failed operations, 2 for usage errors. */
   public static CommandLine commandLine() {
-    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    }
-    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    verbose = false;
+    logLevel = null;
+    logFormat = LogSetup.Format.TEXT;
     CommandLine cl = new CommandLine(new Main());
     // `--cookies @file` is ours to read: picocli would otherwise expand the file into arguments
     cl.setExpandAtFiles(false);
-    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
-      if (ex instanceof OtaException oe) {
-        err.println("otaclient: " + oe.failureReason());
-        if (verbose) {
-          ex.printStackTrace(err);
-        }
-        err.flush();
-        // a request the client itself refuses (bad cookies, URL, version) is a usage error
-        return oe.code() == dev.otaclient.error.ErrorCode.INVALID_UPDATE_REQUEST ? 2 : 1;
-      } else if (ex instanceof dev.otaclient.grpc.OtaCallException ce) {
-        err.println("otaclient: " + ce.getMessage());
-      } else if (ex instanceof CliFailure cf) {
-        err.println("otaclient: " + cf.getMessage());
-      } else {
-        err.println("otaclient: " + ex);
-      }
-      if (verbose) {
-        ex.printStackTrace(err);
-      }
-      err.flush();
-      return ex instanceof CliFailure cf ? cf.exitCode() : 1;
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setExecutionStrategy(parsed -> {
+      CommandLine last = parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1);
+      boolean daemon = last.getCommand() instanceof Daemon;
+      Level level = logLevel != null ? logLevel : verbose ? Level.DEBUG : daemon ? Level.INFO : Level.OFF;
+      LogSetup.apply(level, logFormat);
+      return new CommandLine.RunLast().execute(parsed);
     });
+    cl.addSubcommand(new picocli.AutoComplete.GenerateCompletion());
+    // picocli hides it by default; shell completion is meant to be found
+    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    describeExitCodes(cl);
+    cl.setParameterExceptionHandler((ex, args) -> report(ex.getCommandLine().getErr(), ex));
+    cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(commandLine.getErr(), ex));
     return cl;
   }
+
+  /** The exit codes and the error line, in every command's help: one text, set here for all. */
+  private static void describeExitCodes(CommandLine cl) {
+    Map<String, String> codes = new LinkedHashMap<>();
+    codes.put("0", "Success.");
+    codes.put("1", "The operation failed. stderr ends with one line 'otaclient: CODE: REASON', CODE being the "
+        + "client's E<type>-<api><module>-<code> or one of unreachable, rejected, timeout, io, busy, build, internal.");
+    codes.put("2", "Usage error: a wrong or missing argument, nothing was attempted ('otaclient: usage: ...' or the "
+        + "client's E...-203 for an invalid request).");
+    cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
+    cl.getSubcommands().values().forEach(Main::describeExitCodes);
+  }
+
+  /** Ends a failure: the one line, the trace only with {@code --verbose}, the exit code. */
+  private static int report(PrintWriter err, Exception ex) {
+    ErrorLine line = ErrorLine.of(ex);
+    if (verbose) {
+      ex.printStackTrace(err);
+    }
+    err.println(line.text());
+    err.flush();
+    return line.exitCode();
+  }
+
+  /** Marks the commands that run until stopped: they log at INFO unless told otherwise. */
+  interface Daemon {}
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

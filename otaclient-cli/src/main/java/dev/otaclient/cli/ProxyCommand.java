@@ -12,8 +12,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "proxy", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient proxy --listen 127.0.0.1:8082 --cache-dir /ota-cache",
+        "  otaclient proxy --listen 0.0.0.0:8082 --upper http://10.0.0.2:8082 \\",
+        "      --no-cache"},
     description = "Run ota_proxy standalone: a caching HTTP forward proxy for OTA downloads.")
-final class ProxyCommand implements Callable<Integer> {
+final class ProxyCommand implements Callable<Integer>, Main.Daemon {
   @Option(names = "--listen", defaultValue = "127.0.0.1:8082", description = "HOST:PORT to listen on (default ${DEFAULT-VALUE}).")
   String listen;
 
@@ -31,7 +35,7 @@ final class ProxyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Target t = Target.parse(listen);
+    Target t = Target.parse("--listen", listen, 0);
     ProxyConfig c = ProxyConfig.defaults(cacheDir)
         .withListen(new InetSocketAddress(t.host(), t.port()))
         .withUpperProxy(Optional.ofNullable(upper));

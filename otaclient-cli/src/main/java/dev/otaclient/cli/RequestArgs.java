@@ -18,14 +18,14 @@ final class RequestArgs {
   /** As {@link #refuse(Optional)}, for an option other than the request's own. */
   static void refuse(String option, Optional<Problem> problem) {
     if (problem.isPresent()) {
-      throw new CliFailure(option + ": " + problem.get().detail(), 2);
+      throw CliFailure.usage(option + ": " + problem.get().detail());
     }
   }
 
   private static String option(RequestRules.Field field) {
     return switch (field) {
       case ECU_ID -> "--ecu";
-      case VERSION -> "--version";
+      case VERSION -> "--image-version";
       case IMAGE -> "--url";
       case COOKIES -> "--cookies";
     };

@@ -1,7 +1,6 @@
 package dev.otaclient.cli;
 
 import dev.otaclient.internal.ecu.EcuResult;
-import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.OtaClientStub;
 import java.time.Duration;
 import java.util.List;
@@ -10,6 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient rollback --ecu main --target 10.0.0.2:50051"},
     description = "Ask the main ECU to boot the given ECUs' previous slot.")
 final class RollbackCommand implements Callable<Integer> {
   @Mixin SharedOptions.Ecus ecus;
@@ -22,7 +23,8 @@ final class RollbackCommand implements Callable<Integer> {
     try (OtaClientStub stub = target.target().connect(Duration.ofSeconds(30))) {
       List<EcuResult> results = stub.rollback(ids);
       StatusPrinter.answers(System.out, "", results);
-      return results.stream().allMatch(r -> r.result() == FailureType.NO_FAILURE) ? 0 : 1;
+      UpdateWatch.requireAccepted(results);
+      return 0;
     }
   }
 }

@@ -15,8 +15,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient serve --config-dir /boot/ota \\",
+        "      --certs /opt/ota/client/certs --boot grub",
+        "  otaclient serve --boot directory --state-dir /var/lib/otaclient \\",
+        "      --log-format json"},
     description = "Run the OTA client daemon of this ECU: finalise the last update, then serve gRPC.")
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand implements Callable<Integer>, Main.Daemon {
   @Option(names = "--config-dir", defaultValue = "/boot/ota",
       description = "Holds ecu_info.yaml, proxy_info.yaml, tls.yaml (default ${DEFAULT-VALUE}).")
   Path configDir;
@@ -38,6 +43,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    SharedOptions.existingDirectory("--config-dir", configDir);
     Files.createDirectories(device.stateDir);
     Path lock = lockFile != null ? lockFile : device.stateDir.resolve("otaclient.lock");
     try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -47,13 +53,21 @@ final class ServeCommand implements Callable<Integer> {
           : DirectorySlotController.Options.defaults();
       EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, device.certs, device.stateDir)
           .withBackend(device.backend()).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir);
+      ServeReport.log(configDir, cfg, proxyCacheDir);
       CountDownLatch stop = new CountDownLatch(1);
-      try (EcuDaemon daemon = EcuDaemon.start(cfg)) {
-        System.err.printf("otaclient: ECU %s serving on %s:%d%n", daemon.info().ecuId(), daemon.info().ipAddr(), daemon.port());
+      try (SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+           EcuDaemon daemon = EcuDaemon.start(cfg)) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+          systemd.close();
           daemon.close();
           stop.countDown();
         }, "otaclient-shutdown"));
+        String id = daemon.info().ecuId();
+        systemd.ready("ECU " + id + " serving on " + daemon.info().ipAddr() + ":" + daemon.port() + ", "
+            + daemon.client().status().status(), () -> daemon.client().status() != null);
+        daemon.client().addListener(s -> systemd.status("ECU " + id + ": " + s.status()
+            + s.progress().map(p -> " (" + p.phase() + ")").orElse("")
+            + (s.failureReason().isEmpty() ? "" : ": " + s.failureReason())));
         stop.await();
       }
     }
@@ -63,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
   private static FileLock tryLock(FileChannel ch, Path lock) throws IOException {
     FileLock l = ch.tryLock();
     if (l == null) {
-      throw new CliFailure("another otaclient daemon holds " + lock);
+      throw CliFailure.failed(CliFailure.BUSY, "another otaclient daemon holds " + lock);
     }
     return l;
   }

@@ -1,6 +1,7 @@
 package dev.otaclient.cli;
 
 import dev.otaclient.internal.boot.BootBackend;
+import dev.otaclient.internal.ecu.EcuInfo;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fetch.Cookies;
 import dev.otaclient.internal.image.ImageLocation;
@@ -23,8 +24,9 @@ final class SharedOptions {
   private SharedOptions() {}
 
   /**
-   * {@code -h/--help} for the commands where {@code --version} is the image version, so picocli's
-   * standard help options (which add {@code -V/--version}) cannot be used.
+   * {@code -h/--help} for the commands where {@code --version} is still accepted as the deprecated
+   * spelling of {@code --image-version}, so picocli's standard help options (which add
+   * {@code -V/--version}) cannot be used.
    */
   static final class Help {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
@@ -56,11 +58,22 @@ final class SharedOptions {
     }
   }
 
-  /** {@code --version}: the version an update records. */
+  /** {@code --image-version}: the version an update records. */
   static final class ImageVersion {
-    // --version is the image version here, as the command line says; `otaclient --version` prints ours
-    @Option(names = "--version", description = "Version to record (default: the image location's last path element).")
+    @Option(names = "--image-version", paramLabel = "VERSION",
+        description = "Version the ECU records for the image (default: the image location's last path element, "
+            + "without .tar or .tar.zst).")
     String version;
+
+    /**
+     * The old spelling: {@code --version} meant the image version on update and apply only, and the
+     * program's version everywhere else. Still accepted, with a note on stderr.
+     */
+    @Option(names = "--version", hidden = true, paramLabel = "VERSION")
+    void deprecatedVersion(String v) {
+      System.err.println("otaclient: note: --version on update and apply is deprecated, use --image-version");
+      version = v;
+    }
 
     /**
      * The version given, else the last element of {@code image}'s location: empty when it has none, or
@@ -80,7 +93,7 @@ final class SharedOptions {
     /** Once the request is checked: a default from a location without a path element is no version. */
     void requireFound(String chosen, String image) {
       if (version == null && chosen.isEmpty()) {
-        throw new CliFailure("--version: required, " + image + " has no path element to take it from", 2);
+        throw CliFailure.usage("--image-version: required, " + image + " has no path element to take it from");
       }
     }
   }
@@ -96,7 +109,7 @@ final class SharedOptions {
         try {
           return Files.readString(Path.of(cookies.substring(1)), StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
-          throw new CliFailure("--cookies: cannot read " + cookies.substring(1) + ": " + e.getMessage(), 2);
+          throw CliFailure.usage("--cookies: cannot read " + cookies.substring(1) + ": " + e.getMessage());
         }
       }
       return cookies;
@@ -118,10 +131,53 @@ final class SharedOptions {
     @Mixin CookiesArg cookies;
   }
 
+  /** A directory an option names must exist: a usage error naming the option otherwise. */
+  static Path existingDirectory(String option, Path dir) {
+    if (dir != null && !Files.isDirectory(dir)) {
+      throw CliFailure.usage(option + " " + dir + ": " + (Files.exists(dir) ? "not a directory" : "no such directory"));
+    }
+    return dir;
+  }
+
   /** {@code --certs} of the commands that only read images: optional. */
   static final class ImageTrust {
     @Option(names = "--certs", description = "CA store directory; without it only signatures are checked.")
     Path certs;
+  }
+
+  /** {@code --progress-every}: how often progress is printed when stderr is not a terminal. */
+  static final class ProgressOptions {
+    @Option(names = "--progress-every", paramLabel = "SECONDS", defaultValue = "5",
+        description = "Without a terminal, print a progress line this often (default ${DEFAULT-VALUE}; 0 = never). "
+            + "On a terminal a progress bar is drawn instead.")
+    long seconds;
+
+    ProgressLine line() {
+      if (seconds < 0) {
+        throw CliFailure.usage("--progress-every: must be 0 or more seconds, got " + seconds);
+      }
+      return new ProgressLine(System.err, java.time.Duration.ofSeconds(seconds));
+    }
+  }
+
+  /**
+   * {@code --ecu-id} of the commands that work on this machine without a daemon: the id given, else
+   * the one configured in {@code --config-dir}'s ecu_info.yaml, else that file's default id.
+   */
+  static final class LocalEcu {
+    @Option(names = "--ecu-id", paramLabel = "ID",
+        description = "ECU id to report (default: ecu_id of <config-dir>/ecu_info.yaml, or autoware without it).")
+    String ecuId;
+
+    @Option(names = "--config-dir", paramLabel = "DIR", defaultValue = "/boot/ota",
+        description = "Where ecu_info.yaml is looked for when --ecu-id is not given (default ${DEFAULT-VALUE}).")
+    Path configDir;
+
+    String id() {
+      String id = ecuId != null ? ecuId : EcuInfo.load(configDir.resolve("ecu_info.yaml")).ecuId();
+      RequestArgs.refuse("--ecu-id", RequestRules.ecuId(id));
+      return id;
+    }
   }
 
   /** {@code --json}: results for scripts. */
@@ -143,7 +199,16 @@ final class SharedOptions {
     String boot;
 
     BootBackend backend() {
-      return BootBackend.parse(boot);
+      try {
+        return BootBackend.parse(boot);
+      } catch (OtaException e) {
+        throw CliFailure.usage("--boot: " + e.detail());
+      }
+    }
+
+    /** An update needs a CA store: without one every image is refused, so say so before starting. */
+    void requireCerts() {
+      existingDirectory("--certs", certs);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.internal.boot.DirectorySlotController;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.Progress;
@@ -51,6 +52,21 @@ final class StatusJson {
     m.put("ecu", ecus.stream().map(StatusJson::ecu).toList());
     m.put("available_ecu_ids", available);
     return m;
+  }
+
+  /** The slots of a directory-slot device ({@code status --state-dir --json}). */
+  static List<Map<String, Object>> slots(List<DirectorySlotController.SlotView> slots) {
+    return slots.stream().map(v -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("slot", v.slotId());
+      m.put("booted", v.booted());
+      m.put("boots_next", v.bootsNext());
+      m.put("status", v.status().map(Enum::name).orElse(null));
+      m.put("version", v.version());
+      m.put("failure_reason", v.failureReason());
+      m.put("last_changed", v.lastChanged().map(Object::toString).orElse(null));
+      return m;
+    }).toList();
   }
 
   /** The answers to an Update or Rollback request. */

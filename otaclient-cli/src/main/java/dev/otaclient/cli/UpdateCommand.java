@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "update",     description = "Ask the main ECU to update the given ECUs from an image URL.")
+@Command(name = "update", description = "Ask the main ECU to update the given ECUs from an image URL.",
+    footerHeading = "%nExamples:%n", footer = {
+        "  otaclient update --ecu main --ecu sub1 \\",
+        "      --url https://server/images/2.0/ --image-version 2.0 --wait",
+        "  otaclient update --ecu main --url https://server/images/2.0/ \\",
+        "      --cookies @cookies.json --target 10.0.0.2:50051"})
 final class UpdateCommand implements Callable<Integer> {
   @Mixin SharedOptions.Ecus ecus;
 
@@ -37,6 +42,8 @@ final class UpdateCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.JsonOutput json;
 
+  @Mixin SharedOptions.ProgressOptions progress;
+
   @Override
   public Integer call() throws Exception {
     // the checks the ECUs apply, before anything is sent
@@ -55,20 +62,22 @@ final class UpdateCommand implements Callable<Integer> {
         StatusPrinter.answers(System.out, "", results);
       }
       List<String> accepted = UpdateWatch.accepted(results);
-      boolean allAccepted = accepted.size() == results.size();
       if (!await || accepted.isEmpty()) {
         if (json.enabled) {
           System.out.println(Json.write(StatusJson.answers(results)));
         }
-        return allAccepted ? 0 : 1;
+        UpdateWatch.requireAccepted(results);
+        return 0;
       }
-      StatusReport end = UpdateWatch.follow(stub, accepted, Duration.ofSeconds(timeoutSeconds), System.err);
+      StatusReport end = UpdateWatch.follow(stub, accepted, Duration.ofSeconds(timeoutSeconds), progress.line());
       if (json.enabled) {
         System.out.println(Json.write(StatusJson.report(end.ecus(), end.availableEcuIds())));
       } else {
         StatusPrinter.table(System.out, end.ecus(), List.of());
       }
-      return allAccepted && end.ecus().stream().allMatch(s -> s.status() == OtaStatus.SUCCESS) ? 0 : 1;
+      UpdateWatch.requireAccepted(results);
+      UpdateWatch.requireSucceeded(end.ecus());
+      return 0;
     }
   }
 }

@@ -6,7 +6,6 @@ import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,14 +32,13 @@ final class UpdateWatch {
    * Polls Status until each of {@code ids} is reported and none is updating or rolling back any more,
    * after one was seen updating (or all are already finished: an update too quick to be seen).
    *
-   * @param progress where the live progress goes
+   * @param line where the live progress goes; closed at the end
    * @return the final status of each of {@code ids}, with the available ids of the last report
    * @throws CliFailure when {@code timeout} passes first
    */
-  static StatusReport follow(OtaClientStub stub, List<String> ids, Duration timeout, PrintStream progress)
+  static StatusReport follow(OtaClientStub stub, List<String> ids, Duration timeout, ProgressLine line)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    ProgressLine line = new ProgressLine(progress);
     Map<String, EcuStatus> last = new LinkedHashMap<>();
     boolean sawUpdating = false;
     try {
@@ -70,9 +68,32 @@ final class UpdateWatch {
         Thread.sleep(POLL.toMillis());
       }
     } finally {
-      line.finish();
+      line.close();
     }
-    throw new CliFailure("timed out after " + timeout.toSeconds() + " s waiting for " + ids);
+    throw CliFailure.failed(CliFailure.TIMEOUT, "gave up after " + timeout.toSeconds() + " s waiting for " + ids);
+  }
+
+  /** Ends the command as failed when an ECU did not accept the request. */
+  static void requireAccepted(List<EcuResult> answers) {
+    List<String> refused = answers.stream().filter(r -> r.result() != FailureType.NO_FAILURE)
+        .map(r -> r.ecuId() + " answered " + r.result()).toList();
+    if (!refused.isEmpty()) {
+      throw CliFailure.failed(CliFailure.REJECTED, String.join(", ", refused));
+    }
+  }
+
+  /** Ends the command as failed when an ECU did not end in SUCCESS: the first failure's reason. */
+  static void requireSucceeded(List<EcuStatus> ends) {
+    List<EcuStatus> failed = ends.stream().filter(s -> s.status() != OtaStatus.SUCCESS).toList();
+    if (failed.isEmpty()) {
+      return;
+    }
+    EcuStatus first = failed.get(0);
+    String context = "ECU " + first.ecuId() + (failed.size() > 1 ? ", and " + (failed.size() - 1) + " more" : "");
+    throw first.failureReason().isEmpty()
+        ? CliFailure.failed("failed", "ECU " + first.ecuId() + " ended " + first.status()
+            + (failed.size() > 1 ? ", and " + (failed.size() - 1) + " more" : ""))
+        : CliFailure.ofReason(first.failureReason(), context);
   }
 
   private static boolean finished(EcuStatus s) {

@@ -87,7 +87,7 @@ class CliTest {
   void applyThenStatusFromTheStateDir() {
     Path state = w.resolve("apply-state");
     CliRun a = CliRun.of("apply", "--url", w.resolve("www/v1").toString(), "--certs", certs.toString(),
-        "--state-dir", state.toString(), "--version", "1.0", "--json");
+        "--state-dir", state.toString(), "--image-version", "1.0", "--json");
     assertThat(a.exit()).as(a.err()).isZero();
     assertThat(a.out()).contains("\"status\" : \"SUCCESS\"").contains("\"version\" : \"1.0\"")
         .contains("\"files_processed_download\"");
@@ -96,9 +96,11 @@ class CliTest {
     assertThat(s.out()).contains("\"status\" : \"SUCCESS\"").contains("\"version\" : \"1.0\"");
 
     CliRun refused = CliRun.of("apply", "--url", w.resolve("www/v2").toString(), "--certs", otherCerts.toString(),
-        "--state-dir", state.toString(), "--version", "2.0");
+        "--state-dir", state.toString(), "--image-version", "2.0");
     assertThat(refused.exit()).isEqualTo(1);
-    assertThat(refused.out()).contains("FAILURE").contains("E1-0104-208");
+    assertThat(refused.out()).isEmpty();
+    assertThat(refused.err()).startsWith("otaclient: E1-0104-208: ");
+    assertThat(refused.errorLines()).isEqualTo(1);
     assertThat(CliRun.of("status", "--state-dir", state.toString()).out()).contains("FAILURE");
   }
 
@@ -115,7 +117,7 @@ class CliTest {
                  Duration.ofSeconds(2), Duration.ofMinutes(1))))) {
       String target = "127.0.0.1:" + d.port();
       CliRun u1 = CliRun.of("update", "--ecu", "main", "--url", nginx.baseUri().resolve("v1/").toString(),
-          "--version", "1.0", "--target", target, "--wait");
+          "--image-version", "1.0", "--target", target, "--wait");
       assertThat(u1.exit()).as(u1.out() + u1.err()).isZero();
       assertThat(u1.out()).contains("main").contains("SUCCESS").contains("1.0");
       CliRun u2 = CliRun.of("update", "--ecu", "main", "--url", nginx.baseUri().resolve("v2/").toString(),
@@ -153,7 +155,7 @@ class CliTest {
 
     CliRun url = CliRun.of("update", "--ecu", "main", "--url", "ftp://example/");
     assertThat(url.exit()).isEqualTo(2);
-    assertThat(url.err()).contains("otaclient: --url: ").contains("unsupported scheme 'ftp'");
+    assertThat(url.err()).contains("otaclient: usage: --url: ").contains("unsupported scheme 'ftp'");
 
     CliRun target = CliRun.of("status", "--target", "nohostport");
     assertThat(target.exit()).isEqualTo(2);

@@ -57,7 +57,7 @@ class FatJarIT {
       try {
         // the daemon says when it serves
         Await.until("the daemon to serve (" + dir.resolve("serve.log") + ")",
-            () -> !daemon.isAlive() || read(dir.resolve("serve.log")).contains("serving on " + port.hostPort()));
+            () -> !daemon.isAlive() || read(dir.resolve("serve.log")).contains("serving OtaClientService on " + port.hostPort()));
         assertThat(daemon.isAlive()).as(read(dir.resolve("serve.log"))).isTrue();
         String status = run(List.of("status", "--target", port.hostPort(), "--json"), 0, 60);
         assertThat(status).contains("\"ecu_id\" : \"ecu1\"").contains("\"status\" : \"INITIALIZED\"");

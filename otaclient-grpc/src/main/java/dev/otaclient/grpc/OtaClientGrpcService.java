@@ -91,7 +91,8 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     try {
       response = ProtoMapping.toProto(operations.status());
     } catch (RuntimeException e) {
-      LOG.error("Status failed", e);
+      LOG.error("Status failed: {}", e.toString());
+      LOG.debug("Status failure detail", e);
       observer.onError(Status.INTERNAL.withDescription("status unavailable: " + e.getMessage())
           .asRuntimeException());
       return;
@@ -113,10 +114,12 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     } catch (OtaException e) {
       // The tree answers business failures as entries; if one escapes anyway it is still an answer,
       // not a transport error, so callers see the same shape either way.
-      LOG.warn("{} failed: {}", rpc, e.getMessage(), e);
+      LOG.warn("{} failed: {}", rpc, e.getMessage());
+      LOG.debug("{} failure detail", rpc, e);
       results = ids.stream().distinct().map(id -> new EcuResult(id, e.failureType())).toList();
     } catch (RuntimeException e) {
-      LOG.error("{} failed", rpc, e);
+      LOG.error("{} failed: {}", rpc, e.toString());
+      LOG.debug("{} failure detail", rpc, e);
       observer.onError(Status.INTERNAL.withDescription(rpc + " failed: " + e.getMessage()).asRuntimeException());
       return;
     }

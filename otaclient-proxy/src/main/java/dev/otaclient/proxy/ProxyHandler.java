@@ -423,6 +423,7 @@ final class ProxyHandler extends Handler.Abstract {
       return upstream.get(c.target(), c.cookies(), c.authorization(), c.cacheControl());
     } catch (IOException e) {
       LOG.warn("GET {}: upstream unreachable: {}", c.target(), e.getMessage());
+      // this first line, "ota_proxy: ...", is what the client puts into its failure reason
       c.reply().text(502, "ota_proxy: upstream request for " + c.target() + " failed: " + e.getMessage());
       return null;
     }

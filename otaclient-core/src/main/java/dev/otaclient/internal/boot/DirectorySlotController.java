@@ -117,6 +117,32 @@ public final class DirectorySlotController extends SlotStateMachine {
         f.failureReason()));
   }
 
+  /**
+   * One slot of a directory-slot device as stored.
+   *
+   * @param booted the slot the device runs
+   * @param bootsNext the slot the next (simulated) boot starts: the armed one, else the default
+   * @param lastChanged when its status files last changed (the end of its last update or rollback)
+   */
+  public record SlotView(String slotId, boolean booted, boolean bootsNext, Optional<dev.otaclient.status.OtaStatus> status,
+      String version, String failureReason, Optional<java.time.Instant> lastChanged) {}
+
+  /** Both slots of a directory-slot device, read without changing anything; empty when there is no device. */
+  public static List<SlotView> peekSlots(Path stateRoot) {
+    Optional<Path> active = AtomicFiles.readSymlink(stateRoot.resolve(ACTIVE));
+    if (active.isEmpty()) {
+      return List.of();
+    }
+    Optional<Path> next = AtomicFiles.readString(stateRoot.resolve(NEXT_BOOT)).map(String::strip)
+        .filter(s -> !s.isEmpty()).map(Path::of).or(() -> AtomicFiles.readSymlink(stateRoot.resolve(DEFAULT)));
+    return List.of(SLOT_A, SLOT_B).stream().map(slot -> {
+      SlotFiles f = new SlotFiles(stateRoot.resolve("status").resolve(slot));
+      return new SlotView(slot, active.get().toString().equals(slot),
+          next.map(n -> n.toString().equals(slot)).orElse(false), f.status(), f.version(), f.failureReason(),
+          f.lastChanged());
+    }).toList();
+  }
+
   public Path stateRoot() {
     return state;
   }

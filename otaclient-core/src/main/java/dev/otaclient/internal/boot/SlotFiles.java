@@ -88,6 +88,20 @@ final class SlotFiles {
     }
   }
 
+  /** When any of the status files last changed; empty when there are none. */
+  public Optional<java.time.Instant> lastChanged() {
+    return java.util.stream.Stream.of(STATUS, VERSION, SLOT_IN_USE, FAILURE_REASON).map(dir::resolve)
+        .filter(java.nio.file.Files::isRegularFile)
+        .map(p -> {
+          try {
+            return java.nio.file.Files.getLastModifiedTime(p).toInstant();
+          } catch (java.io.IOException e) {
+            return java.time.Instant.EPOCH;
+          }
+        })
+        .max(java.util.Comparator.naturalOrder());
+  }
+
   private Optional<String> read(String name) {
     return AtomicFiles.readString(dir.resolve(name));
   }

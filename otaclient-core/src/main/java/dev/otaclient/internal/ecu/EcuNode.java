@@ -259,7 +259,8 @@ public final class EcuNode implements AutoCloseable {
       LOG.warn("{} of this ECU ({}) refused: {}", op, self, e.getMessage());
       result = e.failureType() == FailureType.NO_FAILURE ? FailureType.RECOVERABLE : e.failureType();
     } catch (RuntimeException e) {
-      LOG.error("{} of this ECU ({}) could not be started", op, self, e);
+      LOG.error("{} of this ECU ({}) could not be started: {}", op, self, e.toString());
+      LOG.debug("{} start failure detail", op, e);
       result = FailureType.RECOVERABLE;
     }
     if (result == FailureType.NO_FAILURE) {
@@ -338,7 +339,8 @@ public final class EcuNode implements AutoCloseable {
         }
         interval = treeIsBusy() ? settings.pollActive() : settings.pollIdle();
       } catch (RuntimeException e) {
-        LOG.error("status poll cycle of {} failed", info.ecuId(), e);
+        LOG.error("status poll cycle of {} failed: {}", info.ecuId(), e.toString());
+        LOG.debug("status poll failure detail", e);
       }
       try {
         synchronized (pollSignal) {

@@ -130,7 +130,7 @@ public final class HttpTransport implements AutoCloseable {
       } catch (HttpStatusException e) {
         if (!e.retryable) {
           throw new FetchFailure(e.status == 404 ? FetchFailure.Kind.NOT_FOUND : FetchFailure.Kind.REFUSED,
-              url.toString(), "HTTP " + e.status, e);
+              url.toString(), e.getMessage(), e);
         }
         cause = e;
         contentError = false;
@@ -193,7 +193,7 @@ public final class HttpTransport implements AutoCloseable {
       response = client.executeOpen(null, get, null);
       int status = response.getCode();
       if (status != 200) {
-        throw new HttpStatusException(status, isRetryableStatus(status));
+        throw new HttpStatusException(status, isRetryableStatus(status), proxyExplanation(response));
       }
       HttpEntity entity = response.getEntity();
       InputStream in = entity == null ? InputStream.nullInputStream() : entity.getContent();
@@ -237,7 +237,7 @@ public final class HttpTransport implements AutoCloseable {
 
   private static String describe(Exception cause) {
     if (cause instanceof HttpStatusException s) {
-      return "HTTP " + s.status;
+      return s.getMessage();
     }
     return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
   }
@@ -250,14 +250,34 @@ public final class HttpTransport implements AutoCloseable {
     client.close(CloseMode.IMMEDIATE);
   }
 
+  /**
+   * Why an ota_proxy answered an error itself: its short text/plain body, which starts with
+   * {@code ota_proxy: } (the proxy's own upstream failure, e.g. TLS spoken to a plain-HTTP server).
+   * Without it the failure reason would only say "HTTP 502" and the cause would stay in the proxy's log.
+   */
+  private static String proxyExplanation(ClassicHttpResponse response) {
+    HttpEntity entity = response.getEntity();
+    String type = entity == null ? null : entity.getContentType();
+    if (type == null || !type.startsWith("text/plain")) {
+      return null;
+    }
+    try (InputStream in = entity.getContent()) {
+      String text = new String(in.readNBytes(1024), java.nio.charset.StandardCharsets.UTF_8);
+      String first = text.lines().findFirst().orElse("").strip();
+      return first.startsWith("ota_proxy: ") ? first : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** A non-200 response; {@code retryable} for 413, 429 and 5xx. */
   static final class HttpStatusException extends IOException {
     private static final long serialVersionUID = 1L;
     final int status;
     final boolean retryable;
 
-    HttpStatusException(int status, boolean retryable) {
-      super("HTTP " + status);
+    HttpStatusException(int status, boolean retryable, String explanation) {
+      super("HTTP " + status + (explanation == null ? "" : " (" + explanation + ")"));
       this.status = status;
       this.retryable = retryable;
     }

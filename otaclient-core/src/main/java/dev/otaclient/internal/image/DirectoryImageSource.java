@@ -27,7 +27,7 @@ final class DirectoryImageSource extends LocalImageSource {
 
   @Override
   InputStream open(String relativePath) throws IOException {
-    String defect = MetadataJwt.relativeNameDefect(relativePath);
+    String defect = ImagePath.relativeDefect(relativePath);
     if (defect != null) {
       throw new FileSystemException(relativePath, null, "refused: path " + defect + " (image " + root + ")");
     }

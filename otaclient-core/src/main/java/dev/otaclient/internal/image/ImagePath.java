@@ -52,6 +52,30 @@ public final class ImagePath {
     return path;
   }
 
+  /**
+   * Why {@code relative}, a path below an image's root as a source is asked for it ({@code data/etc/x}),
+   * is not one the image format allows; null when it is. The rules are exactly those of
+   * {@link #check}: a source must serve every name a list may hold (tab and other control characters,
+   * quotes, {@code %2F}, any Unicode) and nothing that leaves the image.
+   */
+  public static String relativeDefect(String relative) {
+    if (relative.startsWith("/")) {
+      return "is absolute";
+    }
+    for (String segment : relative.split("/", -1)) {
+      if (segment.equals("..")) {
+        return "leaves the image root";
+      }
+    }
+    try {
+      check("/" + relative);
+      return null;
+    } catch (IllegalArgumentException e) {
+      String m = e.getMessage();
+      return m.startsWith("path ") ? m.substring(5) : m;
+    }
+  }
+
   /** Number of bytes {@code s} takes in UTF-8, without encoding it. */
   static int utf8Length(String s) {
     int bytes = 0;

@@ -78,9 +78,13 @@ final class TarImageSource extends LocalImageSource {
    */
   private static Path decompress(Path archive) throws IOException {
     Path temp = Files.createTempFile("otaclient-image-", ".tar");
+    // an interrupted command (Ctrl-C, SIGTERM) runs the JVM's shutdown hooks but not close(): the copy
+    // is as large as the image, so it must not be left behind then either
+    temp.toFile().deleteOnExit();
     LOG.info("decompressing {} to {}", archive, temp);
+    // no CREATE: should the shutdown hook have deleted the file already, it must not come back
     try (InputStream in = new ZstdInputStream(Files.newInputStream(archive));
-        OutputStream out = Files.newOutputStream(temp)) {
+        OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
       in.transferTo(out);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);
@@ -91,7 +95,8 @@ final class TarImageSource extends LocalImageSource {
 
   private static Map<String, Member> index(Path tar, Path shownAs) throws IOException {
     Map<String, TarArchiveEntry> byName = new HashMap<>();
-    try (TarFile file = new TarFile(tar)) {
+    // names in the image format are UTF-8, whatever the JVM's default charset is
+    try (TarFile file = new TarFile(tar, "UTF-8")) {
       for (TarArchiveEntry e : file.getEntries()) {
         String name = normalise(e.getName());
         if (!e.isDirectory() && name != null && !name.isEmpty()) {
@@ -163,7 +168,7 @@ final class TarImageSource extends LocalImageSource {
 
   @Override
   InputStream open(String relativePath) throws IOException {
-    String defect = MetadataJwt.relativeNameDefect(relativePath);
+    String defect = ImagePath.relativeDefect(relativePath);
     if (defect != null) {
       throw new FileSystemException(relativePath, null, "refused: path " + defect + " (image " + archive + ")");
     }

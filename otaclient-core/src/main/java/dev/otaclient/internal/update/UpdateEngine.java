@@ -127,9 +127,36 @@ public final class UpdateEngine {
 
   private void phaseChanged(ProgressCounters c) {
     Progress p = c.snapshot();
+    logPhase(p.phase());
     events.publish(new UpdateEvent.PhaseChanged(ecuId, p.phase(), p));
     statusChanged();
   }
+
+  /** An operator's log shows each phase as it starts, and how long the one before took. */
+  private void logPhase(dev.otaclient.status.UpdatePhase phase) {
+    synchronized (phaseLog) {
+      long now = System.nanoTime();
+      if (phase == loggedPhase) {
+        return;
+      }
+      if (loggedPhase == null) {
+        log.info("update of {}: phase {}", ecuId, phase);
+      } else {
+        log.info("update of {}: phase {} ({} took {})", ecuId, phase, loggedPhase, seconds(now - loggedPhaseStart));
+      }
+      loggedPhase = phase;
+      loggedPhaseStart = now;
+    }
+  }
+
+  private static String seconds(long nanos) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9);
+  }
+
+  private final Object phaseLog = new Object();
+  private dev.otaclient.status.UpdatePhase loggedPhase;
+  private long loggedPhaseStart;
+  private long operationStart;
 
   private void progressed(ProgressCounters c) {
     Progress p = c.snapshot();
@@ -200,6 +227,10 @@ public final class UpdateEngine {
     Thread self = Thread.currentThread();
     cancel.onStop(self::interrupt);
     try {
+      synchronized (phaseLog) {
+        loggedPhase = null;
+        operationStart = System.nanoTime();
+      }
       log.info("update of {} to version '{}' from {} started", ecuId, request.version(), request.image());
       UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel);
       Standby standby = pipeline.build(request);
@@ -214,6 +245,8 @@ public final class UpdateEngine {
       boot.reboot();
       // Only a simulated reboot returns here: adopt what finalisation decided.
       adopt(boot.currentState());
+      log.info("update of {} finished: {} with version '{}' after {}", ecuId, status().status(), status().version(),
+          seconds(System.nanoTime() - operationStart));
       end(op, new UpdateEvent.Finished(ecuId, status()));
     } catch (Throwable t) {
       if (cancel.isRequested()) {

@@ -37,7 +37,8 @@ final class UpdateEvents {
       try {
         s.offer(event);
       } catch (RuntimeException e) {
-        log.warn("a listener of {} failed: {}", event.getClass().getSimpleName(), e.toString(), e);
+        log.warn("a listener of {} failed: {}", event.getClass().getSimpleName(), e.toString());
+        log.debug("listener failure detail", e);
       }
     }
   }
