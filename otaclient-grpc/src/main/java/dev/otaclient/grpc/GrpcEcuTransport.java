@@ -1,5 +1,6 @@
 package dev.otaclient.grpc;
 
+import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.EcuTransport;
 import dev.otaclient.internal.ecu.EcuUnreachableException;
@@ -15,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Calls child ECUs over gRPC. One channel per child address, opened on first use and kept (with
  * keep-alive) for the life of the transport, because the tree polls children every second while
- * updating. Every failure, whatever its gRPC status, means "no answer from this child" to the tree.
+ * updating. Every failure, whatever its gRPC status, means "no answer from this child" to the tree;
+ * its message says which (unreachable, deadline, UNIMPLEMENTED for a client without the method).
+ * Requests go out as they arrived (see {@link ProtoMapping}), unmarked as direct calls.
  */
 public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
   private final TlsConfig tls;
@@ -32,7 +35,7 @@ public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
   }
 
   @Override
-  public List<EcuResult> update(SecondaryEcu child, List<UpdateRequestEcu> request, Duration deadline)
+  public List<EcuResult> update(SecondaryEcu child, EcuRequest<UpdateRequestEcu> request, Duration deadline)
       throws EcuUnreachableException {
     try {
       return stub(child).update(request, deadline);
@@ -42,10 +45,30 @@ public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
   }
 
   @Override
-  public List<EcuResult> rollback(SecondaryEcu child, List<String> ecuIds, Duration deadline)
+  public List<EcuResult> clientUpdate(SecondaryEcu child, EcuRequest<UpdateRequestEcu> request, Duration deadline)
       throws EcuUnreachableException {
     try {
-      return stub(child).rollback(ecuIds, deadline);
+      return stub(child).clientUpdate(request, deadline);
+    } catch (OtaCallException e) {
+      throw unreachable(child, e);
+    }
+  }
+
+  @Override
+  public List<EcuResult> rollback(SecondaryEcu child, EcuRequest<String> request, Duration deadline)
+      throws EcuUnreachableException {
+    try {
+      return stub(child).rollback(request, deadline);
+    } catch (OtaCallException e) {
+      throw unreachable(child, e);
+    }
+  }
+
+  @Override
+  public List<EcuResult> abort(SecondaryEcu child, EcuRequest<String> request, Duration deadline)
+      throws EcuUnreachableException {
+    try {
+      return stub(child).abort(request, deadline);
     } catch (OtaCallException e) {
       throw unreachable(child, e);
     }
@@ -71,7 +94,7 @@ public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
     }
     String target = Channels.target(child.ipAddr(), child.port());
     return stubs.computeIfAbsent(target,
-        t -> OtaClientStub.connect(child.ipAddr(), child.port(), OtaClientStub.DEFAULT_DEADLINE, tls));
+        t -> OtaClientStub.relay(child.ipAddr(), child.port(), OtaClientStub.DEFAULT_DEADLINE, tls));
   }
 
   private static EcuUnreachableException unreachable(SecondaryEcu child, OtaCallException e) {

@@ -8,6 +8,7 @@ import dev.otaclient.api.v2.Status;
 import dev.otaclient.api.v2.StatusRequest;
 import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.api.v2.StatusResponseEcu;
+import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.EcuUnreachableException;
 import dev.otaclient.internal.ecu.SecondaryEcu;
@@ -200,10 +201,10 @@ class ServiceAndStubTest {
          GrpcEcuTransport transport = new GrpcEcuTransport()) {
       int deadPort = dead.port();
       SecondaryEcu child = new SecondaryEcu("k", "127.0.0.1", server.port());
-      assertThat(transport.update(child, List.of(entry("k")), Duration.ofSeconds(5)))
+      assertThat(transport.update(child, EcuRequest.of(List.of(entry("k")), ""), Duration.ofSeconds(5)))
           .containsExactly(new EcuResult("k", FailureType.NO_FAILURE));
       assertThat(ops.updates).containsExactly(List.of(entry("k")));
-      assertThat(transport.rollback(child, List.of("k"), Duration.ofSeconds(5)))
+      assertThat(transport.rollback(child, EcuRequest.of(List.of("k"), ""), Duration.ofSeconds(5)))
           .containsExactly(new EcuResult("k", FailureType.UNRECOVERABLE));
       assertThat(ops.rollbacks).containsExactly(List.of("k"));
       assertThat(transport.status(child, Duration.ofSeconds(5))).isEqualTo(ops.status);
@@ -222,7 +223,7 @@ class ServiceAndStubTest {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         GrpcEcuTransport transport = new GrpcEcuTransport()) {
       SecondaryEcu child = new SecondaryEcu("h", "127.0.0.1", silent.getLocalPort());
-      assertThatThrownBy(() -> transport.update(child, List.of(entry("h")), Duration.ofMillis(200)))
+      assertThatThrownBy(() -> transport.update(child, EcuRequest.of(List.of(entry("h")), ""), Duration.ofMillis(200)))
           .isInstanceOf(EcuUnreachableException.class)
           .hasMessageContaining("no answer to Update within 200ms (DEADLINE_EXCEEDED)");
 
