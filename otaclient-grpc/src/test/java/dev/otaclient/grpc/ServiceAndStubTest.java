@@ -121,8 +121,9 @@ class ServiceAndStubTest {
     ops.onUpdate = r -> {
       throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API, "scripted");
     };
+    String why = "E1-0104-203: invalid update request: scripted";
     assertThat(client.update(List.of(entry("a"), entry("b"), entry("a")))).containsExactly(
-        new EcuResult("a", FailureType.RECOVERABLE), new EcuResult("b", FailureType.RECOVERABLE));
+        new EcuResult("a", FailureType.RECOVERABLE, why), new EcuResult("b", FailureType.RECOVERABLE, why));
 
     ops.onRollback = r -> {
       throw new IllegalStateException("bug");
@@ -166,7 +167,7 @@ class ServiceAndStubTest {
       @Override
       public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
         observer.onNext(StatusResponse.newBuilder().addEcu(StatusResponseEcu.newBuilder().setEcuId("p9")
-            .setStatus(Status.newBuilder().setStatusValue(6))).build());
+            .setStatus(Status.newBuilder().setStatusValue(9))).build());
         observer.onCompleted();
       }
     };
@@ -176,7 +177,7 @@ class ServiceAndStubTest {
           .isInstanceOfSatisfying(OtaCallException.class,
               e -> assertThat(e.kind()).isEqualTo(OtaCallException.Kind.BAD_ANSWER))
           .hasMessageContaining("sent an unreadable Status answer")
-          .hasMessageContaining("StatusResponse.ecu[p9].status.status: unknown StatusOta 6");
+          .hasMessageContaining("StatusResponse.ecu[p9].status.status: unknown StatusOta 9");
     } finally {
       s.shutdownNow();
     }
