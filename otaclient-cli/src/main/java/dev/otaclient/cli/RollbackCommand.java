@@ -1,7 +1,6 @@
 package dev.otaclient.cli;
 
 import dev.otaclient.internal.ecu.EcuResult;
-import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.OtaClientStub;
 import java.time.Duration;
 import java.util.List;
@@ -19,10 +18,11 @@ final class RollbackCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<String> ids = ecus.checked();
-    try (OtaClientStub stub = target.target().connect(Duration.ofSeconds(30))) {
+    Target t = target.target();
+    try (OtaClientStub stub = t.connect(Duration.ofSeconds(30))) {
       List<EcuResult> results = stub.rollback(ids);
       StatusPrinter.answers(System.out, "", results);
-      return results.stream().allMatch(r -> r.result() == FailureType.NO_FAILURE) ? 0 : 1;
+      return RequestAnswers.accepted("rollback", ids, results, t, System.err) ? 0 : 1;
     }
   }
 }

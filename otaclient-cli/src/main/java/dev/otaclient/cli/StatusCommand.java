@@ -42,7 +42,8 @@ final class StatusCommand implements Callable<Integer> {
         throw new CliFailure("no directory-slot device at " + source.stateDir);
       }
       BootState b = st.get();
-      EcuStatus s = new EcuStatus("local", b.status(), b.failure(), b.failureReason(), b.version(), Optional.empty());
+      EcuStatus s = new EcuStatus("local", b.status(), b.failure(), b.failureReason(), b.version(), Optional.empty())
+          .withClient("", b.detail());
       print(new StatusReport(List.of(s), List.of()));
       return 0;
     }
@@ -65,9 +66,9 @@ final class StatusCommand implements Callable<Integer> {
 
   private void print(StatusReport r) {
     if (json.enabled) {
-      System.out.println(Json.write(StatusJson.report(r.ecus(), r.availableEcuIds())));
+      System.out.println(Json.write(StatusView.json(r.ecus(), r.availableEcuIds())));
     } else {
-      StatusPrinter.table(System.out, r.ecus(), r.availableEcuIds());
+      StatusView.table(System.out, r.ecus(), r.availableEcuIds());
     }
   }
 }

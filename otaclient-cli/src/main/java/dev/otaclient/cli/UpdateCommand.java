@@ -49,13 +49,15 @@ final class UpdateCommand implements Callable<Integer> {
     for (String id : ids) {
       req.add(new UpdateRequestEcu(id, v, url, cookieJson));
     }
-    try (OtaClientStub stub = target.target().connect(Duration.ofSeconds(30))) {
+    Target t = target.target();
+    try (OtaClientStub stub = t.connect(Duration.ofSeconds(30))) {
       List<EcuResult> results = stub.update(req);
       if (!json.enabled) {
         StatusPrinter.answers(System.out, "", results);
       }
       List<String> accepted = UpdateWatch.accepted(results);
-      boolean allAccepted = accepted.size() == results.size();
+      boolean allAccepted = RequestAnswers.accepted("update", ids, results, t, System.err)
+          && accepted.size() == results.size();
       if (!await || accepted.isEmpty()) {
         if (json.enabled) {
           System.out.println(Json.write(StatusJson.answers(results)));
