@@ -1,8 +1,6 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.internal.ecu.EcuRequest;
-import dev.otaclient.internal.ecu.EcuResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,15 +24,7 @@ final class AbortCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<String> ids = ecus.checked();
-    Target t = target.target();
-    try (OtaClientStub stub = t.connect(Duration.ofSeconds(30))) {
-      List<EcuResult> results = stub.abort(EcuRequest.of(ids, ""), Duration.ofSeconds(30));
-      if (json.enabled) {
-        System.out.println(Json.write(StatusJson.answers(results)));
-      } else {
-        StatusPrinter.answers(System.out, "", results);
-      }
-      return RequestAnswers.accepted("abort", ids, results, t, System.err) ? 0 : 1;
-    }
+    return RequestAnswers.send("abort", ids, target.target(), json.enabled,
+        stub -> stub.abort(EcuRequest.of(ids, ""), Duration.ofSeconds(30)));
   }
 }

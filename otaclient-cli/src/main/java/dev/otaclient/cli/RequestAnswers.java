@@ -1,7 +1,9 @@
 package dev.otaclient.cli;
 
+import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.internal.ecu.EcuResult;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -13,6 +15,23 @@ import java.util.Set;
  */
 final class RequestAnswers {
   private RequestAnswers() {}
+
+  /**
+   * Sends a request naming {@code ids} to {@code target}, prints the answers (a table, or JSON) and
+   * the refusals; the exit code: 0 when every named ECU accepted, else 1.
+   */
+  static int send(String op, List<String> ids, Target target, boolean json,
+      java.util.function.Function<OtaClientStub, List<EcuResult>> call) {
+    try (OtaClientStub stub = target.connect(Duration.ofSeconds(30))) {
+      List<EcuResult> results = call.apply(stub);
+      if (json) {
+        System.out.println(Json.write(StatusJson.answers(results)));
+      } else {
+        StatusPrinter.answers(System.out, "", results);
+      }
+      return accepted(op, ids, results, target, System.err) ? 0 : 1;
+    }
+  }
 
   /** Prints the lines; true when every named ECU accepted. */
   static boolean accepted(String op, List<String> requested, List<EcuResult> answers, Target target,

@@ -1,8 +1,5 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.internal.ecu.EcuResult;
-import dev.otaclient.grpc.OtaClientStub;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,11 +15,6 @@ final class RollbackCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<String> ids = ecus.checked();
-    Target t = target.target();
-    try (OtaClientStub stub = t.connect(Duration.ofSeconds(30))) {
-      List<EcuResult> results = stub.rollback(ids);
-      StatusPrinter.answers(System.out, "", results);
-      return RequestAnswers.accepted("rollback", ids, results, t, System.err) ? 0 : 1;
-    }
+    return RequestAnswers.send("rollback", ids, target.target(), false, stub -> stub.rollback(ids));
   }
 }

@@ -37,49 +37,39 @@ public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
   @Override
   public List<EcuResult> update(SecondaryEcu child, EcuRequest<UpdateRequestEcu> request, Duration deadline)
       throws EcuUnreachableException {
-    try {
-      return stub(child).update(request, deadline);
-    } catch (OtaCallException e) {
-      throw unreachable(child, e);
-    }
+    return call(child, s -> s.update(request, deadline));
   }
 
   @Override
   public List<EcuResult> clientUpdate(SecondaryEcu child, EcuRequest<UpdateRequestEcu> request, Duration deadline)
       throws EcuUnreachableException {
-    try {
-      return stub(child).clientUpdate(request, deadline);
-    } catch (OtaCallException e) {
-      throw unreachable(child, e);
-    }
+    return call(child, s -> s.clientUpdate(request, deadline));
   }
 
   @Override
   public List<EcuResult> rollback(SecondaryEcu child, EcuRequest<String> request, Duration deadline)
       throws EcuUnreachableException {
-    try {
-      return stub(child).rollback(request, deadline);
-    } catch (OtaCallException e) {
-      throw unreachable(child, e);
-    }
+    return call(child, s -> s.rollback(request, deadline));
   }
 
   @Override
   public List<EcuResult> abort(SecondaryEcu child, EcuRequest<String> request, Duration deadline)
       throws EcuUnreachableException {
-    try {
-      return stub(child).abort(request, deadline);
-    } catch (OtaCallException e) {
-      throw unreachable(child, e);
-    }
+    return call(child, s -> s.abort(request, deadline));
   }
 
   @Override
   public StatusReport status(SecondaryEcu child, Duration deadline) throws EcuUnreachableException {
+    return call(child, s -> s.status(deadline));
+  }
+
+  /** One call to {@code child}; any failure is "no answer from this child", naming it. */
+  private <T> T call(SecondaryEcu child, java.util.function.Function<OtaClientStub, T> rpc)
+      throws EcuUnreachableException {
     try {
-      return stub(child).status(deadline);
+      return rpc.apply(stub(child));
     } catch (OtaCallException e) {
-      throw unreachable(child, e);
+      throw new EcuUnreachableException("ecu " + child.ecuId() + ": " + e.getMessage(), e);
     }
   }
 
@@ -95,10 +85,6 @@ public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
     String target = Channels.target(child.ipAddr(), child.port());
     return stubs.computeIfAbsent(target,
         t -> OtaClientStub.relay(child.ipAddr(), child.port(), OtaClientStub.DEFAULT_DEADLINE, tls));
-  }
-
-  private static EcuUnreachableException unreachable(SecondaryEcu child, OtaCallException e) {
-    return new EcuUnreachableException("ecu " + child.ecuId() + ": " + e.getMessage(), e);
   }
 
   @Override

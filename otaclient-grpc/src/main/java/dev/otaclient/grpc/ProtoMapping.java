@@ -396,8 +396,8 @@ public final class ProtoMapping {
 
   /** {@code direct}: the call came from an operator's client, not from a parent ECU. */
   public static EcuRequest<UpdateRequestEcu> fromProto(UpdateRequest request, boolean direct) {
-    return new EcuRequest<>(request.getEcuList().stream().map(ProtoMapping::fromProto).toList(),
-        request.getRequestId(), Optional.of(new EcuRequest.Encoded(request.toByteArray())), direct);
+    return received(request.getEcuList().stream().map(ProtoMapping::fromProto).toList(), request.getRequestId(),
+        request, direct);
   }
 
   public static List<UpdateRequestEcu> fromProto(UpdateRequest request) {
@@ -437,8 +437,8 @@ public final class ProtoMapping {
   }
 
   public static EcuRequest<String> fromProto(RollbackRequest request, boolean direct) {
-    return new EcuRequest<>(request.getEcuList().stream().map(RollbackRequestEcu::getEcuId).toList(),
-        request.getRequestId(), Optional.of(new EcuRequest.Encoded(request.toByteArray())), direct);
+    return received(request.getEcuList().stream().map(RollbackRequestEcu::getEcuId).toList(), request.getRequestId(),
+        request, direct);
   }
 
   public static List<String> fromProto(RollbackRequest request) {
@@ -474,8 +474,8 @@ public final class ProtoMapping {
   }
 
   public static EcuRequest<String> fromProto(AbortRequest request, boolean direct) {
-    return new EcuRequest<>(request.getEcuList().stream().map(AbortRequestEcu::getEcuId).toList(),
-        request.getRequestId(), Optional.of(new EcuRequest.Encoded(request.toByteArray())), direct);
+    return received(request.getEcuList().stream().map(AbortRequestEcu::getEcuId).toList(), request.getRequestId(),
+        request, direct);
   }
 
   /** NO_FAILURE is ABORT_NO_FAILURE; any failure is ABORT_FAILURE, the only other answer. */
@@ -505,6 +505,12 @@ public final class ProtoMapping {
   }
 
   // ---- helpers -----------------------------------------------------------------------------
+
+  /** A request as it arrived, keeping its encoded form (with any field this build does not know). */
+  private static <E> EcuRequest<E> received(List<E> entries, String requestId, com.google.protobuf.MessageLite wire,
+      boolean direct) {
+    return new EcuRequest<>(entries, requestId, Optional.of(new EcuRequest.Encoded(wire.toByteArray())), direct);
+  }
 
   private interface Parse<M> {
     M parse(byte[] bytes) throws InvalidProtocolBufferException;
