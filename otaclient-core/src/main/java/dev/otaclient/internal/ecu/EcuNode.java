@@ -6,19 +6,13 @@ import dev.otaclient.status.EcuStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -168,7 +162,7 @@ public final class EcuNode implements AutoCloseable {
         untrack(tracker);
       }
       if (request.direct()) {
-        out.addAll(unanswered(requested, out));
+        out.addAll(UnansweredIds.answers(info, children, requested, out));
       }
       return out;
     } finally {
@@ -342,56 +336,10 @@ public final class EcuNode implements AutoCloseable {
           : AbortAnswers.of(self, local.abort()));
     }
     if (request.direct()) {
-      out.addAll(unanswered(request.entries(), out));
+      out.addAll(UnansweredIds.answers(info, children, request.entries(), out));
     }
     pollChildren(true);
     return out;
-  }
-
-  // ---------------------------------------------------------------------------------- unknown ids
-
-  /**
-   * Answers for the requested ids no ECU answered for, so that a caller learns that an id matches
-   * no ECU (or was not reached) instead of getting silence. Only for a direct caller: a relayed
-   * request names the ECUs of other branches too.
-   */
-  private List<EcuResult> unanswered(List<String> requested, List<EcuResult> out) {
-    Set<String> answered = new HashSet<>();
-    out.forEach(r -> answered.add(r.ecuId()));
-    List<EcuResult> extra = new ArrayList<>();
-    for (String id : new java.util.LinkedHashSet<>(requested)) {
-      if (answered.contains(id) || RequestCheck.isBadId(id)) {
-        continue;
-      }
-      String why = whyUnanswered(id, out);
-      LOG.warn("no answer for ECU '{}': {}", id, why);
-      extra.add(new EcuResult(id, FailureType.RECOVERABLE, why));
-    }
-    return extra;
-  }
-
-  private String whyUnanswered(String id, List<EcuResult> out) {
-    for (ChildLink link : children) {
-      if (link.subtreeIds().contains(id)) {
-        // the child it is behind was refused here or did not answer: that answer says why
-        String behind = out.stream().filter(r -> r.ecuId().equals(link.id()) && !r.accepted())
-            .map(r -> ": " + r.message()).findFirst().orElse(" did not pass the request on");
-        return "ECU '" + id + "' was not reached: ECU " + link.id() + ", which it is behind" + behind;
-      }
-    }
-    if (info.availableEcuIds().contains(id)) {
-      return "ECU '" + id + "' is listed in available_ecu_ids but no ECU reports it: it was not reached";
-    }
-    return "no ECU '" + id + "' in this vehicle; known ECUs: " + String.join(", ", new java.util.TreeSet<>(knownIds()));
-  }
-
-  /** This ECU, its subtree as last reported, and the configured available ids. */
-  private Set<String> knownIds() {
-    Set<String> ids = new java.util.LinkedHashSet<>();
-    ids.add(info.ecuId());
-    children.forEach(c -> ids.addAll(c.subtreeIds()));
-    ids.addAll(info.availableEcuIds());
-    return ids;
   }
 
   // ---------------------------------------------------------------------------------- status
