@@ -20,6 +20,7 @@ import picocli.CommandLine.ScopeType;
         UpdateCommand.class,
         StatusCommand.class,
         RollbackCommand.class,
+        AbortCommand.class,
         ApplyCommand.class,
         ImageCommand.class,
         ProxyCommand.class,

@@ -28,6 +28,8 @@ final class RequestArgs {
       case VERSION -> "--image-version";
       case IMAGE -> "--url";
       case COOKIES -> "--cookies";
+      // fields the command line does not set: named as in the request
+      case REQUEST_ID, RELEASE_NAME, RELEASE_ID, IMAGE_ID -> field.requestName();
     };
   }
 }

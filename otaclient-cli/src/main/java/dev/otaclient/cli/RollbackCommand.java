@@ -1,8 +1,5 @@
 package dev.otaclient.cli;
 
-import dev.otaclient.internal.ecu.EcuResult;
-import dev.otaclient.grpc.OtaClientStub;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,11 +17,6 @@ final class RollbackCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<String> ids = ecus.checked();
-    try (OtaClientStub stub = target.target().connect(Duration.ofSeconds(30))) {
-      List<EcuResult> results = stub.rollback(ids);
-      StatusPrinter.answers(System.out, "", results);
-      UpdateWatch.requireAccepted(results);
-      return 0;
-    }
+    return RequestAnswers.send("rollback", ids, target.target(), false, stub -> stub.rollback(ids));
   }
 }

@@ -74,14 +74,15 @@ final class StatusCommand implements Callable<Integer> {
       throw CliFailure.failed(CliFailure.IO, stateDir + ": no directory-slot device here");
     }
     BootState b = st.get();
-    EcuStatus s = new EcuStatus(ecu.id(), b.status(), b.failure(), b.failureReason(), b.version(), Optional.empty());
+    EcuStatus s = new EcuStatus(ecu.id(), b.status(), b.failure(), b.failureReason(), b.version(), Optional.empty())
+        .withClient("", b.detail());
     List<DirectorySlotController.SlotView> slots = DirectorySlotController.peekSlots(stateDir);
     if (json.enabled) {
       var m = StatusJson.report(List.of(s), List.of());
       m.put("slots", StatusJson.slots(slots));
       System.out.println(Json.write(m));
     } else {
-      StatusPrinter.table(System.out, List.of(s), List.of());
+      StatusView.table(System.out, List.of(s), List.of());
       System.out.println();
       StatusPrinter.slots(System.out, slots);
     }
@@ -103,9 +104,9 @@ final class StatusCommand implements Callable<Integer> {
 
   private void print(StatusReport r) {
     if (json.enabled) {
-      System.out.println(Json.write(StatusJson.report(r.ecus(), r.availableEcuIds())));
+      System.out.println(Json.write(StatusView.json(r.ecus(), r.availableEcuIds())));
     } else {
-      StatusPrinter.table(System.out, r.ecus(), r.availableEcuIds());
+      StatusView.table(System.out, r.ecus(), r.availableEcuIds());
     }
   }
 }

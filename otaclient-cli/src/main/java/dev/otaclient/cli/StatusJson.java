@@ -75,6 +75,7 @@ final class StatusJson {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("ecu_id", r.ecuId());
       m.put("result", r.result().name());
+      m.put("message", r.message());
       return m;
     }).toList();
   }

@@ -83,10 +83,11 @@ final class StatusPrinter {
     }
   }
 
-  /** The answers to an Update or Rollback request, one line each: accepted, or why not. */
+  /** The answers to an Update, Rollback or Abort request, one line each: accepted, or why not. */
   static void answers(PrintStream out, String indent, List<EcuResult> results) {
     for (EcuResult r : results) {
-      out.printf("%s%-12s %s%n", indent, r.ecuId(), r.result() == FailureType.NO_FAILURE ? "accepted" : r.result());
+      String verdict = r.result() == FailureType.NO_FAILURE ? "accepted" : r.result().name();
+      out.printf("%s%-12s %s%n", indent, r.ecuId(), r.message().isEmpty() ? verdict : verdict + ": " + r.message());
     }
   }
 }

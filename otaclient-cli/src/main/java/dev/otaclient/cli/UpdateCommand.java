@@ -56,7 +56,8 @@ final class UpdateCommand implements Callable<Integer> {
     for (String id : ids) {
       req.add(new UpdateRequestEcu(id, v, url, cookieJson));
     }
-    try (OtaClientStub stub = target.target().connect(Duration.ofSeconds(30))) {
+    Target t = target.target();
+    try (OtaClientStub stub = t.connect(Duration.ofSeconds(30))) {
       List<EcuResult> results = stub.update(req);
       if (!json.enabled) {
         StatusPrinter.answers(System.out, "", results);
@@ -66,7 +67,7 @@ final class UpdateCommand implements Callable<Integer> {
         if (json.enabled) {
           System.out.println(Json.write(StatusJson.answers(results)));
         }
-        UpdateWatch.requireAccepted(results);
+        RequestAnswers.requireAccepted("update", ids, results, t);
         return 0;
       }
       StatusReport end = UpdateWatch.follow(stub, accepted, Duration.ofSeconds(timeoutSeconds), progress.line());
@@ -75,7 +76,7 @@ final class UpdateCommand implements Callable<Integer> {
       } else {
         StatusPrinter.table(System.out, end.ecus(), List.of());
       }
-      UpdateWatch.requireAccepted(results);
+      RequestAnswers.requireAccepted("update", ids, results, t);
       UpdateWatch.requireSucceeded(end.ecus());
       return 0;
     }

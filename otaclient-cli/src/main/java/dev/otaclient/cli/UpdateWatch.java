@@ -73,15 +73,6 @@ final class UpdateWatch {
     throw CliFailure.failed(CliFailure.TIMEOUT, "gave up after " + timeout.toSeconds() + " s waiting for " + ids);
   }
 
-  /** Ends the command as failed when an ECU did not accept the request. */
-  static void requireAccepted(List<EcuResult> answers) {
-    List<String> refused = answers.stream().filter(r -> r.result() != FailureType.NO_FAILURE)
-        .map(r -> r.ecuId() + " answered " + r.result()).toList();
-    if (!refused.isEmpty()) {
-      throw CliFailure.failed(CliFailure.REJECTED, String.join(", ", refused));
-    }
-  }
-
   /** Ends the command as failed when an ECU did not end in SUCCESS: the first failure's reason. */
   static void requireSucceeded(List<EcuStatus> ends) {
     List<EcuStatus> failed = ends.stream().filter(s -> s.status() != OtaStatus.SUCCESS).toList();

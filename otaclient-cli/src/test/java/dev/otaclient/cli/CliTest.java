@@ -130,7 +130,9 @@ class CliTest {
 
       CliRun rb = CliRun.of("rollback", "--ecu", "main", "--target", target);
       assertThat(rb.exit()).as(rb.out() + rb.err()).isZero();
-      Await.until("the rollback to 1.0", () -> CliRun.of("status", "--target", target).out().contains("1.0"));
+      // the table also shows the client's version (0.1.0-...), so wait on the JSON's firmware version
+      Await.until("the rollback to 1.0", () -> CliRun.of("status", "--target", target, "--json").out()
+          .contains("\"version\" : \"1.0\""));
       assertThat(CliRun.of("status", "--target", target, "--json").out()).contains("\"version\" : \"1.0\"");
 
       CliRun badImage = CliRun.of("update", "--ecu", "main", "--url", nginx.baseUri().resolve("nope/").toString(),

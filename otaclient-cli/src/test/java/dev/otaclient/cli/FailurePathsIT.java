@@ -198,7 +198,7 @@ class FailurePathsIT {
             Duration.ofSeconds(2), Duration.ofMinutes(1))))) {
       String target = "127.0.0.1:" + d.port();
       // nothing to roll back to on a fresh device
-      fails(1, "rejected", "main answered RECOVERABLE", "rollback", "--ecu", "main", "--target", target);
+      fails(1, "rejected", "rollback refused by main: E1-0204-204", "rollback", "--ecu", "main", "--target", target);
       // accepted, then failed: the ECU's own reason
       fails(1, "E1-0103-100", "(ECU main)", "update", "--ecu", "main", "--url", "http://127.0.0.1:1/nope/",
           "--target", target, "--wait", "--timeout", "300", "--progress-every", "0");

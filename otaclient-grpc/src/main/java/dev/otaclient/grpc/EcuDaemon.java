@@ -15,10 +15,12 @@ import dev.otaclient.proxy.OtaProxy;
 import dev.otaclient.proxy.ProxyConfig;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.internal.update.ClientUpdateSettings;
 import dev.otaclient.internal.update.UpdateEngine;
 import dev.otaclient.internal.update.UpdateSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -47,10 +49,12 @@ public final class EcuDaemon implements AutoCloseable {
    * @param proxyCacheDir where the local ota_proxy caches files
    * @param trustPolicy refuse images when no CA is installed, unless explicitly insecure
    * @param nodeSettings timeouts of the ECU tree (status polling, acknowledgements)
+   * @param clientUpdate where ClientUpdate installs client releases and the command that restarts
+   *     the client (docs/client-update.md)
    */
   public record Config(EcuInfo ecu, ProxyInfo proxy, TlsConfig tls, Path certsDir, BootBackend backend, Path stateDir,
       DirectorySlotController.Options slotOptions, int port, Path proxyCacheDir, TrustPolicy trustPolicy,
-      EcuNodeSettings nodeSettings) {
+      EcuNodeSettings nodeSettings, ClientUpdateSettings clientUpdate) {
     public Config {
       Objects.requireNonNull(ecu);
       Objects.requireNonNull(proxy);
@@ -62,6 +66,7 @@ public final class EcuDaemon implements AutoCloseable {
       Objects.requireNonNull(proxyCacheDir);
       Objects.requireNonNull(trustPolicy);
       Objects.requireNonNull(nodeSettings);
+      Objects.requireNonNull(clientUpdate);
     }
 
     /**
@@ -72,47 +77,58 @@ public final class EcuDaemon implements AutoCloseable {
       return new Config(EcuInfo.load(configDir.resolve("ecu_info.yaml")),
           ProxyInfo.load(configDir.resolve("proxy_info.yaml")), TlsConfig.load(configDir.resolve("tls.yaml")),
           certsDir, BootBackend.DIRECTORY, stateDir, DirectorySlotController.Options.defaults(),
-          GrpcServer.DEFAULT_PORT, Path.of("/ota-cache"), TrustPolicy.REQUIRE_CA, EcuNodeSettings.defaults());
+          GrpcServer.DEFAULT_PORT, Path.of("/ota-cache"), TrustPolicy.REQUIRE_CA, EcuNodeSettings.defaults(),
+          ClientUpdateSettings.defaults());
     }
 
-    /** A daemon for {@code ecu} without files: no local ota_proxy, no TLS, directory slots, any free port. */
+    /**
+     * A daemon for {@code ecu} without files: no local ota_proxy, no TLS, directory slots, any free
+     * port; client releases go below {@code stateDir/client} and nothing restarts the process.
+     */
     public static Config of(EcuInfo ecu, Path certsDir, Path stateDir) {
       return new Config(ecu, ProxyInfo.noLocalProxy(), TlsConfig.DISABLED, certsDir, BootBackend.DIRECTORY, stateDir,
           DirectorySlotController.Options.defaults(), 0, stateDir.resolve("ota-cache"), TrustPolicy.REQUIRE_CA,
-          EcuNodeSettings.defaults());
+          EcuNodeSettings.defaults(), new ClientUpdateSettings(stateDir.resolve("client"), List.of()));
     }
 
     public Config withProxy(ProxyInfo p) {
       return new Config(ecu, p, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
-          nodeSettings);
+          nodeSettings, clientUpdate);
     }
 
     public Config withTls(TlsConfig t) {
       return new Config(ecu, proxy, t, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
-          nodeSettings);
+          nodeSettings, clientUpdate);
     }
 
     public Config withPort(int p) {
       return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, p, proxyCacheDir, trustPolicy,
-          nodeSettings);
+          nodeSettings, clientUpdate);
     }
 
     public Config withBackend(BootBackend b) {
       return new Config(ecu, proxy, tls, certsDir, b, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
-          nodeSettings);
+          nodeSettings, clientUpdate);
     }
 
     public Config withSlotOptions(DirectorySlotController.Options o) {
       return new Config(ecu, proxy, tls, certsDir, backend, stateDir, o, port, proxyCacheDir, trustPolicy,
-          nodeSettings);
+          nodeSettings, clientUpdate);
     }
 
     public Config withProxyCacheDir(Path d) {
-      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, d, trustPolicy, nodeSettings);
+      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, d, trustPolicy, nodeSettings,
+          clientUpdate);
+    }
+
+    public Config withClientUpdate(ClientUpdateSettings c) {
+      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
+          nodeSettings, c);
     }
 
     public Config withNodeSettings(EcuNodeSettings s) {
-      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy, s);
+      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy, s,
+          clientUpdate);
     }
   }
 
@@ -145,7 +161,7 @@ public final class EcuDaemon implements AutoCloseable {
       http = http.withProxy(via.get());
     }
     UpdateSettings settings = UpdateSettings.defaults(CaStore.load(c.certsDir()))
-        .withTrustPolicy(c.trustPolicy()).withHttp(http);
+        .withTrustPolicy(c.trustPolicy()).withHttp(http).withClientUpdate(c.clientUpdate());
     UpdateEngine client = new UpdateEngine(info.ecuId(), boot, settings);
     EcuStatus initial = client.start();
     log.info("ECU {}: {} (version '{}') on {} slots, active slot {}", info.ecuId(), initial.status(),

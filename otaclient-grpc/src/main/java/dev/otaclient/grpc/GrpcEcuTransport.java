@@ -1,5 +1,6 @@
 package dev.otaclient.grpc;
 
+import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.EcuTransport;
 import dev.otaclient.internal.ecu.EcuUnreachableException;
@@ -15,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Calls child ECUs over gRPC. One channel per child address, opened on first use and kept (with
  * keep-alive) for the life of the transport, because the tree polls children every second while
- * updating. Every failure, whatever its gRPC status, means "no answer from this child" to the tree.
+ * updating. Every failure, whatever its gRPC status, means "no answer from this child" to the tree;
+ * its message says which (unreachable, deadline, UNIMPLEMENTED for a client without the method).
+ * Requests go out as they arrived (see {@link ProtoMapping}), unmarked as direct calls.
  */
 public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
   private final TlsConfig tls;
@@ -32,31 +35,41 @@ public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
   }
 
   @Override
-  public List<EcuResult> update(SecondaryEcu child, List<UpdateRequestEcu> request, Duration deadline)
+  public List<EcuResult> update(SecondaryEcu child, EcuRequest<UpdateRequestEcu> request, Duration deadline)
       throws EcuUnreachableException {
-    try {
-      return stub(child).update(request, deadline);
-    } catch (OtaCallException e) {
-      throw unreachable(child, e);
-    }
+    return call(child, s -> s.update(request, deadline));
   }
 
   @Override
-  public List<EcuResult> rollback(SecondaryEcu child, List<String> ecuIds, Duration deadline)
+  public List<EcuResult> clientUpdate(SecondaryEcu child, EcuRequest<UpdateRequestEcu> request, Duration deadline)
       throws EcuUnreachableException {
-    try {
-      return stub(child).rollback(ecuIds, deadline);
-    } catch (OtaCallException e) {
-      throw unreachable(child, e);
-    }
+    return call(child, s -> s.clientUpdate(request, deadline));
+  }
+
+  @Override
+  public List<EcuResult> rollback(SecondaryEcu child, EcuRequest<String> request, Duration deadline)
+      throws EcuUnreachableException {
+    return call(child, s -> s.rollback(request, deadline));
+  }
+
+  @Override
+  public List<EcuResult> abort(SecondaryEcu child, EcuRequest<String> request, Duration deadline)
+      throws EcuUnreachableException {
+    return call(child, s -> s.abort(request, deadline));
   }
 
   @Override
   public StatusReport status(SecondaryEcu child, Duration deadline) throws EcuUnreachableException {
+    return call(child, s -> s.status(deadline));
+  }
+
+  /** One call to {@code child}; any failure is "no answer from this child", naming it. */
+  private <T> T call(SecondaryEcu child, java.util.function.Function<OtaClientStub, T> rpc)
+      throws EcuUnreachableException {
     try {
-      return stub(child).status(deadline);
+      return rpc.apply(stub(child));
     } catch (OtaCallException e) {
-      throw unreachable(child, e);
+      throw new EcuUnreachableException("ecu " + child.ecuId() + ": " + e.getMessage(), e);
     }
   }
 
@@ -71,11 +84,7 @@ public final class GrpcEcuTransport implements EcuTransport, AutoCloseable {
     }
     String target = Channels.target(child.ipAddr(), child.port());
     return stubs.computeIfAbsent(target,
-        t -> OtaClientStub.connect(child.ipAddr(), child.port(), OtaClientStub.DEFAULT_DEADLINE, tls));
-  }
-
-  private static EcuUnreachableException unreachable(SecondaryEcu child, OtaCallException e) {
-    return new EcuUnreachableException("ecu " + child.ecuId() + ": " + e.getMessage(), e);
+        t -> OtaClientStub.relay(child.ipAddr(), child.port(), OtaClientStub.DEFAULT_DEADLINE, tls));
   }
 
   @Override

@@ -71,7 +71,7 @@ public final class GrpcServer implements AutoCloseable {
     try {
       s = NettyServerBuilder
           .forAddress(new InetSocketAddress(address, requestedPort), tls.serverCredentials())
-          .addService(service)
+          .addService(service.definition())
           .maxInboundMessageSize(service.limits().maxInboundMessageBytes())
           .handshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .permitKeepAliveTime(PERMIT_KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)

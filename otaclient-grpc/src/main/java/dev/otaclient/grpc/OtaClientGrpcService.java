@@ -1,5 +1,8 @@
 package dev.otaclient.grpc;
 
+import dev.otaclient.api.v2.AbortRequest;
+import dev.otaclient.api.v2.AbortRequestEcu;
+import dev.otaclient.api.v2.AbortResponse;
 import dev.otaclient.api.v2.OtaClientServiceGrpc;
 import dev.otaclient.api.v2.RollbackRequest;
 import dev.otaclient.api.v2.RollbackRequestEcu;
@@ -10,9 +13,12 @@ import dev.otaclient.api.v2.UpdateRequest;
 import dev.otaclient.api.v2.UpdateRequestEcu;
 import dev.otaclient.api.v2.UpdateResponse;
 import dev.otaclient.internal.ecu.EcuNode;
+import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.StatusReport;
 import dev.otaclient.error.OtaException;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -27,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * types and delegates to the ECU tree, which checks every entry's content. A business failure (busy,
  * invalid entry, unreachable child) is always an answer with RECOVERABLE/UNRECOVERABLE entries, as
  * Python callers expect; a gRPC error status is used only for a request that is too large to take
- * (too many entries, too many bytes) and for bugs.
+ * (too many entries, too many bytes) and for bugs. Refusals carry their reason in {@code message}.
  */
 public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(OtaClientGrpcService.class);
@@ -49,13 +55,23 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     Objects.requireNonNull(node);
     return new OtaClientGrpcService(new OtaOperations() {
       @Override
-      public List<EcuResult> update(List<dev.otaclient.internal.ecu.UpdateRequestEcu> request) {
+      public List<EcuResult> update(EcuRequest<dev.otaclient.internal.ecu.UpdateRequestEcu> request) {
         return node.update(request);
       }
 
       @Override
-      public List<EcuResult> rollback(List<String> ecuIds) {
-        return node.rollback(ecuIds);
+      public List<EcuResult> clientUpdate(EcuRequest<dev.otaclient.internal.ecu.UpdateRequestEcu> request) {
+        return node.clientUpdate(request);
+      }
+
+      @Override
+      public List<EcuResult> rollback(EcuRequest<String> request) {
+        return node.rollback(request);
+      }
+
+      @Override
+      public List<EcuResult> abort(EcuRequest<String> request) {
+        return node.abort(request);
       }
 
       @Override
@@ -73,16 +89,40 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     return limits;
   }
 
+  /**
+   * The service as a server registers it: every method first learns whether its caller is direct
+   * ({@link DirectCalls}). Registered without this, every caller counts as a relaying parent.
+   */
+  public ServerServiceDefinition definition() {
+    return ServerInterceptors.intercept(bindService(), DirectCalls.reader());
+  }
+
   @Override
   public void update(UpdateRequest request, StreamObserver<UpdateResponse> observer) {
     run(observer, "Update", request.getEcuList().stream().map(UpdateRequestEcu::getEcuId).toList(),
-        () -> operations.update(ProtoMapping.fromProto(request)), ProtoMapping::toUpdateResponse);
+        () -> operations.update(ProtoMapping.fromProto(request, DirectCalls.current())),
+        ProtoMapping::toUpdateResponse);
+  }
+
+  @Override
+  public void clientUpdate(UpdateRequest request, StreamObserver<UpdateResponse> observer) {
+    run(observer, "ClientUpdate", request.getEcuList().stream().map(UpdateRequestEcu::getEcuId).toList(),
+        () -> operations.clientUpdate(ProtoMapping.fromProto(request, DirectCalls.current())),
+        ProtoMapping::toUpdateResponse);
   }
 
   @Override
   public void rollback(RollbackRequest request, StreamObserver<RollbackResponse> observer) {
     List<String> ids = request.getEcuList().stream().map(RollbackRequestEcu::getEcuId).toList();
-    run(observer, "Rollback", ids, () -> operations.rollback(ids), ProtoMapping::toRollbackResponse);
+    run(observer, "Rollback", ids, () -> operations.rollback(ProtoMapping.fromProto(request, DirectCalls.current())),
+        ProtoMapping::toRollbackResponse);
+  }
+
+  @Override
+  public void abort(AbortRequest request, StreamObserver<AbortResponse> observer) {
+    List<String> ids = request.getEcuList().stream().map(AbortRequestEcu::getEcuId).toList();
+    run(observer, "Abort", ids, () -> operations.abort(ProtoMapping.fromProto(request, DirectCalls.current())),
+        ProtoMapping::toAbortResponse);
   }
 
   @Override
@@ -116,7 +156,7 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
       // not a transport error, so callers see the same shape either way.
       LOG.warn("{} failed: {}", rpc, e.getMessage());
       LOG.debug("{} failure detail", rpc, e);
-      results = ids.stream().distinct().map(id -> new EcuResult(id, e.failureType())).toList();
+      results = ids.stream().distinct().map(id -> new EcuResult(id, e.failureType(), e.failureReason())).toList();
     } catch (RuntimeException e) {
       LOG.error("{} failed: {}", rpc, e.toString());
       LOG.debug("{} failure detail", rpc, e);

@@ -1,5 +1,6 @@
 package dev.otaclient.grpc;
 
+import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.StatusReport;
 import dev.otaclient.internal.ecu.UpdateRequestEcu;
@@ -11,9 +12,15 @@ import java.util.List;
  */
 public interface OtaOperations {
   /** Fans the request out and answers after the children acknowledged: children's entries, then self. */
-  List<EcuResult> update(List<UpdateRequestEcu> request);
+  List<EcuResult> update(EcuRequest<UpdateRequestEcu> request);
 
-  List<EcuResult> rollback(List<String> ecuIds);
+  /** As {@link #update}, for ClientUpdate. */
+  List<EcuResult> clientUpdate(EcuRequest<UpdateRequestEcu> request);
+
+  List<EcuResult> rollback(EcuRequest<String> request);
+
+  /** Relays the abort to every child, then stops the local update if named. */
+  List<EcuResult> abort(EcuRequest<String> request);
 
   /** Answers from the cache; must not block on children. */
   StatusReport status();

@@ -1,6 +1,12 @@
 package dev.otaclient.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.ProtocolMessageEnum;
+import dev.otaclient.api.v2.AbortFailureType;
+import dev.otaclient.api.v2.AbortRequest;
+import dev.otaclient.api.v2.AbortRequestEcu;
+import dev.otaclient.api.v2.AbortResponse;
+import dev.otaclient.api.v2.AbortResponseEcu;
 import dev.otaclient.api.v2.RollbackRequest;
 import dev.otaclient.api.v2.RollbackRequestEcu;
 import dev.otaclient.api.v2.RollbackResponse;
@@ -11,11 +17,15 @@ import dev.otaclient.api.v2.StatusProgress;
 import dev.otaclient.api.v2.StatusProgressPhase;
 import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.api.v2.StatusResponseEcu;
+import dev.otaclient.api.v2.StatusResponseEcuV2;
 import dev.otaclient.api.v2.UpdateRequest;
 import dev.otaclient.api.v2.UpdateResponse;
 import dev.otaclient.api.v2.UpdateResponseEcu;
+import dev.otaclient.api.v2.UpdateStatus;
+import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.StatusViews;
 import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
@@ -25,9 +35,14 @@ import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
 import dev.otaclient.status.UpdatePhase;
+import dev.otaclient.status.UpdateProgress;
+import dev.otaclient.status.UpdateStage;
+import dev.otaclient.status.VersionDetail;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -40,6 +55,10 @@ import java.util.Optional;
  *
  * <p>uint64 counters travel as Java {@code long}; values of 2^63 and above would read negative, which
  * no counter reaches.
+ *
+ * <p>Status goes out in both forms ({@code ecu} and {@code ecu_v2}, see {@link StatusViews}) and is
+ * read {@code ecu_v2} first, {@code ecu} second. Requests read from the wire keep their encoded form,
+ * and a request with one is sent on exactly as it arrived: a relaying ECU never drops a field.
  */
 public final class ProtoMapping {
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -56,21 +75,9 @@ public final class ProtoMapping {
     return byName(FailureType.class, type, field);
   }
 
-  /**
-   * The 2022 enum has no CLIENT_UPDATING/ABORTING/ABORTED: a parent of that generation must keep
-   * waiting while this ECU works or stops (UPDATING), and must not count an aborted update as a
-   * success (FAILURE).
-   */
+  /** Value for value; what a 2022 reader is shown instead of 6..8 is decided by {@link StatusViews#v1}. */
   public static StatusOta toProto(OtaStatus status) {
-    switch (status) {
-      case CLIENT_UPDATING:
-      case ABORTING:
-        return StatusOta.UPDATING;
-      case ABORTED:
-        return StatusOta.FAILURE;
-      default:
-        return StatusOta.valueOf(status.name());
-    }
+    return StatusOta.valueOf(status.name());
   }
 
   public static OtaStatus fromProto(StatusOta status, String field) {
@@ -83,6 +90,14 @@ public final class ProtoMapping {
 
   public static UpdatePhase fromProto(StatusProgressPhase phase, String field) {
     return byName(UpdatePhase.class, phase, field);
+  }
+
+  public static dev.otaclient.api.v2.UpdatePhase toProto(UpdateStage stage) {
+    return dev.otaclient.api.v2.UpdatePhase.valueOf(stage.name());
+  }
+
+  public static UpdateStage fromProto(dev.otaclient.api.v2.UpdatePhase phase, String field) {
+    return byName(UpdateStage.class, phase, field);
   }
 
   private static <E extends Enum<E>, P extends Enum<P> & ProtocolMessageEnum> E byName(
@@ -174,8 +189,14 @@ public final class ProtoMapping {
         p.getDownloadBytes());
   }
 
-  /** One ECU's entry; {@code result} is NO_FAILURE because the status itself was obtained. */
-  public static StatusResponseEcu toProto(EcuStatus s) {
+  // ---- status v1 ---------------------------------------------------------------------------
+
+  /**
+   * One ECU's v1 entry, as {@link StatusViews#v1} shows it to a 2022 reader; {@code result} is
+   * NO_FAILURE because the status itself was obtained.
+   */
+  public static StatusResponseEcu toProto(EcuStatus ecu) {
+    EcuStatus s = StatusViews.v1(ecu);
     Status.Builder status = Status.newBuilder()
         .setStatus(toProto(s.status()))
         .setFailure(toProto(s.failure()))
@@ -190,7 +211,7 @@ public final class ProtoMapping {
   }
 
   /**
-   * One ECU's entry from the wire. An absent {@code status} reads as the proto default
+   * One ECU's entry from the v1 list. An absent {@code status} reads as the proto default
    * (INITIALIZED, no failure), which is what a proto3 peer that left it out means.
    */
   public static EcuStatus fromProto(StatusResponseEcu e, String field) {
@@ -209,23 +230,138 @@ public final class ProtoMapping {
         fromProto(s.getFailure(), at + ".failure"), s.getFailureReason(), s.getVersion(), progress);
   }
 
+  // ---- status v2 ---------------------------------------------------------------------------
+
+  /**
+   * One ECU's v2 entry. {@code failure_type} and {@code failure_reason} are present when there is a
+   * failure to tell (always for FAILURE and ROLLBACK_FAILURE), {@code update_status} while an update
+   * or client update runs.
+   */
+  public static StatusResponseEcuV2 toProtoV2(EcuStatus ecu) {
+    EcuStatus s = StatusViews.complete(ecu);
+    StatusResponseEcuV2.Builder b = StatusResponseEcuV2.newBuilder()
+        .setEcuId(s.ecuId())
+        .setFirmwareVersion(s.version())
+        .setOtaclientVersion(s.otaclientVersion())
+        .setReleaseName(s.detail().releaseName())
+        .setReleaseId(s.detail().releaseId())
+        .setImageId(s.detail().imageId())
+        .setOtaStatus(toProto(s.status()));
+    boolean failed = s.status() == OtaStatus.FAILURE || s.status() == OtaStatus.ROLLBACK_FAILURE;
+    if (failed || s.failure() != FailureType.NO_FAILURE || !s.failureReason().isEmpty()) {
+      b.setFailureType(toProto(s.failure())).setFailureReason(s.failureReason());
+    }
+    if (!s.failureTraceback().isEmpty()) {
+      b.setFailureTraceback(s.failureTraceback());
+    }
+    s.update().ifPresent(u -> b.setUpdateStatus(toProto(u)));
+    return b.build();
+  }
+
+  public static EcuStatus fromProto(StatusResponseEcuV2 e, String field) {
+    String at = field + "[" + e.getEcuId() + "]";
+    if (e.getOtaStatus() == StatusOta.UNRECOGNIZED) {
+      throw wireError(at + ".ota_status: unknown StatusOta " + e.getOtaStatusValue());
+    }
+    FailureType failure = FailureType.NO_FAILURE;
+    if (e.hasFailureType()) {
+      if (e.getFailureType() == dev.otaclient.api.v2.FailureType.UNRECOGNIZED) {
+        throw wireError(at + ".failure_type: unknown FailureType " + e.getFailureTypeValue());
+      }
+      failure = fromProto(e.getFailureType(), at + ".failure_type");
+    }
+    Optional<UpdateProgress> update = e.hasUpdateStatus()
+        ? Optional.of(fromProto(e.getUpdateStatus(), at + ".update_status"))
+        : Optional.empty();
+    return new EcuStatus(e.getEcuId(), fromProto(e.getOtaStatus(), at + ".ota_status"), failure,
+        e.getFailureReason(), e.getFirmwareVersion(), Optional.empty(), e.getOtaclientVersion(),
+        new VersionDetail("", e.getReleaseName(), e.getReleaseId(), e.getImageId()), update,
+        e.getFailureTraceback());
+  }
+
+  public static UpdateStatus toProto(UpdateProgress u) {
+    return UpdateStatus.newBuilder()
+        .setUpdateFirmwareVersion(u.updateFirmwareVersion())
+        .setTotalFilesSizeUncompressed(u.totalFilesSizeUncompressed())
+        .setTotalFilesNum(u.totalFilesNum())
+        .setUpdateStartTimestamp(u.updateStartTimestamp())
+        .setPhase(toProto(u.phase()))
+        .setTotalDownloadFilesNum(u.totalDownloadFilesNum())
+        .setTotalDownloadFilesSize(u.totalDownloadFilesSize())
+        .setDownloadedFilesNum(u.downloadedFilesNum())
+        .setDownloadedBytes(u.downloadedBytes())
+        .setDownloadedFilesSize(u.downloadedFilesSize())
+        .setDownloadingErrors(u.downloadingErrors())
+        .setTotalRemoveFilesNum(u.totalRemoveFilesNum())
+        .setRemovedFilesNum(u.removedFilesNum())
+        .setProcessedFilesNum(u.processedFilesNum())
+        .setProcessedFilesSize(u.processedFilesSize())
+        .setTotalElapsedTime(toProto(u.totalElapsedTime()))
+        .setDeltaGeneratingElapsedTime(toProto(u.deltaGeneratingElapsedTime()))
+        .setDownloadingElapsedTime(toProto(u.downloadingElapsedTime()))
+        .setUpdateApplyingElapsedTime(toProto(u.updateApplyingElapsedTime()))
+        .build();
+  }
+
+  public static UpdateProgress fromProto(UpdateStatus u, String field) {
+    if (u.getPhase() == dev.otaclient.api.v2.UpdatePhase.UNRECOGNIZED) {
+      throw wireError(field + ".phase: unknown UpdatePhase " + u.getPhaseValue());
+    }
+    return new UpdateProgress(
+        u.getUpdateFirmwareVersion(),
+        u.getTotalFilesSizeUncompressed(),
+        u.getTotalFilesNum(),
+        u.getUpdateStartTimestamp(),
+        fromProto(u.getPhase(), field + ".phase"),
+        u.getTotalDownloadFilesNum(),
+        u.getTotalDownloadFilesSize(),
+        u.getDownloadedFilesNum(),
+        u.getDownloadedBytes(),
+        u.getDownloadedFilesSize(),
+        u.getDownloadingErrors(),
+        u.getTotalRemoveFilesNum(),
+        u.getRemovedFilesNum(),
+        u.getProcessedFilesNum(),
+        u.getProcessedFilesSize(),
+        fromProto(u.getTotalElapsedTime(), field + ".total_elapsed_time"),
+        fromProto(u.getDeltaGeneratingElapsedTime(), field + ".delta_generating_elapsed_time"),
+        fromProto(u.getDownloadingElapsedTime(), field + ".downloading_elapsed_time"),
+        fromProto(u.getUpdateApplyingElapsedTime(), field + ".update_applying_elapsed_time"));
+  }
+
+  // ---- status answer -----------------------------------------------------------------------
+
+  /** Every ECU of the report in both lists, in the same order. */
   public static StatusResponse toProto(StatusReport report) {
     StatusResponse.Builder b = StatusResponse.newBuilder();
     for (EcuStatus s : report.ecus()) {
       b.addEcu(toProto(s));
+      b.addEcuV2(toProtoV2(s));
     }
     return b.addAllAvailableEcuIds(report.availableEcuIds()).build();
   }
 
+  /**
+   * The ECUs of an answer: those of {@code ecu_v2} in its order, each completed by its {@code ecu}
+   * entry when there is one, then those only in {@code ecu} (a 2022 ECU somewhere below a relay
+   * that does not convert). So a 2022 child, a current Python child and a Java child all read.
+   */
   public static StatusReport fromProto(StatusResponse response) {
-    List<EcuStatus> ecus = new ArrayList<>(response.getEcuCount());
+    Map<String, EcuStatus> v1 = new LinkedHashMap<>();
     for (StatusResponseEcu e : response.getEcuList()) {
-      ecus.add(fromProto(e, "StatusResponse.ecu"));
+      v1.putIfAbsent(e.getEcuId(), fromProto(e, "StatusResponse.ecu"));
     }
+    List<EcuStatus> ecus = new ArrayList<>(Math.max(response.getEcuV2Count(), response.getEcuCount()));
+    for (StatusResponseEcuV2 e : response.getEcuV2List()) {
+      EcuStatus fromV2 = fromProto(e, "StatusResponse.ecu_v2");
+      EcuStatus fromV1 = v1.remove(e.getEcuId());
+      ecus.add(fromV1 == null ? StatusViews.complete(fromV2) : StatusViews.merge(fromV1, fromV2));
+    }
+    v1.values().forEach(s -> ecus.add(StatusViews.complete(s)));
     return new StatusReport(List.copyOf(ecus), List.copyOf(response.getAvailableEcuIdsList()));
   }
 
-  // ---- update -----------------------------------------------------------------------------
+  // ---- update and client update ------------------------------------------------------------
 
   public static dev.otaclient.api.v2.UpdateRequestEcu toProto(UpdateRequestEcu r) {
     return dev.otaclient.api.v2.UpdateRequestEcu.newBuilder()
@@ -233,27 +369,46 @@ public final class ProtoMapping {
         .setVersion(r.version())
         .setUrl(r.url())
         .setCookies(r.cookies())
+        .setReleaseName(r.releaseName())
+        .setReleaseId(r.releaseId())
+        .setImageId(r.imageId())
         .build();
   }
 
   public static UpdateRequestEcu fromProto(dev.otaclient.api.v2.UpdateRequestEcu r) {
-    return new UpdateRequestEcu(r.getEcuId(), r.getVersion(), r.getUrl(), r.getCookies());
+    return new UpdateRequestEcu(r.getEcuId(), r.getVersion(), r.getUrl(), r.getCookies(), r.getReleaseName(),
+        r.getReleaseId(), r.getImageId());
   }
 
-  public static UpdateRequest toUpdateRequest(List<UpdateRequestEcu> entries) {
-    UpdateRequest.Builder b = UpdateRequest.newBuilder();
-    entries.forEach(e -> b.addEcu(toProto(e)));
+  /** The request as it arrived when it has its encoded form, else built from its values. */
+  public static UpdateRequest toUpdateRequest(EcuRequest<UpdateRequestEcu> request) {
+    if (request.original().isPresent()) {
+      return reparse(request, UpdateRequest.parser()::parseFrom);
+    }
+    UpdateRequest.Builder b = UpdateRequest.newBuilder().setRequestId(request.requestId());
+    request.entries().forEach(e -> b.addEcu(toProto(e)));
     return b.build();
   }
 
+  public static UpdateRequest toUpdateRequest(List<UpdateRequestEcu> entries) {
+    return toUpdateRequest(EcuRequest.of(entries, ""));
+  }
+
+  /** {@code direct}: the call came from an operator's client, not from a parent ECU. */
+  public static EcuRequest<UpdateRequestEcu> fromProto(UpdateRequest request, boolean direct) {
+    return received(request.getEcuList().stream().map(ProtoMapping::fromProto).toList(), request.getRequestId(),
+        request, direct);
+  }
+
   public static List<UpdateRequestEcu> fromProto(UpdateRequest request) {
-    return request.getEcuList().stream().map(ProtoMapping::fromProto).toList();
+    return fromProto(request, false).entries();
   }
 
   public static UpdateResponse toUpdateResponse(List<EcuResult> results) {
     UpdateResponse.Builder b = UpdateResponse.newBuilder();
     for (EcuResult r : results) {
-      b.addEcu(UpdateResponseEcu.newBuilder().setEcuId(r.ecuId()).setResult(toProto(r.result())));
+      b.addEcu(UpdateResponseEcu.newBuilder().setEcuId(r.ecuId()).setResult(toProto(r.result()))
+          .setMessage(r.message()));
     }
     return b.build();
   }
@@ -261,27 +416,40 @@ public final class ProtoMapping {
   public static List<EcuResult> fromProto(UpdateResponse response) {
     List<EcuResult> out = new ArrayList<>(response.getEcuCount());
     for (UpdateResponseEcu e : response.getEcuList()) {
-      out.add(result(e.getEcuId(), e.getResult(), e.getResultValue(), "UpdateResponse.ecu"));
+      out.add(result(e.getEcuId(), e.getResult(), e.getResultValue(), e.getMessage(), "UpdateResponse.ecu"));
     }
     return List.copyOf(out);
   }
 
   // ---- rollback ---------------------------------------------------------------------------
 
-  public static RollbackRequest toRollbackRequest(List<String> ecuIds) {
-    RollbackRequest.Builder b = RollbackRequest.newBuilder();
-    ecuIds.forEach(id -> b.addEcu(RollbackRequestEcu.newBuilder().setEcuId(id)));
+  public static RollbackRequest toRollbackRequest(EcuRequest<String> request) {
+    if (request.original().isPresent()) {
+      return reparse(request, RollbackRequest.parser()::parseFrom);
+    }
+    RollbackRequest.Builder b = RollbackRequest.newBuilder().setRequestId(request.requestId());
+    request.entries().forEach(id -> b.addEcu(RollbackRequestEcu.newBuilder().setEcuId(id)));
     return b.build();
   }
 
+  public static RollbackRequest toRollbackRequest(List<String> ecuIds) {
+    return toRollbackRequest(EcuRequest.of(ecuIds, ""));
+  }
+
+  public static EcuRequest<String> fromProto(RollbackRequest request, boolean direct) {
+    return received(request.getEcuList().stream().map(RollbackRequestEcu::getEcuId).toList(), request.getRequestId(),
+        request, direct);
+  }
+
   public static List<String> fromProto(RollbackRequest request) {
-    return request.getEcuList().stream().map(RollbackRequestEcu::getEcuId).toList();
+    return fromProto(request, false).entries();
   }
 
   public static RollbackResponse toRollbackResponse(List<EcuResult> results) {
     RollbackResponse.Builder b = RollbackResponse.newBuilder();
     for (EcuResult r : results) {
-      b.addEcu(RollbackResponseEcu.newBuilder().setEcuId(r.ecuId()).setResult(toProto(r.result())));
+      b.addEcu(RollbackResponseEcu.newBuilder().setEcuId(r.ecuId()).setResult(toProto(r.result()))
+          .setMessage(r.message()));
     }
     return b.build();
   }
@@ -289,15 +457,79 @@ public final class ProtoMapping {
   public static List<EcuResult> fromProto(RollbackResponse response) {
     List<EcuResult> out = new ArrayList<>(response.getEcuCount());
     for (RollbackResponseEcu e : response.getEcuList()) {
-      out.add(result(e.getEcuId(), e.getResult(), e.getResultValue(), "RollbackResponse.ecu"));
+      out.add(result(e.getEcuId(), e.getResult(), e.getResultValue(), e.getMessage(), "RollbackResponse.ecu"));
     }
     return List.copyOf(out);
   }
 
-  private static EcuResult result(String ecuId, dev.otaclient.api.v2.FailureType type, int raw, String field) {
+  // ---- abort ------------------------------------------------------------------------------
+
+  public static AbortRequest toAbortRequest(EcuRequest<String> request) {
+    if (request.original().isPresent()) {
+      return reparse(request, AbortRequest.parser()::parseFrom);
+    }
+    AbortRequest.Builder b = AbortRequest.newBuilder().setRequestId(request.requestId());
+    request.entries().forEach(id -> b.addEcu(AbortRequestEcu.newBuilder().setEcuId(id)));
+    return b.build();
+  }
+
+  public static EcuRequest<String> fromProto(AbortRequest request, boolean direct) {
+    return received(request.getEcuList().stream().map(AbortRequestEcu::getEcuId).toList(), request.getRequestId(),
+        request, direct);
+  }
+
+  /** NO_FAILURE is ABORT_NO_FAILURE; any failure is ABORT_FAILURE, the only other answer. */
+  public static AbortResponse toAbortResponse(List<EcuResult> results) {
+    AbortResponse.Builder b = AbortResponse.newBuilder();
+    for (EcuResult r : results) {
+      b.addEcu(AbortResponseEcu.newBuilder().setEcuId(r.ecuId())
+          .setResult(r.accepted() ? AbortFailureType.ABORT_NO_FAILURE : AbortFailureType.ABORT_FAILURE)
+          .setMessage(r.message()));
+    }
+    return b.build();
+  }
+
+  /** ABORT_FAILURE reads as RECOVERABLE: the abort did not happen, asking again may work. */
+  public static List<EcuResult> fromProto(AbortResponse response) {
+    List<EcuResult> out = new ArrayList<>(response.getEcuCount());
+    for (AbortResponseEcu e : response.getEcuList()) {
+      FailureType result = switch (e.getResult()) {
+        case ABORT_NO_FAILURE -> FailureType.NO_FAILURE;
+        case ABORT_FAILURE -> FailureType.RECOVERABLE;
+        default -> throw wireError("AbortResponse.ecu[" + e.getEcuId() + "].result: unknown AbortFailureType "
+            + e.getResultValue());
+      };
+      out.add(new EcuResult(e.getEcuId(), result, e.getMessage()));
+    }
+    return List.copyOf(out);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  /** A request as it arrived, keeping its encoded form (with any field this build does not know). */
+  private static <E> EcuRequest<E> received(List<E> entries, String requestId, com.google.protobuf.MessageLite wire,
+      boolean direct) {
+    return new EcuRequest<>(entries, requestId, Optional.of(new EcuRequest.Encoded(wire.toByteArray())), direct);
+  }
+
+  private interface Parse<M> {
+    M parse(byte[] bytes) throws InvalidProtocolBufferException;
+  }
+
+  /** The encoded form is what this process decoded from the wire: it always parses again. */
+  private static <M> M reparse(EcuRequest<?> request, Parse<M> parse) {
+    try {
+      return parse.parse(request.original().orElseThrow().bytes());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a request this process decoded no longer parses", e);
+    }
+  }
+
+  private static EcuResult result(String ecuId, dev.otaclient.api.v2.FailureType type, int raw, String message,
+      String field) {
     if (type == dev.otaclient.api.v2.FailureType.UNRECOGNIZED) {
       throw wireError(field + "[" + ecuId + "].result: unknown FailureType " + raw);
     }
-    return new EcuResult(ecuId, fromProto(type, field + "[" + ecuId + "].result"));
+    return new EcuResult(ecuId, fromProto(type, field + "[" + ecuId + "].result"), message);
   }
 }

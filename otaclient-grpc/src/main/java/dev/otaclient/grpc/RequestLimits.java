@@ -7,7 +7,8 @@ package dev.otaclient.grpc;
  * {@link dev.otaclient.internal.update.RequestRules}, as for every other caller.
  *
  * @param maxInboundMessageBytes largest request message gRPC accepts (larger: RESOURCE_EXHAUSTED)
- * @param maxEntries most {@code ecu} entries in one Update/Rollback request (more: INVALID_ARGUMENT)
+ * @param maxEntries most {@code ecu} entries in one Update, ClientUpdate, Rollback or Abort request (more:
+ *     INVALID_ARGUMENT)
  */
 public record RequestLimits(int maxInboundMessageBytes, int maxEntries) {
 

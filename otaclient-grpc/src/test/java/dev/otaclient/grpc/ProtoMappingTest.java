@@ -9,10 +9,12 @@ import dev.otaclient.api.v2.Status;
 import dev.otaclient.api.v2.StatusProgress;
 import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.api.v2.StatusResponseEcu;
+import dev.otaclient.api.v2.StatusResponseEcuV2;
 import dev.otaclient.api.v2.UpdateResponse;
 import dev.otaclient.api.v2.UpdateResponseEcu;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.StatusReport;
+import dev.otaclient.internal.ecu.StatusViews;
 import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
@@ -20,6 +22,7 @@ import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
 import dev.otaclient.status.UpdatePhase;
+import dev.otaclient.status.UpdateStage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -71,18 +74,38 @@ class ProtoMappingTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = OtaStatus.class, names = {"CLIENT_UPDATING", "ABORTING", "ABORTED"},
-      mode = EnumSource.Mode.EXCLUDE)
-  void everyStatusOf2022MapsByNameAndNumber(OtaStatus status) {
+  @EnumSource(OtaStatus.class)
+  void everyStatusMapsByNameAndNumber(OtaStatus status) {
     assertThat(ProtoMapping.toProto(status).getNumber()).isEqualTo(status.ordinal());
     assertThat(ProtoMapping.fromProto(ProtoMapping.toProto(status), "status")).isEqualTo(status);
   }
 
+  @ParameterizedTest
+  @EnumSource(UpdateStage.class)
+  void everyV2PhaseMapsByNameAndNumber(UpdateStage stage) {
+    assertThat(ProtoMapping.toProto(stage).getNumber()).isEqualTo(stage.ordinal());
+    assertThat(ProtoMapping.fromProto(ProtoMapping.toProto(stage), "phase")).isEqualTo(stage);
+  }
+
+  /** The v1 list shows 2022 readers only values they know; the v2 list the real one. */
   @Test
-  void laterStatusesAreProjectedOntoThe2022Enum() {
-    assertThat(ProtoMapping.toProto(OtaStatus.CLIENT_UPDATING)).isEqualTo(StatusOta.UPDATING);
-    assertThat(ProtoMapping.toProto(OtaStatus.ABORTING)).isEqualTo(StatusOta.UPDATING);
-    assertThat(ProtoMapping.toProto(OtaStatus.ABORTED)).isEqualTo(StatusOta.FAILURE);
+  void laterStatusesAreProjectedOntoThe2022EnumInTheV1ListOnly() {
+    for (OtaStatus s : List.of(OtaStatus.CLIENT_UPDATING, OtaStatus.ABORTING, OtaStatus.ABORTED)) {
+      EcuStatus e = new EcuStatus("x", s, FailureType.NO_FAILURE, "", "1", Optional.empty());
+      StatusResponse r = ProtoMapping.toProto(new StatusReport(List.of(e), List.of()));
+      assertThat(r.getEcuV2(0).getOtaStatus().getNumber()).isEqualTo(s.ordinal());
+      Status v1 = r.getEcu(0).getStatus();
+      if (s == OtaStatus.ABORTED) {
+        assertThat(v1.getStatus()).isEqualTo(StatusOta.FAILURE);
+        assertThat(v1.getFailure()).isEqualTo(dev.otaclient.api.v2.FailureType.RECOVERABLE);
+        assertThat(v1.getFailureReason()).isEqualTo("update aborted on request (status ABORTED)");
+        assertThat(r.getEcuV2(0).hasFailureType()).as("ABORTED is no failure in v2").isFalse();
+      } else {
+        assertThat(v1.getStatus()).isEqualTo(StatusOta.UPDATING);
+      }
+      // read back (v2 first): the real status, no invented failure
+      assertThat(ProtoMapping.fromProto(r).ecus()).containsExactly(e);
+    }
   }
 
   @ParameterizedTest
@@ -129,7 +152,15 @@ class ProtoMappingTest {
     assertThat(proto.getEcu(1).getStatus().getFailureReason()).startsWith("E2-0102-303");
     assertThat(proto.getAvailableEcuIdsList()).containsExactly("autoware", "p1", "p2");
 
-    assertThat(ProtoMapping.fromProto(StatusResponse.parseFrom(proto.toByteArray()))).isEqualTo(report);
+    assertThat(proto.getEcuV2List()).extracting(StatusResponseEcuV2::getEcuId).containsExactly("p1", "autoware");
+    assertThat(proto.getEcuV2(0).hasUpdateStatus()).isTrue();
+    assertThat(proto.getEcuV2(1).hasUpdateStatus()).isFalse();
+    assertThat(proto.getEcuV2(1).getFailureReason()).startsWith("E2-0102-303");
+
+    // read back with the v2 progress derived from the v1 one (the only one given)
+    StatusReport back = ProtoMapping.fromProto(StatusResponse.parseFrom(proto.toByteArray()));
+    assertThat(back).isEqualTo(new StatusReport(List.of(StatusViews.complete(updating), failed), report.availableEcuIds()));
+    assertThat(back.ecus().get(0).progress()).contains(PROGRESS);
   }
 
   @Test

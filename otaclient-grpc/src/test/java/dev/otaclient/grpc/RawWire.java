@@ -137,15 +137,19 @@ final class RawWire {
     }
   };
 
-  /** Unary call of {@code /OtaClientV2.OtaClientService/<method>} with raw request bytes. */
-  static byte[] call(Channel channel, String method, byte[] request) {
-    MethodDescriptor<byte[], byte[]> descriptor = MethodDescriptor.<byte[], byte[]>newBuilder()
+  /** {@code /OtaClientV2.OtaClientService/<method>} on raw bytes, for callers and servers alike. */
+  static MethodDescriptor<byte[], byte[]> method(String method) {
+    return MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName("OtaClientV2.OtaClientService/" + method)
         .setRequestMarshaller(BYTES)
         .setResponseMarshaller(BYTES)
         .build();
-    return ClientCalls.blockingUnaryCall(channel, descriptor,
+  }
+
+  /** Unary call of {@code /OtaClientV2.OtaClientService/<method>} with raw request bytes. */
+  static byte[] call(Channel channel, String method, byte[] request) {
+    return ClientCalls.blockingUnaryCall(channel, method(method),
         CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), request);
   }
 }

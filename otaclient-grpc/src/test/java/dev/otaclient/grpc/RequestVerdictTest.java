@@ -2,6 +2,7 @@ package dev.otaclient.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.internal.ecu.Answer;
 import dev.otaclient.internal.ecu.EcuInfo;
 import dev.otaclient.internal.ecu.EcuNode;
 import dev.otaclient.internal.ecu.EcuNodeSettings;
@@ -10,6 +11,7 @@ import dev.otaclient.internal.ecu.LocalEcu;
 import dev.otaclient.internal.ecu.RebootGate;
 import dev.otaclient.internal.ecu.UpdateRequestEcu;
 import dev.otaclient.error.FailureType;
+import dev.otaclient.status.CancelOutcome;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.RequestTable;
@@ -35,13 +37,23 @@ class RequestVerdictTest {
   /** An ECU that accepts every update it is asked to start and never becomes busy. */
   private static final class AcceptingEcu implements LocalEcu {
     @Override
-    public FailureType startUpdate(UpdateRequestEcu request, RebootGate gate) {
-      return FailureType.NO_FAILURE;
+    public Answer startUpdate(UpdateRequestEcu request, String requestId, RebootGate gate) {
+      return Answer.accepted();
     }
 
     @Override
-    public FailureType startRollback(RebootGate gate) {
-      return FailureType.NO_FAILURE;
+    public Answer startClientUpdate(UpdateRequestEcu request, String requestId) {
+      return Answer.accepted();
+    }
+
+    @Override
+    public Answer startRollback(RebootGate gate) {
+      return Answer.accepted();
+    }
+
+    @Override
+    public CancelOutcome abort() {
+      return CancelOutcome.NOT_RUNNING;
     }
 
     @Override
@@ -58,7 +70,9 @@ class RequestVerdictTest {
             Duration.ofMillis(300), Duration.ofMillis(500), Duration.ofSeconds(5)));
     server = new GrpcServer("127.0.0.1", 0, OtaClientGrpcService.forNode(node), TlsConfig.DISABLED,
         Duration.ofSeconds(1)).start();
-    client = OtaClientStub.connect("127.0.0.1", server.port(), Duration.ofSeconds(5));
+    // as a parent ECU relays requests: the table judges content; a direct caller would also be told
+    // that the table's other ids are in no ECU's tree (EcuNodeAbortAndIdsTest)
+    client = OtaClientStub.relay("127.0.0.1", server.port(), Duration.ofSeconds(5), TlsConfig.DISABLED);
   }
 
   @AfterAll
@@ -83,9 +97,12 @@ class RequestVerdictTest {
   @Test
   void repeatedIdsAreRefusedInUpdateAndRollback() {
     UpdateRequestEcu e = new UpdateRequestEcu("main", "2.0", RequestTable.URL, "{}");
-    assertThat(client.update(List.of(e, e))).containsExactly(new EcuResult("main", FailureType.RECOVERABLE));
-    assertThat(client.rollback(List.of("main", "main"))).containsExactly(new EcuResult("main", FailureType.RECOVERABLE));
-    assertThat(client.rollback(List.of("a\u0085b", "main")))
-        .containsExactly(new EcuResult("a\u0085b", FailureType.RECOVERABLE), new EcuResult("main", FailureType.NO_FAILURE));
+    String twice = "'main' is listed 2 times in one request";
+    assertThat(client.update(List.of(e, e))).containsExactly(new EcuResult("main", FailureType.RECOVERABLE, twice));
+    assertThat(client.rollback(List.of("main", "main")))
+        .containsExactly(new EcuResult("main", FailureType.RECOVERABLE, twice));
+    assertThat(client.rollback(List.of("a\u0085b", "main"))).containsExactly(
+        new EcuResult("a\u0085b", FailureType.RECOVERABLE, "ecu id contains the control character U+0085 at position 1"),
+        new EcuResult("main", FailureType.NO_FAILURE));
   }
 }

@@ -8,6 +8,7 @@ import dev.otaclient.api.v2.Status;
 import dev.otaclient.api.v2.StatusRequest;
 import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.api.v2.StatusResponseEcu;
+import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.EcuUnreachableException;
 import dev.otaclient.internal.ecu.SecondaryEcu;
@@ -120,8 +121,9 @@ class ServiceAndStubTest {
     ops.onUpdate = r -> {
       throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API, "scripted");
     };
+    String why = "E1-0104-203: invalid update request: scripted";
     assertThat(client.update(List.of(entry("a"), entry("b"), entry("a")))).containsExactly(
-        new EcuResult("a", FailureType.RECOVERABLE), new EcuResult("b", FailureType.RECOVERABLE));
+        new EcuResult("a", FailureType.RECOVERABLE, why), new EcuResult("b", FailureType.RECOVERABLE, why));
 
     ops.onRollback = r -> {
       throw new IllegalStateException("bug");
@@ -165,7 +167,7 @@ class ServiceAndStubTest {
       @Override
       public void status(StatusRequest request, StreamObserver<StatusResponse> observer) {
         observer.onNext(StatusResponse.newBuilder().addEcu(StatusResponseEcu.newBuilder().setEcuId("p9")
-            .setStatus(Status.newBuilder().setStatusValue(6))).build());
+            .setStatus(Status.newBuilder().setStatusValue(9))).build());
         observer.onCompleted();
       }
     };
@@ -175,7 +177,7 @@ class ServiceAndStubTest {
           .isInstanceOfSatisfying(OtaCallException.class,
               e -> assertThat(e.kind()).isEqualTo(OtaCallException.Kind.BAD_ANSWER))
           .hasMessageContaining("sent an unreadable Status answer")
-          .hasMessageContaining("StatusResponse.ecu[p9].status.status: unknown StatusOta 6");
+          .hasMessageContaining("StatusResponse.ecu[p9].status.status: unknown StatusOta 9");
     } finally {
       s.shutdownNow();
     }
@@ -200,10 +202,10 @@ class ServiceAndStubTest {
          GrpcEcuTransport transport = new GrpcEcuTransport()) {
       int deadPort = dead.port();
       SecondaryEcu child = new SecondaryEcu("k", "127.0.0.1", server.port());
-      assertThat(transport.update(child, List.of(entry("k")), Duration.ofSeconds(5)))
+      assertThat(transport.update(child, EcuRequest.of(List.of(entry("k")), ""), Duration.ofSeconds(5)))
           .containsExactly(new EcuResult("k", FailureType.NO_FAILURE));
       assertThat(ops.updates).containsExactly(List.of(entry("k")));
-      assertThat(transport.rollback(child, List.of("k"), Duration.ofSeconds(5)))
+      assertThat(transport.rollback(child, EcuRequest.of(List.of("k"), ""), Duration.ofSeconds(5)))
           .containsExactly(new EcuResult("k", FailureType.UNRECOVERABLE));
       assertThat(ops.rollbacks).containsExactly(List.of("k"));
       assertThat(transport.status(child, Duration.ofSeconds(5))).isEqualTo(ops.status);
@@ -222,7 +224,7 @@ class ServiceAndStubTest {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         GrpcEcuTransport transport = new GrpcEcuTransport()) {
       SecondaryEcu child = new SecondaryEcu("h", "127.0.0.1", silent.getLocalPort());
-      assertThatThrownBy(() -> transport.update(child, List.of(entry("h")), Duration.ofMillis(200)))
+      assertThatThrownBy(() -> transport.update(child, EcuRequest.of(List.of(entry("h")), ""), Duration.ofMillis(200)))
           .isInstanceOf(EcuUnreachableException.class)
           .hasMessageContaining("no answer to Update within 200ms (DEADLINE_EXCEEDED)");
 

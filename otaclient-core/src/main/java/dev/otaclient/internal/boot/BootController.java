@@ -37,6 +37,15 @@ public interface BootController {
   Standby prepareStandby(String newVersion, boolean reuseInPlace);
 
   /**
+   * As {@link #prepareStandby(String, boolean)}, recording {@code detail} (the request and release
+   * ids) beside the new version in the standby's status files. Controllers without status files
+   * ignore it.
+   */
+  default Standby prepareStandby(String newVersion, dev.otaclient.status.VersionDetail detail, boolean reuseInPlace) {
+    return prepareStandby(newVersion, reuseInPlace);
+  }
+
+  /**
    * post_update: everything needed so that the next boot starts the standby once (fstab merge,
    * kernel links, one-shot boot entry). Does not reboot.
    */

@@ -114,7 +114,7 @@ public final class DirectorySlotController extends SlotStateMachine {
     }
     SlotFiles f = new SlotFiles(stateRoot.resolve("status").resolve(active.get().toString()));
     return Optional.of(state(f.status().orElse(dev.otaclient.status.OtaStatus.INITIALIZED), f.version(),
-        f.failureReason()));
+        f.failureReason()).withDetail(f.versionDetail()));
   }
 
   /**

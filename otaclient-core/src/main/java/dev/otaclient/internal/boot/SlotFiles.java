@@ -1,8 +1,14 @@
 package dev.otaclient.internal.boot;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.status.VersionDetail;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,12 +21,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code failure_reason} is ours: the Python client kept the reason in memory only, so it was
  * lost on restart (quirk Q13). It holds the full {@code E<type>-<api><module>-<code>: ...} string.
+ *
+ * <p>{@code version_detail} sits beside {@code version} and is written with it: a JSON object with
+ * the {@code request_id}, {@code release_name}, {@code release_id} and {@code image_id} of the
+ * request that installed that version (docs/compatibility.md). Absent when the request named none.
  */
 final class SlotFiles {
   public static final String STATUS = "status";
   public static final String VERSION = "version";
   public static final String SLOT_IN_USE = "slot_in_use";
   public static final String FAILURE_REASON = "failure_reason";
+  public static final String VERSION_DETAIL = "version_detail";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final Logger LOG = LoggerFactory.getLogger(SlotFiles.class);
 
@@ -63,6 +75,52 @@ final class SlotFiles {
 
   public void writeVersion(String version) {
     AtomicFiles.writeString(dir.resolve(VERSION), version);
+  }
+
+  /**
+   * The ids recorded with the version, {@link VersionDetail#NONE} when none are. A file that is not
+   * such a JSON object is ignored with a warning: it only labels the version, and a device must
+   * start whatever it holds.
+   */
+  public VersionDetail versionDetail() {
+    Optional<String> text = read(VERSION_DETAIL).filter(s -> !s.isBlank());
+    if (text.isEmpty()) {
+      return VersionDetail.NONE;
+    }
+    try {
+      JsonNode n = JSON.readTree(text.get());
+      if (n == null || !n.isObject()) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      return new VersionDetail(text(n, "request_id"), text(n, "release_name"), text(n, "release_id"),
+          text(n, "image_id"));
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      LOG.warn("{}: ignored, not a version detail object: {}", dir.resolve(VERSION_DETAIL), e.getMessage());
+      return VersionDetail.NONE;
+    }
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v != null && v.isTextual() ? v.asText() : "";
+  }
+
+  /** Records the ids of the version; {@link VersionDetail#NONE} removes the file. */
+  public void writeVersionDetail(VersionDetail d) {
+    if (d.isEmpty()) {
+      AtomicFiles.delete(dir.resolve(VERSION_DETAIL));
+      return;
+    }
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("request_id", d.requestId());
+    m.put("release_name", d.releaseName());
+    m.put("release_id", d.releaseId());
+    m.put("image_id", d.imageId());
+    try {
+      AtomicFiles.writeString(dir.resolve(VERSION_DETAIL), JSON.writeValueAsString(m));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode " + d, e);
+    }
   }
 
   /** The slot the device is expected to run, or empty. */

@@ -6,6 +6,7 @@ import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.status.OtaStatus;
+import dev.otaclient.status.VersionDetail;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -39,6 +40,8 @@ abstract class SlotStateMachine implements BootController {
   private final HealthCheck healthCheck;
   private BootState live = new BootState(OtaStatus.INITIALIZED, "", FailureType.NO_FAILURE, "");
   private boolean rollbackInFlight;
+  /** The ids {@link #markStandbyUpdating} records beside the new version (set by prepareStandby). */
+  private VersionDetail pendingDetail = VersionDetail.NONE;
 
   protected SlotStateMachine(HealthCheck healthCheck) {
     this.healthCheck = healthCheck == null ? HealthCheck.none() : healthCheck;
@@ -114,7 +117,22 @@ abstract class SlotStateMachine implements BootController {
 
   @Override
   public synchronized BootState finalizeAtStartup() {
-    return guarded(ErrorCode.BOOT_CONTROL_INIT, ErrorApi.UNSPECIFIC, this::finalizeNow);
+    return guarded(ErrorCode.BOOT_CONTROL_INIT, ErrorApi.UNSPECIFIC, () -> {
+      BootState s = finalizeNow();
+      // the ids installed with the running slot's version, whatever finalisation decided
+      live = s.withDetail(activeFiles().versionDetail());
+      return live;
+    });
+  }
+
+  @Override
+  public synchronized Standby prepareStandby(String newVersion, VersionDetail detail, boolean reuseInPlace) {
+    pendingDetail = detail;
+    try {
+      return prepareStandby(newVersion, reuseInPlace);
+    } finally {
+      pendingDetail = VersionDetail.NONE;
+    }
   }
 
   @Override
@@ -126,7 +144,7 @@ abstract class SlotStateMachine implements BootController {
       a.writeFailureReason("");
       a.writeSlotInUse(standby);
       a.writeStatus(OtaStatus.FAILURE);
-      live = new BootState(OtaStatus.UPDATING, live.version(), FailureType.NO_FAILURE, "");
+      live = new BootState(OtaStatus.UPDATING, live.version(), FailureType.NO_FAILURE, "", live.detail());
       Standby sb = doPrepareStandby(newVersion, reuseInPlace);
       log.info("standby slot {} prepared for version {} at {} (boot files in {}, {})", standby, newVersion,
           sb.root(), sb.bootDir(), sb.reusedInPlace() ? "previous contents kept" : "empty");
@@ -173,7 +191,7 @@ abstract class SlotStateMachine implements BootController {
       return null;
     }));
     quietly("release the standby slot", this::releaseStandby);
-    live = state(to, live.version(), reason);
+    live = state(to, live.version(), reason).withDetail(live.detail());
   }
 
   @Override
@@ -193,7 +211,7 @@ abstract class SlotStateMachine implements BootController {
       return null;
     }));
     quietly("release the standby slot", this::releaseStandby);
-    live = new BootState(OtaStatus.ABORTED, live.version(), FailureType.NO_FAILURE, "");
+    live = new BootState(OtaStatus.ABORTED, live.version(), FailureType.NO_FAILURE, "", live.detail());
   }
 
   @Override
@@ -248,7 +266,7 @@ abstract class SlotStateMachine implements BootController {
         o.writeStatus(OtaStatus.ROLLBACKING);
         return null;
       });
-      live = new BootState(OtaStatus.ROLLBACKING, live.version(), FailureType.NO_FAILURE, "");
+      live = new BootState(OtaStatus.ROLLBACKING, live.version(), FailureType.NO_FAILURE, "", live.detail());
       doPrepareRollback();
       log.info("rollback to slot {} armed", other);
       return null;
@@ -358,11 +376,15 @@ abstract class SlotStateMachine implements BootController {
 
   // ---------------------------------------------------------------- helpers for backends
 
-  /** Writes the standby's files for an update, in the Python client's order. */
+  /**
+   * Writes the standby's files for an update, in the Python client's order, and the request's ids
+   * beside the version (removing older ones, which belong to the version being replaced).
+   */
   protected final void markStandbyUpdating(SlotFiles standby, String newVersion) {
     standby.writeFailureReason("");
     standby.writeStatus(OtaStatus.UPDATING);
     standby.writeVersion(newVersion);
+    standby.writeVersionDetail(pendingDetail);
     standby.writeSlotInUse(standbySlotId());
   }
 

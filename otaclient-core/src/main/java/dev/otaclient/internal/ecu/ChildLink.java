@@ -108,6 +108,20 @@ final class ChildLink {
     return Optional.of(p.report());
   }
 
+  /**
+   * The ids the child reported for its subtree (itself included) in its last successful poll,
+   * however old: where requests for those ids are routed.
+   */
+  java.util.Set<String> subtreeIds() {
+    Poll p = last;
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    ids.add(id());
+    if (p != null && p.ok()) {
+      p.report().ecus().forEach(s -> ids.add(s.ecuId()));
+    }
+    return ids;
+  }
+
   /** Whether the last known report shows any ECU of this subtree updating or rolling back. */
   boolean lastShowsBusy() {
     Poll p = last;

@@ -6,19 +6,13 @@ import dev.otaclient.status.EcuStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -99,58 +93,77 @@ public final class EcuNode implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------- update
 
+  /** {@link #update(EcuRequest)} of a request made in this process, without a request id. */
+  public List<EcuResult> update(List<UpdateRequestEcu> request) {
+    return update(EcuRequest.of(request, ""));
+  }
+
   /**
    * Handles an update request (reference §2.2 with the checks of issue 5): forwards it unmodified
-   * and concurrently to every direct child whose id it names, waits for their acknowledgements (at
-   * most the ack deadline), then starts this ECU's own update. Returns the children's answers in
-   * {@code ecu_info.yaml} order, then answers for unusable ids, then this ECU's.
+   * and concurrently to every direct child it names (or whose subtree holds an ECU it names), waits
+   * for their acknowledgements (at most the ack deadline), then starts this ECU's own update.
+   * Returns the children's answers in {@code ecu_info.yaml} order, then answers for unusable ids,
+   * then this ECU's, then (for a direct caller) the ids nobody answered for.
    */
-  public List<EcuResult> update(List<UpdateRequestEcu> request) {
+  public List<EcuResult> update(EcuRequest<UpdateRequestEcu> request) {
+    return operate("update", RebootTracker.Kind.UPDATE, request, UpdateRequestEcu::ecuId,
+        RequestCheck.ofUpdate(request), child -> () -> transport.update(child, request, settings.ackDeadline()),
+        gate -> local.startUpdate(own(request), request.requestId(), gate));
+  }
+
+  /**
+   * Handles a ClientUpdate request: the same fan-out as {@link #update}, then the local client
+   * update. Nothing waits for a client update before rebooting: it does not reboot.
+   */
+  public List<EcuResult> clientUpdate(EcuRequest<UpdateRequestEcu> request) {
+    return operate("client update", null, request, UpdateRequestEcu::ecuId, RequestCheck.ofUpdate(request),
+        child -> () -> transport.clientUpdate(child, request, settings.ackDeadline()),
+        gate -> local.startClientUpdate(own(request), request.requestId()));
+  }
+
+  /** {@link #rollback(EcuRequest)} of a request made in this process, without a request id. */
+  public List<EcuResult> rollback(List<String> ecuIds) {
+    return rollback(EcuRequest.of(ecuIds, ""));
+  }
+
+  /** Handles a rollback request: the same fan-out as {@link #update}, then the local rollback. */
+  public List<EcuResult> rollback(EcuRequest<String> request) {
+    return operate("rollback", RebootTracker.Kind.ROLLBACK, request, id -> id, RequestCheck.ofIds(request),
+        child -> () -> transport.rollback(child, request, settings.ackDeadline()), local::startRollback);
+  }
+
+  private UpdateRequestEcu own(EcuRequest<UpdateRequestEcu> request) {
+    return request.entries().stream().filter(e -> e.ecuId().equals(info.ecuId())).findFirst().orElseThrow();
+  }
+
+  /**
+   * The shape every starting request shares: fan out, then the local start if this ECU is named,
+   * then the unknown ids. {@code trackKind} null: nothing waits for the operation's children.
+   */
+  private <E> List<EcuResult> operate(String op, RebootTracker.Kind trackKind, EcuRequest<E> request,
+      java.util.function.Function<E, String> idOf, RequestCheck check,
+      java.util.function.Function<SecondaryEcu, Callable<List<EcuResult>>> callFor,
+      java.util.function.Function<RebootGate, Answer> startLocal) {
     Objects.requireNonNull(request);
     start();
     operationLock.lock();
     try {
-      RequestCheck check = RequestCheck.ofUpdate(request);
-      Set<String> ids = new HashSet<>();
-      request.forEach(e -> ids.add(e.ecuId()));
-      LOG.info("update request for {}", request.stream().map(UpdateRequestEcu::ecuId).toList());
-      RebootTracker tracker = newTracker(RebootTracker.Kind.UPDATE);
-      List<EcuResult> out = fanOut("update", ids, check, tracker,
-          child -> () -> transport.update(child, request, settings.ackDeadline()));
+      List<String> requested = request.entries().stream().map(idOf).toList();
+      Set<String> ids = new HashSet<>(requested);
+      LOG.info("{} request{} for {}", op, request.requestId().isEmpty() ? "" : " " + request.requestId(), requested);
+      RebootTracker tracker = trackKind == null ? null : newTracker(trackKind);
+      List<EcuResult> out = fanOut(op, ids, check, tracker, callFor);
 
       String self = info.ecuId();
-      if (!ids.contains(self)) {
-        LOG.info("update request does not name this ECU ({}): nothing started here", self);
-        trackers.remove(tracker);
-        return out;
+      if (ids.contains(self)) {
+        out.add(startLocal(op, check, tracker, () -> startLocal.apply(tracker)));
+      } else {
+        LOG.info("{} request does not name this ECU ({}): nothing started here", op, self);
+        untrack(tracker);
       }
-      UpdateRequestEcu own = request.stream().filter(e -> e.ecuId().equals(self)).findFirst().orElseThrow();
-      out.add(new EcuResult(self, startLocal("update", check, tracker, () -> local.startUpdate(own, tracker))));
-      return out;
-    } finally {
-      operationLock.unlock();
-    }
-  }
-
-  /** Handles a rollback request: the same fan-out as {@link #update}, then the local rollback. */
-  public List<EcuResult> rollback(List<String> ecuIds) {
-    Objects.requireNonNull(ecuIds);
-    start();
-    operationLock.lock();
-    try {
-      RequestCheck check = RequestCheck.ofRollback(ecuIds);
-      Set<String> ids = new HashSet<>(ecuIds);
-      LOG.info("rollback request for {}", ecuIds);
-      RebootTracker tracker = newTracker(RebootTracker.Kind.ROLLBACK);
-      List<EcuResult> out = fanOut("rollback", ids, check, tracker,
-          child -> () -> transport.rollback(child, ecuIds, settings.ackDeadline()));
-      String self = info.ecuId();
-      if (!ids.contains(self)) {
-        LOG.info("rollback request does not name this ECU ({}): nothing started here", self);
-        trackers.remove(tracker);
-        return out;
+      if (request.direct()) {
+        out.addAll(UnansweredIds.answers(info, children, requested, out));
       }
-      out.add(new EcuResult(self, startLocal("rollback", check, tracker, () -> local.startRollback(tracker))));
       return out;
     } finally {
       operationLock.unlock();
@@ -164,118 +177,170 @@ public final class EcuNode implements AutoCloseable {
     return self[0];
   }
 
+  private void untrack(RebootTracker tracker) {
+    if (tracker != null) {
+      trackers.remove(tracker);
+    }
+  }
+
+  /** The children a request for {@code ids} goes to: those named, and those with a named ECU below. */
+  private List<ChildLink> routeTo(Set<String> ids) {
+    List<ChildLink> to = new ArrayList<>();
+    for (ChildLink link : children) {
+      if (ids.contains(link.id()) || link.subtreeIds().stream().anyMatch(ids::contains)) {
+        to.add(link);
+      }
+    }
+    return to;
+  }
+
   private List<EcuResult> fanOut(String op, Set<String> ids, RequestCheck check, RebootTracker tracker,
       java.util.function.Function<SecondaryEcu, Callable<List<EcuResult>>> callFor) {
-    Map<ChildLink, Optional<CompletableFuture<List<EcuResult>>>> sent = new LinkedHashMap<>();
-    for (ChildLink link : children) {
-      if (!ids.contains(link.id())) {
-        continue;
-      }
-      Optional<String> problem = check.problem(link.id());
+    List<EcuResult> out = new ArrayList<>();
+    List<ChildLink> send = new ArrayList<>();
+    for (ChildLink link : routeTo(ids)) {
+      Optional<String> problem = ids.contains(link.id()) ? check.problem(link.id()) : Optional.empty();
       if (problem.isPresent()) {
         LOG.warn("{} for ECU {} refused, not forwarded: {}", op, link.id(), problem.get());
-        sent.put(link, Optional.empty());
+        out.add(new EcuResult(link.id(), FailureType.RECOVERABLE, problem.get()));
       } else {
-        sent.put(link, Optional.of(calls.call(callFor.apply(link.ecu()), settings.ackDeadline(),
-            op + " of " + link.id())));
+        send.add(link);
       }
     }
-
-    List<EcuResult> out = new ArrayList<>();
-    Map<ChildLink, List<EcuResult>> answers = new LinkedHashMap<>();
-    for (Map.Entry<ChildLink, Optional<CompletableFuture<List<EcuResult>>>> e : sent.entrySet()) {
-      ChildLink link = e.getKey();
-      if (e.getValue().isEmpty()) {
-        answers.put(link, null);
-        continue;
-      }
-      try {
-        answers.put(link, e.getValue().get().join());
-      } catch (CompletionException | CancellationException ex) {
-        Throwable cause = ex.getCause() != null ? ex.getCause() : ex;
-        String why = cause instanceof TimeoutException ? cause.getMessage() : cause.toString();
-        LOG.warn("{} of ECU {} ({}:{}) failed: {}", op, link.id(), link.ecu().ipAddr(), link.ecu().port(), why);
-        answers.put(link, List.of());
-      }
-    }
+    List<ChildCalls.Reply> replies = ChildCalls.send(calls, op, send, settings.ackDeadline(), callFor);
     // Taken after every answer arrived: polls started later describe the children after acceptance.
     long ackNanos = System.nanoTime();
-    for (Map.Entry<ChildLink, List<EcuResult>> e : answers.entrySet()) {
-      ChildLink link = e.getKey();
-      List<EcuResult> answer = e.getValue();
-      if (answer == null) {
-        out.add(new EcuResult(link.id(), FailureType.RECOVERABLE));
-        continue;
-      }
+    for (ChildCalls.Reply reply : replies) {
+      ChildLink link = reply.link();
       link.hideReportsStartedBefore(ackNanos);
-      if (answer.isEmpty()) {
-        out.add(new EcuResult(link.id(), FailureType.RECOVERABLE));
+      if (!reply.answered()) {
+        List<String> expected = link.subtreeIds().stream().filter(ids::contains).toList();
+        if (ids.contains(link.id())) {
+          out.add(new EcuResult(link.id(), FailureType.RECOVERABLE, "no answer from ECU " + link.id() + ": "
+              + reply.failure()));
+        }
         // It may still have received the request: wait until it is seen idle (or lost).
-        tracker.track(link.id(), List.of(link.id()), false, ackNanos);
+        if (tracker != null) {
+          tracker.track(link.id(), expected, false, ackNanos);
+        }
         continue;
       }
       List<String> accepted = new ArrayList<>();
-      for (EcuResult r : answer) {
+      for (EcuResult r : reply.answers()) {
         if (RequestCheck.isBadId(r.ecuId())) {
           continue; // answered by this ECU below, as it received the same entry
         }
         out.add(r);
-        if (r.result() == FailureType.NO_FAILURE) {
+        if (r.accepted()) {
           accepted.add(r.ecuId());
         }
       }
-      LOG.info("{}: ECU {} answered {}", op, link.id(), answer);
-      tracker.track(link.id(), accepted, true, ackNanos);
+      LOG.info("{}: ECU {} answered {}", op, link.id(), reply.answers());
+      if (tracker != null) {
+        tracker.track(link.id(), accepted, true, ackNanos);
+      }
     }
-    for (String bad : check.badIds()) {
-      LOG.warn("{} entry refused: {}", op, RequestCheck.badIdReason(bad));
-      out.add(new EcuResult(bad, FailureType.RECOVERABLE));
-    }
-    if (!sent.isEmpty()) {
-      trackers.add(tracker);
+    out.addAll(badIdAnswers(op, check));
+    if (!send.isEmpty()) {
+      if (tracker != null) {
+        trackers.add(tracker);
+      }
       pollChildren(true);
     }
     return out;
   }
 
-  private FailureType startLocal(String op, RequestCheck check, RebootTracker tracker, Supplier<FailureType> start) {
+  private static List<EcuResult> badIdAnswers(String op, RequestCheck check) {
+    List<EcuResult> out = new ArrayList<>();
+    for (String bad : check.badIds()) {
+      String why = RequestCheck.badIdReason(bad);
+      LOG.warn("{} entry refused: {}", op, why);
+      out.add(new EcuResult(bad, FailureType.RECOVERABLE, why));
+    }
+    return out;
+  }
+
+  private EcuResult startLocal(String op, RequestCheck check, RebootTracker tracker, Supplier<Answer> start) {
     String self = info.ecuId();
     Optional<String> problem = check.problem(self);
     if (problem.isPresent()) {
       LOG.warn("{} of this ECU ({}) refused: {}", op, self, problem.get());
-      trackers.remove(tracker);
-      return FailureType.RECOVERABLE;
+      untrack(tracker);
+      return new EcuResult(self, FailureType.RECOVERABLE, problem.get());
     }
     EcuStatus now = local.status();
     if (now.status().isBusy()) {
-      LOG.warn("{} of this ECU ({}) refused: busy, status {}", op, self, now.status());
-      trackers.remove(tracker);
-      return FailureType.RECOVERABLE;
+      String why = "ECU " + self + " is busy: its status is " + now.status();
+      LOG.warn("{} of this ECU ({}) refused: {}", op, self, why);
+      untrack(tracker);
+      return new EcuResult(self, FailureType.RECOVERABLE, why);
     }
-    FailureType result;
+    Answer answer;
     try {
-      result = Objects.requireNonNull(start.get(), "LocalEcu returned null");
+      answer = Objects.requireNonNull(start.get(), "LocalEcu returned null");
     } catch (OtaException e) {
       LOG.warn("{} of this ECU ({}) refused: {}", op, self, e.getMessage());
-      result = e.failureType() == FailureType.NO_FAILURE ? FailureType.RECOVERABLE : e.failureType();
+      answer = new Answer(e.failureType() == FailureType.NO_FAILURE ? FailureType.RECOVERABLE : e.failureType(),
+          e.failureReason());
     } catch (RuntimeException e) {
       LOG.error("{} of this ECU ({}) could not be started: {}", op, self, e.toString());
       LOG.debug("{} start failure detail", op, e);
-      result = FailureType.RECOVERABLE;
+      answer = Answer.refused(op + " could not be started: " + e);
     }
-    if (result == FailureType.NO_FAILURE) {
-      // Any older gate belongs to an operation that has ended (the local ECU was not busy).
-      trackers.removeIf(t -> t != tracker && !t.isWaiting());
-      if (!trackers.contains(tracker)) {
-        trackers.add(tracker);
+    if (answer.result() == FailureType.NO_FAILURE) {
+      if (tracker != null) {
+        // Any older gate belongs to an operation that has ended (the local ECU was not busy).
+        trackers.removeIf(t -> t != tracker && !t.isWaiting());
+        if (!trackers.contains(tracker)) {
+          trackers.add(tracker);
+        }
       }
       LOG.info("{} of this ECU ({}) started", op, self);
       pollChildren(false);
     } else {
-      LOG.warn("{} of this ECU ({}) not started: {}", op, self, result);
-      trackers.remove(tracker);
+      LOG.warn("{} of this ECU ({}) not started: {} {}", op, self, answer.result(), answer.message());
+      untrack(tracker);
     }
-    return result;
+    return new EcuResult(self, answer.result(), answer.message());
+  }
+
+  // ---------------------------------------------------------------------------------- abort
+
+  /**
+   * Handles an Abort request (reference §3): relays it to every direct child, whatever it names (6 s
+   * deadline each; a child that does not answer or does not implement Abort is a failure naming
+   * it), then asks the local update to stop if this ECU is named. Never waits for an update or
+   * rollback request being handled.
+   */
+  public List<EcuResult> abort(EcuRequest<String> request) {
+    Objects.requireNonNull(request);
+    start();
+    RequestCheck check = RequestCheck.ofIds(request);
+    Set<String> ids = new HashSet<>(request.entries());
+    LOG.info("abort request{} for {}", request.requestId().isEmpty() ? "" : " " + request.requestId(),
+        request.entries());
+    List<EcuResult> out = new ArrayList<>();
+    for (ChildCalls.Reply reply : ChildCalls.send(calls, "abort", children, settings.ackDeadline(),
+        child -> () -> transport.abort(child, request, settings.ackDeadline()))) {
+      if (!reply.answered()) {
+        out.add(new EcuResult(reply.link().id(), FailureType.RECOVERABLE,
+            "ECU " + reply.link().id() + " did not take the abort: " + reply.failure()));
+        continue;
+      }
+      reply.answers().stream().filter(r -> !RequestCheck.isBadId(r.ecuId())).forEach(out::add);
+    }
+    out.addAll(badIdAnswers("abort", check));
+    String self = info.ecuId();
+    if (ids.contains(self)) {
+      Optional<String> problem = check.problem(self);
+      out.add(problem.isPresent() ? new EcuResult(self, FailureType.RECOVERABLE, problem.get())
+          : AbortAnswers.of(self, local.abort()));
+    }
+    if (request.direct()) {
+      out.addAll(UnansweredIds.answers(info, children, request.entries(), out));
+    }
+    pollChildren(true);
+    return out;
   }
 
   // ---------------------------------------------------------------------------------- status

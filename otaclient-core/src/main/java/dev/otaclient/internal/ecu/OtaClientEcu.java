@@ -1,10 +1,11 @@
 package dev.otaclient.internal.ecu;
 
-import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
-import dev.otaclient.status.EcuStatus;
 import dev.otaclient.internal.update.UpdateEngine;
 import dev.otaclient.internal.update.UpdateRequest;
+import dev.otaclient.status.CancelOutcome;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,31 +24,57 @@ public final class OtaClientEcu implements LocalEcu {
   }
 
   @Override
-  public FailureType startUpdate(UpdateRequestEcu request, RebootGate gate) {
+  public Answer startUpdate(UpdateRequestEcu request, String requestId, RebootGate gate) {
     try {
-      UpdateRequest r = UpdateRequest.of(request.version(), request.url(), request.cookies());
-      client.startUpdate(r, gate::awaitRebootPermission);
-      return FailureType.NO_FAILURE;
+      client.startUpdate(engineRequest(request, requestId), gate::awaitRebootPermission);
+      return Answer.accepted();
     } catch (OtaException e) {
-      // busy, wrong state or invalid: nothing was started, the caller may retry
-      log.warn("update request for {} refused: {}", client.ecuId(), e.failureReason());
-      return FailureType.RECOVERABLE;
+      return refused("update", e);
     }
   }
 
   @Override
-  public FailureType startRollback(RebootGate gate) {
+  public Answer startClientUpdate(UpdateRequestEcu request, String requestId) {
+    try {
+      client.startClientUpdate(engineRequest(request, requestId));
+      return Answer.accepted();
+    } catch (OtaException e) {
+      return refused("client update", e);
+    }
+  }
+
+  @Override
+  public Answer startRollback(RebootGate gate) {
     try {
       client.startRollback(gate::awaitRebootPermission);
-      return FailureType.NO_FAILURE;
+      return Answer.accepted();
     } catch (OtaException e) {
-      log.warn("rollback request for {} refused: {}", client.ecuId(), e.failureReason());
-      return FailureType.RECOVERABLE;
+      return refused("rollback", e);
     }
+  }
+
+  /** Only an update can be aborted (as in the Python client): a rollback or client update is not. */
+  @Override
+  public CancelOutcome abort() {
+    OtaStatus now = client.status().status();
+    if (now != OtaStatus.UPDATING && now != OtaStatus.ABORTING) {
+      return CancelOutcome.NOT_RUNNING;
+    }
+    return client.cancel();
   }
 
   @Override
   public EcuStatus status() {
     return client.status();
+  }
+
+  private static UpdateRequest engineRequest(UpdateRequestEcu request, String requestId) {
+    return UpdateRequest.of(request.version(), request.url(), request.cookies()).withDetail(request.detail(requestId));
+  }
+
+  /** Busy, wrong state or invalid: nothing was started, the caller may retry; the reason goes back. */
+  private Answer refused(String op, OtaException e) {
+    log.warn("{} request for {} refused: {}", op, client.ecuId(), e.failureReason());
+    return Answer.refused(e.failureReason());
   }
 }

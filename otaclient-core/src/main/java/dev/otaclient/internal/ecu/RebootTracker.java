@@ -109,7 +109,8 @@ final class RebootTracker implements RebootGate {
 
   private boolean isFinished(Watch w, OtaStatus s) {
     if (kind == Kind.UPDATE && w.confirmed) {
-      return s == OtaStatus.SUCCESS || s == OtaStatus.FAILURE;
+      // an aborted child is done too: it keeps its running slot and will not reboot
+      return s == OtaStatus.SUCCESS || s == OtaStatus.FAILURE || s == OtaStatus.ABORTED;
     }
     return !s.isBusy();
   }

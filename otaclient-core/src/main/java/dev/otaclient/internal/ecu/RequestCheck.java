@@ -10,9 +10,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The verdict of {@link RequestRules} on an Update or Rollback request, arranged for the tree: entries
- * whose id itself is unusable are answered by the ECU that receives them ({@link #badIds}); entries
- * with a usable id but bad content are answered by the ECU they name ({@link #problem}).
+ * The verdict of {@link RequestRules} on an Update, ClientUpdate, Rollback or Abort request, arranged
+ * for the tree: entries whose id itself is unusable are answered by the ECU that receives them
+ * ({@link #badIds}); entries with a usable id but bad content are answered by the ECU they name
+ * ({@link #problem}). A bad request id is a problem of every entry.
  */
 final class RequestCheck {
   private final Map<String, String> problems;
@@ -23,17 +24,21 @@ final class RequestCheck {
     this.badIds = badIds;
   }
 
-  static RequestCheck ofUpdate(List<UpdateRequestEcu> request) {
+  static RequestCheck ofUpdate(EcuRequest<UpdateRequestEcu> request) {
     Map<String, UpdateRequestEcu> byId = new HashMap<>();
-    request.forEach(e -> byId.putIfAbsent(e.ecuId(), e));
-    return of(request.stream().map(UpdateRequestEcu::ecuId).toList(), id -> {
+    request.entries().forEach(e -> byId.putIfAbsent(e.ecuId(), e));
+    Optional<Problem> requestId = RequestRules.identifier(RequestRules.Field.REQUEST_ID, request.requestId());
+    return of(request.entries().stream().map(UpdateRequestEcu::ecuId).toList(), id -> {
       UpdateRequestEcu e = byId.get(id);
-      return RequestRules.remoteEntry(e.version(), e.url(), e.cookies());
+      return requestId.or(() -> RequestRules.remoteEntry(e.version(), e.url(), e.cookies()))
+          .or(() -> RequestRules.detail(e.detail(request.requestId())));
     });
   }
 
-  static RequestCheck ofRollback(List<String> ecuIds) {
-    return of(ecuIds, id -> Optional.empty());
+  /** Rollback and Abort: the entries are ids only. */
+  static RequestCheck ofIds(EcuRequest<String> request) {
+    Optional<Problem> requestId = RequestRules.identifier(RequestRules.Field.REQUEST_ID, request.requestId());
+    return of(request.entries(), id -> requestId);
   }
 
   private static RequestCheck of(List<String> ids, Function<String, Optional<Problem>> content) {

@@ -74,6 +74,7 @@ final class RegularFileStep {
   }
 
   void run(DeltaPlan plan) {
+    announceDelta(plan);
     BoundedTasks tasks = new BoundedTasks(pool, maxInFlight);
     for (ContentGroup g : plan.contentGroups()) {
       if (!tasks.submit(() -> place(g))) {
@@ -83,7 +84,38 @@ final class RegularFileStep {
     tasks.finish();
   }
 
+  /**
+   * Tells the counters what the delta downloads, and how many groups may still need the network: a
+   * group copied from the active slot falls back to a download when the copy does not verify.
+   */
+  private void announceDelta(DeltaPlan plan) {
+    long downloads = 0;
+    long downloadSize = 0;
+    long network = 0;
+    for (ContentGroup g : plan.contentGroups()) {
+      ContentGroup.Source s = g.source();
+      if (s == ContentGroup.Source.DOWNLOAD) {
+        downloads++;
+        downloadSize += g.countedSize();
+      }
+      if (s != ContentGroup.Source.EMPTY) {
+        network++;
+      }
+    }
+    counters.deltaKnown(downloads, downloadSize, network);
+  }
+
   private void place(ContentGroup g) throws IOException {
+    try {
+      placeGroup(g);
+    } finally {
+      if (g.source() != ContentGroup.Source.EMPTY) {
+        counters.groupPlaced();
+      }
+    }
+  }
+
+  private void placeGroup(ContentGroup g) throws IOException {
     int n = g.count();
     Sha256 sha = g.sha256;
     Path[] targets = new Path[n];
@@ -250,13 +282,19 @@ final class RegularFileStep {
   }
 
   private BlobRequest request(ContentGroup g, PlannedFile e) {
-    String alg = g.compressAlg;
-    String sha = g.sha256.hex();
+    return blobRequest(metadata, e.path, g.sha256.hex(), g.size, g.compressAlg);
+  }
+
+  /**
+   * How the image serves the content of {@code path}: its zstd blob when the image has one, else the
+   * plain file below the rootfs directory. Also used for the client release (ClientUpdate).
+   */
+  static BlobRequest blobRequest(ImageMetadata metadata, String path, String sha, long size, String alg) {
     if (alg != null && metadata.compressedRootfsDirectory().isPresent()) {
       return new BlobRequest(ImageUrls.compressedRelative(metadata.compressedRootfsDirectory().get(), sha, alg),
-          sha, g.size, alg);
+          sha, size, alg);
     }
-    return new BlobRequest(ImageUrls.rootfsRelative(metadata.rootfsDirectory(), e.path), sha, g.size, null);
+    return new BlobRequest(ImageUrls.rootfsRelative(metadata.rootfsDirectory(), path), sha, size, null);
   }
 
   /** Copies an active-slot file while hashing it; false (and nothing kept) when it is not the content. */

@@ -5,6 +5,7 @@ import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fetch.Cookies;
 import dev.otaclient.internal.image.ImageLocation;
+import dev.otaclient.status.VersionDetail;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,6 +29,8 @@ public final class RequestRules {
   public static final int MAX_ECU_ID_LENGTH = 128;
   /** Versions are short labels; this bound only refuses absurd input. */
   public static final int MAX_VERSION_LENGTH = 256;
+  /** Request and release ids are opaque labels (UUIDs, names); this bound only refuses absurd input. */
+  public static final int MAX_ID_LENGTH = 256;
 
   private RequestRules() {}
 
@@ -36,7 +39,11 @@ public final class RequestRules {
     ECU_ID("ecu_id"),
     VERSION("version"),
     IMAGE("url"),
-    COOKIES("cookies");
+    COOKIES("cookies"),
+    REQUEST_ID("request_id"),
+    RELEASE_NAME("release_name"),
+    RELEASE_ID("release_id"),
+    IMAGE_ID("image_id");
 
     private final String requestName;
 
@@ -108,6 +115,29 @@ public final class RequestRules {
           "version is " + version.length() + " characters, more than " + MAX_VERSION_LENGTH);
     }
     return controlCharacter(Field.VERSION, "version", version);
+  }
+
+  /**
+   * Why a request id or release id cannot be recorded, or empty when it can. Empty is allowed (not
+   * given); the ids end up in the slot's {@code version_detail}, status answers and logs, so they are
+   * bounded and free of control characters.
+   */
+  public static Optional<Problem> identifier(Field field, String value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    if (value.length() > MAX_ID_LENGTH) {
+      return problem(field, field.requestName() + " is " + value.length() + " characters, more than " + MAX_ID_LENGTH);
+    }
+    return controlCharacter(field, field.requestName(), value);
+  }
+
+  /** The first problem of the ids recorded beside a version: request id, release name, release id, image id. */
+  public static Optional<Problem> detail(VersionDetail d) {
+    return identifier(Field.REQUEST_ID, d.requestId())
+        .or(() -> identifier(Field.RELEASE_NAME, d.releaseName()))
+        .or(() -> identifier(Field.RELEASE_ID, d.releaseId()))
+        .or(() -> identifier(Field.IMAGE_ID, d.imageId()));
   }
 
   /** Why {@code image} is no image location (see {@link ImageLocation#parse}), or empty when it is one. */

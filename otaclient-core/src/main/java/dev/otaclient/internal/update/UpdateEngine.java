@@ -14,6 +14,8 @@ import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
 import dev.otaclient.status.UpdateEvent;
+import dev.otaclient.status.UpdateProgress;
+import dev.otaclient.status.VersionDetail;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,6 +47,7 @@ public final class UpdateEngine {
   private FailureType failure = FailureType.NO_FAILURE;
   private String failureReason = "";
   private String version = "";
+  private VersionDetail detail = VersionDetail.NONE;
   private volatile ProgressCounters counters;
   private volatile Progress lastBuild;
   private volatile UpdateOperation current;
@@ -81,18 +84,25 @@ public final class UpdateEngine {
       version = s.version();
       failure = s.failure();
       failureReason = s.failureReason();
+      detail = s.detail();
       counters = null;
     }
     statusChanged();
   }
 
-  /** A consistent snapshot; progress is present while an update runs. Cheap. */
+  /**
+   * A consistent snapshot in both status forms; progress (v1) is present while an update runs, the
+   * v2 progress also while the client updates itself. Cheap.
+   */
   public EcuStatus status() {
     synchronized (lock) {
       ProgressCounters c = counters;
       boolean running = status == OtaStatus.UPDATING || status == OtaStatus.ABORTING;
+      Optional<UpdateProgress> update = c != null && (running || status == OtaStatus.CLIENT_UPDATING)
+          ? Optional.of(c.updateSnapshot()) : Optional.empty();
       return new EcuStatus(ecuId, status, failure, failureReason, version,
-          c != null && running ? Optional.of(c.snapshot()) : Optional.empty());
+          c != null && running ? Optional.of(c.snapshot()) : Optional.empty(), ClientVersion.current(), detail,
+          update, "");
     }
   }
 
@@ -195,17 +205,60 @@ public final class UpdateEngine {
     return op == null ? CancelOutcome.NOT_RUNNING : op.cancel();
   }
 
+  /**
+   * Accepts a client update (the ClientUpdate RPC) and runs it on a new thread: CLIENT_UPDATING, v2
+   * phase DOWNLOADING_OTA_CLIENT, while the image is verified and its client release (if any)
+   * fetched and installed; then the status the ECU had before (a client update changes no slot),
+   * whatever happened; then, when a new release was installed, the restart command. Not abortable:
+   * like the Python client, Abort stops only a running update.
+   */
+  public UpdateOperation startClientUpdate(UpdateRequest request) {
+    UpdateOperation op = begin(OtaStatus.CLIENT_UPDATING);
+    op.cancellation().enterFinal();
+    Thread t = new Thread(() -> runClientUpdate(op, request), "ota-client-update");
+    t.setDaemon(true);
+    t.start();
+    return op;
+  }
+
+  private void runClientUpdate(UpdateOperation op, UpdateRequest request) {
+    ProgressCounters c = counters;
+    c.clientUpdate();
+    c.targetVersion(request.version());
+    ClientUpdater updater = new ClientUpdater(settings);
+    Optional<OtaException> failed = Optional.empty();
+    Optional<String> installed = Optional.empty();
+    try {
+      installed = updater.fetchAndInstall(request);
+    } catch (Throwable t) {
+      OtaException e = t instanceof OtaException oe ? oe : UpdatePipeline.unexpected(t);
+      log.error("client update of {} failed, the client stays at version {}: {}", ecuId, ClientVersion.current(),
+          e.failureReason());
+      failed = Optional.of(e);
+    }
+    // never left in CLIENT_UPDATING: back to what the slots say, which a client update does not change
+    adopt(boot.currentState());
+    if (failed.isPresent()) {
+      EcuStatus s = status();
+      end(op, new UpdateEvent.Failed(ecuId, new EcuStatus(ecuId, s.status(), failed.get().failureType(),
+          failed.get().failureReason(), s.version(), Optional.empty())));
+    } else {
+      end(op, new UpdateEvent.Finished(ecuId, status()));
+    }
+    installed.ifPresent(updater::restart);
+  }
+
   private UpdateOperation begin(OtaStatus target) {
     if (!busy.compareAndSet(false, true)) {
       throw new OtaException(ErrorCode.BUSY, ErrorModule.API, "an update or rollback is already running on " + ecuId);
     }
     UpdateOperation op;
     synchronized (lock) {
-      boolean allowed = target == OtaStatus.UPDATING ? status.acceptsUpdate()
+      boolean allowed = target == OtaStatus.UPDATING || target == OtaStatus.CLIENT_UPDATING ? status.acceptsUpdate()
           : status == OtaStatus.SUCCESS || status == OtaStatus.ROLLBACK_FAILURE;
       if (!allowed) {
         busy.set(false);
-        throw new OtaException(target == OtaStatus.UPDATING ? ErrorCode.INVALID_STATUS_FOR_UPDATE
+        throw new OtaException(target != OtaStatus.ROLLBACKING ? ErrorCode.INVALID_STATUS_FOR_UPDATE
             : ErrorCode.INVALID_STATUS_FOR_ROLLBACK, ErrorModule.API, "status is " + status);
       }
       status = target;
@@ -231,7 +284,9 @@ public final class UpdateEngine {
         loggedPhase = null;
         operationStart = System.nanoTime();
       }
-      log.info("update of {} to version '{}' from {} started", ecuId, request.version(), request.image());
+      log.info("update of {} to version '{}' from {} started{}", ecuId, request.version(), request.image(),
+          request.detail().isEmpty() ? "" : " (" + request.detail() + ")");
+      c.targetVersion(request.version());
       UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel);
       Standby standby = pipeline.build(request);
       cancel.enterFinal();

@@ -80,12 +80,13 @@ final class UpdatePipeline {
       DeltaPlanner planner = new DeltaPlanner(pool);
       DeltaPlan plan = planner.read(lists);
       counters.totals(plan.totalRegularFiles, image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
+      counters.deltaStarted();
 
       // formatting or mounting the standby must not be cut short: a cancel waits for it
       cancel.enterCritical();
       Standby standby;
       try {
-        standby = boot.prepareStandby(request.version(), true);
+        standby = boot.prepareStandby(request.version(), request.detail(), true);
       } finally {
         cancel.exitCritical();
       }
@@ -96,7 +97,7 @@ final class UpdatePipeline {
       try (PlacementJournal journal = PlacementJournal.open(SlotLayout.in(standby.root(), LAYOUT.journal()),
           standby.reusedInPlace() ? existingManifest(standby.root()) : null, standby.root())) {
         if (standby.reusedInPlace()) {
-          StandbyCleaner.clean(tree, plan);
+          counters.removed(StandbyCleaner.clean(tree, plan));
         }
         planner.findActiveSources(plan, boot.activeRoot());
         cancel.checkpoint();

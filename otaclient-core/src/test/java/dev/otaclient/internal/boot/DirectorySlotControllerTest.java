@@ -478,4 +478,27 @@ class DirectorySlotControllerTest {
     assertThat(s2.failureReason()).startsWith("E1-0102-207: ")
         .contains("the update of slot slot_b was interrupted (the client restarted before the switch)");
   }
+
+  @Test
+  void theIdsOfARequestAreSavedBesideTheVersionAndReportedAfterTheSwitchAndARestart() throws IOException {
+    DirectorySlotController c = open();
+    c.finalizeAtStartup();
+    dev.otaclient.status.VersionDetail d = new dev.otaclient.status.VersionDetail("req-1", "rel", "rid", "img");
+    Standby sb = c.prepareStandby("v1", d, false);
+    assertThat(c.slotFiles(SLOT_B).versionDetail()).isEqualTo(d);
+    assertThat(c.currentState().detail()).as("the running version has none yet").isEqualTo(
+        dev.otaclient.status.VersionDetail.NONE);
+    writeImage(sb, "v1");
+    c.commitSwitch(sb);
+    c.reboot();
+    assertThat(c.currentState()).isEqualTo(new BootState(OtaStatus.SUCCESS, "v1", FailureType.NO_FAILURE, "", d));
+    assertThat(open().finalizeAtStartup().detail()).as("after a restart").isEqualTo(d);
+
+    // the next update names none: the standby's old ids go with its old version
+    c = open();
+    c.finalizeAtStartup();
+    c.slotFiles(SLOT_A).writeVersionDetail(new dev.otaclient.status.VersionDetail("old", "", "", ""));
+    c.prepareStandby("v2", false);
+    assertThat(Files.exists(state.resolve("status").resolve(SLOT_A).resolve("version_detail"))).isFalse();
+  }
 }

@@ -111,4 +111,27 @@ class SlotFilesTest {
     }
     assertThat(Files.readString(outside.resolve("keep"))).isEqualTo("x");
   }
+
+  @Test
+  void versionDetailIsAJsonObjectBesideTheVersionAndEmptyRemovesIt() throws IOException {
+    SlotFiles f = new SlotFiles(dir);
+    assertThat(f.versionDetail()).isEqualTo(dev.otaclient.status.VersionDetail.NONE);
+    f.writeVersionDetail(new dev.otaclient.status.VersionDetail("req-1", "rel \"x\"", "rid", ""));
+    assertThat(Files.readString(dir.resolve("version_detail"))).isEqualTo(
+        "{\"request_id\":\"req-1\",\"release_name\":\"rel \\\"x\\\"\",\"release_id\":\"rid\",\"image_id\":\"\"}");
+    assertThat(f.versionDetail()).isEqualTo(new dev.otaclient.status.VersionDetail("req-1", "rel \"x\"", "rid", ""));
+    f.writeVersionDetail(dev.otaclient.status.VersionDetail.NONE);
+    assertThat(names()).doesNotContain("version_detail");
+  }
+
+  @Test
+  void aVersionDetailThatIsNoObjectIsIgnored() throws IOException {
+    SlotFiles f = new SlotFiles(dir);
+    for (String bad : List.of("not json", "[1]", "{\"request_id\": 5}", "")) {
+      Files.writeString(dir.resolve("version_detail"), bad);
+      assertThat(f.versionDetail()).as(bad).isEqualTo(
+          bad.startsWith("{") ? new dev.otaclient.status.VersionDetail("", "", "", "")
+              : dev.otaclient.status.VersionDetail.NONE);
+    }
+  }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.otaclient.testing.RequestTable;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,24 +33,42 @@ class EcuNodeInputTest {
 
   static Stream<Arguments> invalidOwnEntries() {
     return Stream.of(
-        Arguments.of("url not http", new UpdateRequestEcu("main", "v2", "ftp://10.0.0.1/", "{}")),
-        Arguments.of("url file scheme", new UpdateRequestEcu("main", "v2", "file:///etc/", "{}")),
-        Arguments.of("url relative", new UpdateRequestEcu("main", "v2", "/ota/image/", "{}")),
-        Arguments.of("url without host", new UpdateRequestEcu("main", "v2", "http:///image/", "{}")),
-        Arguments.of("url not parseable", new UpdateRequestEcu("main", "v2", "http://a b/", "{}")),
-        Arguments.of("url empty", new UpdateRequestEcu("main", "v2", "", "{}")),
-        Arguments.of("url too long", new UpdateRequestEcu("main", "v2", URL + "x".repeat(8 * 1024), "{}")),
-        Arguments.of("cookies not JSON", new UpdateRequestEcu("main", "v2", URL, "a=b")),
-        Arguments.of("cookies a JSON array", new UpdateRequestEcu("main", "v2", URL, "[]")),
-        Arguments.of("cookies empty", new UpdateRequestEcu("main", "v2", URL, "")),
-        Arguments.of("version too long", new UpdateRequestEcu("main", "v".repeat(257), URL, "{}")),
-        Arguments.of("version with newline", new UpdateRequestEcu("main", "v2\nx", URL, "{}")));
+        Arguments.of("url not http", new UpdateRequestEcu("main", "v2", "ftp://10.0.0.1/", "{}"), "scheme 'ftp'"),
+        Arguments.of("url file scheme", new UpdateRequestEcu("main", "v2", "file:///etc/", "{}"), "file"),
+        Arguments.of("url relative", new UpdateRequestEcu("main", "v2", "/ota/image/", "{}"), "/ota/image/"),
+        Arguments.of("url without host", new UpdateRequestEcu("main", "v2", "http:///image/", "{}"), "host"),
+        Arguments.of("url not parseable", new UpdateRequestEcu("main", "v2", "http://a b/", "{}"), "http://a b/"),
+        Arguments.of("url empty", new UpdateRequestEcu("main", "v2", "", "{}"), "empty"),
+        Arguments.of("url too long", new UpdateRequestEcu("main", "v2", URL + "x".repeat(8 * 1024), "{}"), "8192"),
+        Arguments.of("cookies not JSON", new UpdateRequestEcu("main", "v2", URL, "a=b"), "cookies"),
+        Arguments.of("cookies a JSON array", new UpdateRequestEcu("main", "v2", URL, "[]"), "cookies"),
+        Arguments.of("cookies empty", new UpdateRequestEcu("main", "v2", URL, ""), "cookies"),
+        Arguments.of("version too long", new UpdateRequestEcu("main", "v".repeat(257), URL, "{}"), "version is 257"),
+        Arguments.of("version with newline", new UpdateRequestEcu("main", "v2\nx", URL, "{}"), "U+000A"),
+        Arguments.of("release name with newline", new UpdateRequestEcu("main", "v2", URL, "{}", "r\n1", "", ""),
+            "release_name contains the control character U+000A"),
+        Arguments.of("image id too long", new UpdateRequestEcu("main", "v2", URL, "{}", "", "", "i".repeat(257)),
+            "image_id is 257 characters"));
   }
 
+  /** Every refusal says why, naming the field at fault. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("invalidOwnEntries")
-  void invalidOwnEntryIsRecoverableAndStartsNothing(String name, UpdateRequestEcu bad) {
-    assertThat(tree.node("main").update(List.of(bad))).containsExactly(new EcuResult("main", RECOVERABLE));
+  void invalidOwnEntryIsRecoverableWithItsReasonAndStartsNothing(String name, UpdateRequestEcu bad, String why) {
+    List<EcuResult> answer = tree.node("main").update(List.of(bad));
+    assertThat(answer).hasSize(1);
+    assertThat(answer.get(0).ecuId()).isEqualTo("main");
+    assertThat(answer.get(0).result()).isEqualTo(RECOVERABLE);
+    assertThat(answer.get(0).message()).containsIgnoringCase(why);
+    assertThat(tree.local("main").updatesStarted).isEmpty();
+  }
+
+  @Test
+  void aBadRequestIdRefusesEveryEntryAndStartsNothing() {
+    List<EcuResult> answer = tree.node("main").update(EcuRequest.of(
+        List.of(new UpdateRequestEcu("main", "v2", URL, "{}")), "id\u0000"));
+    assertThat(answer).containsExactly(
+        new EcuResult("main", RECOVERABLE, "request_id contains the control character U+0000 at position 2"));
     assertThat(tree.local("main").updatesStarted).isEmpty();
   }
 
@@ -60,7 +79,9 @@ class EcuNodeInputTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("table")
   void theTreeReachesTheVerdictOfTheTable(RequestTable.Row row) {
-    List<EcuResult> answer = tree.node("main").update(RequestTable.request(row));
+    // as relayed by a parent: the table judges content; a direct caller also learns of unknown ids
+    List<EcuResult> answer = tree.node("main").update(
+        new EcuRequest<>(RequestTable.request(row), "", Optional.empty(), false));
     assertThat(RequestTable.acceptedBy(row, answer)).as(answer.toString()).isEqualTo(row.accepted());
   }
 
@@ -77,7 +98,8 @@ class EcuNodeInputTest {
   @Test
   void duplicateIdsAreRefused() {
     UpdateRequestEcu e = new UpdateRequestEcu("main", "v2", URL, "{}");
-    assertThat(tree.node("main").update(List.of(e, e))).containsExactly(new EcuResult("main", RECOVERABLE));
+    assertThat(tree.node("main").update(List.of(e, e)))
+        .containsExactly(new EcuResult("main", RECOVERABLE, "'main' is listed 2 times in one request"));
     assertThat(tree.local("main").updatesStarted).isEmpty();
   }
 
@@ -89,8 +111,10 @@ class EcuNodeInputTest {
         new UpdateRequestEcu(longId, "v2", URL, "{}"),
         new UpdateRequestEcu("a\u0000b", "v2", URL, "{}"),
         new UpdateRequestEcu("main", "v2", URL, "{}")));
-    assertThat(result).containsExactly(new EcuResult("", RECOVERABLE), new EcuResult(longId, RECOVERABLE),
-        new EcuResult("a\u0000b", RECOVERABLE), new EcuResult("main", NO_FAILURE));
+    assertThat(result).containsExactly(new EcuResult("", RECOVERABLE, "ecu id is empty"),
+        new EcuResult(longId, RECOVERABLE, "ecu id is 129 characters, more than 128"),
+        new EcuResult("a\u0000b", RECOVERABLE, "ecu id contains the control character U+0000 at position 1"),
+        new EcuResult("main", NO_FAILURE));
     assertThat(tree.local("main").updatesStarted).hasSize(1);
   }
 
@@ -100,14 +124,16 @@ class EcuNodeInputTest {
     try (EcuTree t = new EcuTree(EcuTree.SETTINGS, new InMemoryWiring()).ecu("A").ecu("main", "A").startAll()) {
       List<EcuResult> result = t.node("main").update(List.of(new UpdateRequestEcu("", "v2", URL, "{}"),
           new UpdateRequestEcu("A", "v2", URL, "{}")));
-      assertThat(result).containsExactly(new EcuResult("A", NO_FAILURE), new EcuResult("", RECOVERABLE));
+      assertThat(result).containsExactly(new EcuResult("A", NO_FAILURE), new EcuResult("", RECOVERABLE, "ecu id is empty"));
     }
   }
 
   @Test
   void nullFieldsAreTreatedAsEmpty() {
-    assertThat(tree.node("main").update(List.of(new UpdateRequestEcu("main", null, URL, null))))
-        .containsExactly(new EcuResult("main", RECOVERABLE));
+    List<EcuResult> answer = tree.node("main").update(List.of(new UpdateRequestEcu("main", null, URL, null)));
+    assertThat(answer).extracting(EcuResult::ecuId, EcuResult::result).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("main", RECOVERABLE));
+    assertThat(answer.get(0).message()).contains("cookies");
     assertThat(tree.local("main").updatesStarted).isEmpty();
   }
 }

@@ -3,6 +3,7 @@ package dev.otaclient.internal.ecu;
 import static dev.otaclient.error.FailureType.NO_FAILURE;
 import static dev.otaclient.error.FailureType.RECOVERABLE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
@@ -163,8 +164,9 @@ class EcuNodeTreeTest {
 
     List<EcuResult> result = update.get(Await.LIMIT.toSeconds(), TimeUnit.SECONDS);
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
-    assertThat(result).containsExactly(new EcuResult("C", NO_FAILURE), new EcuResult("A", NO_FAILURE),
-        new EcuResult("B", RECOVERABLE), new EcuResult("main", NO_FAILURE));
+    assertThat(result).extracting(EcuResult::ecuId, EcuResult::result).containsExactly(tuple("C", NO_FAILURE),
+        tuple("A", NO_FAILURE), tuple("B", RECOVERABLE), tuple("main", NO_FAILURE));
+    assertThat(result.get(2).message()).startsWith("no answer from ECU B: update of B: no answer within 2000 ms");
     assertThat(took).as("B's call hangs forever: only the ack deadline ended the wait").isGreaterThanOrEqualTo(ack);
     assertThat(tree.local("B").updatesStarted).isEmpty();
 
@@ -246,7 +248,8 @@ class EcuNodeTreeTest {
 
     List<EcuResult> again = tree.node("main").update(request("main", "A"));
 
-    assertThat(again).containsExactly(new EcuResult("A", RECOVERABLE), new EcuResult("main", RECOVERABLE));
+    assertThat(again).containsExactly(new EcuResult("A", RECOVERABLE, "ECU A is busy: its status is UPDATING"),
+        new EcuResult("main", RECOVERABLE, "ECU main is busy: its status is UPDATING"));
     assertThat(net.updateCalls("A")).isEqualTo(2);
     assertThat(tree.local("main").updatesStarted).hasSize(1);
     assertThat(tree.local("A").updatesStarted).hasSize(1);
@@ -257,9 +260,15 @@ class EcuNodeTreeTest {
     standardTree(FAST);
     List<UpdateRequestEcu> req = List.of(entry("main"), new UpdateRequestEcu("A", "v2", "ftp://x/", "{}"),
         entry("C"), entry("B"));
+    awaitFullStatus("C", "A", "B", "main");
     List<EcuResult> result = tree.node("main").update(req);
-    assertThat(result).containsExactly(new EcuResult("A", RECOVERABLE), new EcuResult("B", NO_FAILURE),
-        new EcuResult("main", NO_FAILURE));
+    String ftp = "image location ftp://x/ has unsupported scheme 'ftp'";
+    assertThat(result).extracting(EcuResult::ecuId, EcuResult::result).containsExactly(tuple("A", RECOVERABLE),
+        tuple("B", NO_FAILURE), tuple("main", NO_FAILURE), tuple("C", RECOVERABLE));
+    assertThat(result.get(0).message()).contains(ftp);
+    // the caller named C too: it learns why C did nothing
+    assertThat(result.get(3).message()).startsWith("ECU 'C' was not reached: ECU A, which it is behind: ")
+        .contains(ftp);
     assertThat(net.updateCalls("A")).isZero();
     assertThat(tree.local("A").updatesStarted).isEmpty();
     assertThat(tree.local("C").updatesStarted).isEmpty();
@@ -271,21 +280,37 @@ class EcuNodeTreeTest {
     List<UpdateRequestEcu> req = List.of(entry("main"), entry("A"),
         new UpdateRequestEcu("C", "v2", "http://127.0.0.1/", "not json"));
     List<EcuResult> result = tree.node("main").update(req);
-    assertThat(result).containsExactly(new EcuResult("C", RECOVERABLE), new EcuResult("A", NO_FAILURE),
-        new EcuResult("main", NO_FAILURE));
+    assertThat(result).extracting(EcuResult::ecuId, EcuResult::result).containsExactly(tuple("C", RECOVERABLE),
+        tuple("A", NO_FAILURE), tuple("main", NO_FAILURE));
+    assertThat(result.get(0).message()).startsWith("cookies are not valid JSON");
     assertThat(tree.local("C").updatesStarted).isEmpty();
     assertThat(tree.local("A").updatesStarted).hasSize(1);
   }
 
   @Test
-  void grandchildWithoutItsParentIsNotReachedAndUnknownIdsGetNoAnswer() {
-    // As in Python: only direct children's ids are checked against the request.
+  void grandchildWithoutItsParentIsReachedThroughItAndAnUnknownIdIsAnsweredToADirectCaller() {
+    // Python forwards only to the children a request names (quirk Q14); we also route to the child
+    // whose reported subtree holds a named ECU, so C is reached through A, which starts nothing.
     standardTree(FAST);
+    awaitFullStatus("C", "A", "B", "main");
     List<EcuResult> result = tree.node("main").update(request("main", "C", "nowhere"));
-    assertThat(result).containsExactly(new EcuResult("main", NO_FAILURE));
-    assertThat(net.updateCalls("A")).isZero();
+    assertThat(result).containsExactly(new EcuResult("C", NO_FAILURE), new EcuResult("main", NO_FAILURE),
+        new EcuResult("nowhere", RECOVERABLE, "no ECU 'nowhere' in this vehicle; known ECUs: A, B, C, main"));
+    assertThat(net.updateCalls("A")).isEqualTo(1);
     assertThat(net.updateCalls("B")).isZero();
-    assertThat(tree.local("C").updatesStarted).isEmpty();
+    assertThat(tree.local("C").updatesStarted).hasSize(1);
+    assertThat(tree.local("A").updatesStarted).isEmpty();
+  }
+
+  @Test
+  void aRelayedRequestLeavesIdsOfOtherBranchesUnanswered() {
+    // what a parent (Python or ours) sends names ECUs of other branches: only they answer for them
+    standardTree(FAST);
+    awaitFullStatus("C", "A", "B", "main");
+    List<EcuResult> result = tree.node("A").update(
+        new EcuRequest<>(request("A", "B", "main"), "r1", java.util.Optional.empty(), false));
+    assertThat(result).containsExactly(new EcuResult("A", NO_FAILURE));
+    assertThat(tree.local("A").requestIds).containsExactly("r1");
   }
 
   @Test
@@ -317,13 +342,15 @@ class EcuNodeTreeTest {
   @Test
   void rollbackInputChecks() {
     standardTree(FAST);
-    assertThat(tree.node("main").rollback(List.of("main", "main", "")))
-        .containsExactly(new EcuResult("", RECOVERABLE), new EcuResult("main", RECOVERABLE));
+    assertThat(tree.node("main").rollback(List.of("main", "main", ""))).containsExactly(
+        new EcuResult("", RECOVERABLE, "ecu id is empty"),
+        new EcuResult("main", RECOVERABLE, "'main' is listed 2 times in one request"));
     assertThat(tree.local("main").rollbacksStarted).isEmpty();
     // a rollback while busy
     tree.local("main").holdStandby();
     assertThat(tree.node("main").update(request("main"))).containsExactly(new EcuResult("main", NO_FAILURE));
-    assertThat(tree.node("main").rollback(List.of("main"))).containsExactly(new EcuResult("main", RECOVERABLE));
+    assertThat(tree.node("main").rollback(List.of("main")))
+        .containsExactly(new EcuResult("main", RECOVERABLE, "ECU main is busy: its status is UPDATING"));
     assertThat(tree.local("main").rollbacksStarted).isEmpty();
   }
 

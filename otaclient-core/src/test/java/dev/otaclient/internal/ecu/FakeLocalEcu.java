@@ -1,6 +1,7 @@
 package dev.otaclient.internal.ecu;
 
 import dev.otaclient.error.FailureType;
+import dev.otaclient.status.CancelOutcome;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
@@ -23,6 +24,10 @@ public final class FakeLocalEcu implements LocalEcu {
   public final String id;
   public final List<UpdateRequestEcu> updatesStarted = new CopyOnWriteArrayList<>();
   public final List<String> rollbacksStarted = new CopyOnWriteArrayList<>();
+  /** The request id of every update started, in order. */
+  public final List<String> requestIds = new CopyOnWriteArrayList<>();
+  public final List<UpdateRequestEcu> clientUpdatesStarted = new CopyOnWriteArrayList<>();
+  public final List<CancelOutcome> aborts = new CopyOnWriteArrayList<>();
   private final List<String> events;
   private volatile CountDownLatch standby = new CountDownLatch(0);
   private volatile boolean failUpdate;
@@ -70,25 +75,64 @@ public final class FakeLocalEcu implements LocalEcu {
   }
 
   @Override
-  public synchronized FailureType startUpdate(UpdateRequestEcu request, RebootGate gate) {
+  public synchronized Answer startUpdate(UpdateRequestEcu request, String requestId, RebootGate gate) {
     if (status.status().isBusy()) {
-      return FailureType.RECOVERABLE;
+      return Answer.refused("scripted: busy");
     }
     updatesStarted.add(request);
+    requestIds.add(requestId);
     status = new EcuStatus(id, OtaStatus.UPDATING, FailureType.NO_FAILURE, "", status.version(), Optional.of(progress(id)));
     run(gate, request.version(), failUpdate);
-    return FailureType.NO_FAILURE;
+    return Answer.accepted();
+  }
+
+  /** A client update that changes nothing: CLIENT_UPDATING until the held standby phase ends, then back. */
+  @Override
+  public synchronized Answer startClientUpdate(UpdateRequestEcu request, String requestId) {
+    if (status.status().isBusy()) {
+      return Answer.refused("scripted: busy");
+    }
+    clientUpdatesStarted.add(request);
+    EcuStatus before = status;
+    status = new EcuStatus(id, OtaStatus.CLIENT_UPDATING, FailureType.NO_FAILURE, "", before.version(),
+        Optional.empty());
+    CountDownLatch held = standby;
+    Thread t = new Thread(() -> {
+      try {
+        held.await();
+        status = before;
+      } catch (InterruptedException e) {
+        gateInterrupted = true;
+      }
+    }, "fake-client-" + id);
+    t.setDaemon(true);
+    t.start();
+    return Answer.accepted();
   }
 
   @Override
-  public synchronized FailureType startRollback(RebootGate gate) {
+  public synchronized Answer startRollback(RebootGate gate) {
     if (status.status().isBusy()) {
-      return FailureType.RECOVERABLE;
+      return Answer.refused("scripted: busy");
     }
     rollbacksStarted.add(id);
     status = new EcuStatus(id, OtaStatus.ROLLBACKING, FailureType.NO_FAILURE, "", status.version(), Optional.empty());
     run(gate, "v0", false);
-    return FailureType.NO_FAILURE;
+    return Answer.accepted();
+  }
+
+  /** An update (UPDATING) stops at once and reads ABORTED; anything else is NOT_RUNNING. */
+  @Override
+  public synchronized CancelOutcome abort() {
+    CancelOutcome o;
+    if (status.status() == OtaStatus.UPDATING) {
+      status = new EcuStatus(id, OtaStatus.ABORTED, FailureType.NO_FAILURE, "", status.version(), Optional.empty());
+      o = CancelOutcome.ACCEPTED;
+    } else {
+      o = CancelOutcome.NOT_RUNNING;
+    }
+    aborts.add(o);
+    return o;
   }
 
   private void run(RebootGate gate, String newVersion, boolean fail) {
@@ -96,6 +140,9 @@ public final class FakeLocalEcu implements LocalEcu {
     Thread t = new Thread(() -> {
       try {
         held.await();
+        if (status.status() == OtaStatus.ABORTED) {
+          return;
+        }
         if (fail) {
           events.add(id + ":failed");
           status = new EcuStatus(id, OtaStatus.FAILURE, FailureType.RECOVERABLE, "scripted failure", status.version(),

@@ -20,6 +20,7 @@ final class InMemoryWiring implements EcuTree.Wiring {
   private final Map<String, EcuNode> nodes = new ConcurrentHashMap<>();
   private final Map<String, Mode> modes = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> updateCalls = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> abortCalls = new ConcurrentHashMap<>();
   private final Map<String, List<Long>> statusCalls = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> hung = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> abandoned = new ConcurrentHashMap<>();
@@ -27,17 +28,31 @@ final class InMemoryWiring implements EcuTree.Wiring {
 
   private final EcuTransport transport = new EcuTransport() {
     @Override
-    public List<EcuResult> update(SecondaryEcu child, List<UpdateRequestEcu> request, Duration deadline)
+    public List<EcuResult> update(SecondaryEcu child, EcuRequest<UpdateRequestEcu> request, Duration deadline)
         throws EcuUnreachableException {
       count(updateCalls, child);
-      return reach(child).update(request);
+      return reach(child).update(relayed(request));
     }
 
     @Override
-    public List<EcuResult> rollback(SecondaryEcu child, List<String> ecuIds, Duration deadline)
+    public List<EcuResult> clientUpdate(SecondaryEcu child, EcuRequest<UpdateRequestEcu> request, Duration deadline)
         throws EcuUnreachableException {
       count(updateCalls, child);
-      return reach(child).rollback(ecuIds);
+      return reach(child).clientUpdate(relayed(request));
+    }
+
+    @Override
+    public List<EcuResult> rollback(SecondaryEcu child, EcuRequest<String> request, Duration deadline)
+        throws EcuUnreachableException {
+      count(updateCalls, child);
+      return reach(child).rollback(relayed(request));
+    }
+
+    @Override
+    public List<EcuResult> abort(SecondaryEcu child, EcuRequest<String> request, Duration deadline)
+        throws EcuUnreachableException {
+      count(abortCalls, child);
+      return reach(child).abort(relayed(request));
     }
 
     @Override
@@ -67,6 +82,16 @@ final class InMemoryWiring implements EcuTree.Wiring {
   int updateCalls(String id) {
     AtomicInteger n = updateCalls.get(id);
     return n == null ? 0 : n.get();
+  }
+
+  int abortCalls(String id) {
+    AtomicInteger n = abortCalls.get(id);
+    return n == null ? 0 : n.get();
+  }
+
+  /** What a child receives from its parent: the same request, relayed (not from a direct caller). */
+  private static <E> EcuRequest<E> relayed(EcuRequest<E> r) {
+    return new EcuRequest<>(r.entries(), r.requestId(), r.original(), false);
   }
 
   int statusCalls(String id) {
