@@ -64,7 +64,7 @@ public final class RpiTrybootController extends PartitionedSlots {
         () -> initError("cannot find the device mounted at " + layout.root()));
     String disk = cmd.run(ErrorCode.BOOT_CONTROL_INIT, "lsblk", "-idpn", "-o", "PKNAME", activeDevice).stdout().strip();
     List<String> parts = new ArrayList<>();
-    for (String line : cmd.run(ErrorCode.BOOT_CONTROL_INIT, "lsblk", "-Ppo", "NAME", disk).stdout().split("\n")) {
+    for (String line : cmd.run(ErrorCode.BOOT_CONTROL_INIT, "lsblk", "-Ppo", "NAME,FSTYPE", disk).stdout().split("\n")) {
       Matcher m = Pattern.compile("NAME=\"([^\"]*)\"").matcher(line);
       if (m.find() && !m.group(1).equals(disk)) {
         parts.add(m.group(1));
