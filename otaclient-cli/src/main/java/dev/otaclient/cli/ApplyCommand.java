@@ -59,7 +59,10 @@ final class ApplyCommand implements Callable<Integer> {
     switch (backend) {
       case DIRECTORY -> builder.directorySlots(device.stateDir);
       case GRUB -> builder.bootLoader(BootLoader.GRUB);
+      case GRUB_LEGACY -> builder.bootLoader(BootLoader.GRUB_LEGACY);
       case JETSON_CBOOT -> builder.bootLoader(BootLoader.JETSON_CBOOT);
+      case JETSON_UEFI -> builder.bootLoader(BootLoader.JETSON_UEFI);
+      case RPI_TRYBOOT -> builder.bootLoader(BootLoader.RPI_TRYBOOT);
     }
     OtaClient client = builder.build();
     EcuStatus end;

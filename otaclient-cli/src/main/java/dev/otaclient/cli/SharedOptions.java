@@ -195,7 +195,7 @@ final class SharedOptions {
         description = "Directory-slot state root, for the directory backend (default ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    @Option(names = "--boot", defaultValue = "directory", description = "Boot backend: directory, grub or jetson-cboot (default ${DEFAULT-VALUE}).")
+    @Option(names = "--boot", defaultValue = "directory", description = "Boot backend: directory, grub, grub-legacy, jetson-cboot, jetson-uefi or rpi-tryboot (default ${DEFAULT-VALUE}).")
     String boot;
 
     BootBackend backend() {

@@ -242,7 +242,10 @@ public final class OtaClient {
       BootController boot = switch (bootLoader) {
         case DIRECTORY_SLOTS -> new DirectorySlotController(stateDir);
         case GRUB -> BootBackend.GRUB.open(null, null);
+        case GRUB_LEGACY -> BootBackend.GRUB_LEGACY.open(null, null);
         case JETSON_CBOOT -> BootBackend.JETSON_CBOOT.open(null, null);
+        case JETSON_UEFI -> BootBackend.JETSON_UEFI.open(null, null);
+        case RPI_TRYBOOT -> BootBackend.RPI_TRYBOOT.open(null, null);
       };
       dev.otaclient.internal.update.UpdateEngine engine = new dev.otaclient.internal.update.UpdateEngine(ecuId, boot, s);
       engine.start();

@@ -10,12 +10,24 @@ import java.util.Locale;
 public enum BootBackend {
   /** Two directories under a state root; the embedded default, no root or partitions needed. */
   DIRECTORY,
-  /** GRUB A/B on two ext4 partitions with the Python client's {@code /boot/ota-partition} layout. */
+  /**
+   * GRUB A/B in the per-slot layout of TIER IV's current client ({@code /boot/ota-slot_a|b}, grubenv);
+   * a device on the 2022 {@code ota-partition} layout is migrated at start-up.
+   */
   GRUB,
-  /** NVIDIA Jetson CBoot via {@code nvbootctrl}. */
-  JETSON_CBOOT;
+  /** GRUB A/B kept on the 2022 {@code /boot/ota-partition.<dev>} layout (no migration). */
+  GRUB_LEGACY,
+  /** NVIDIA Jetson CBoot via {@code nvbootctrl} (Xavier, BSP before R34). */
+  JETSON_CBOOT,
+  /** NVIDIA Jetson UEFI via {@code nvbootctrl} (Orin, BSP R34 and later), with firmware capsules. */
+  JETSON_UEFI,
+  /** Raspberry Pi 4 with the firmware's one-shot tryboot. */
+  RPI_TRYBOOT;
 
-  /** Accepts {@code directory}, {@code grub}, {@code jetson-cboot} (also {@code cboot}). */
+  /**
+   * Accepts {@code directory}, {@code grub}, {@code grub-legacy}, {@code jetson-cboot} (also
+   * {@code cboot}), {@code jetson-uefi}, {@code rpi-tryboot} (also {@code rpi_boot}, TIER IV's name).
+   */
   public static BootBackend parse(String name) {
     switch (name.toLowerCase(Locale.ROOT)) {
       case "directory":
@@ -23,12 +35,19 @@ public enum BootBackend {
         return DIRECTORY;
       case "grub":
         return GRUB;
+      case "grub-legacy":
+        return GRUB_LEGACY;
       case "jetson-cboot":
       case "cboot":
         return JETSON_CBOOT;
+      case "jetson-uefi":
+        return JETSON_UEFI;
+      case "rpi-tryboot":
+      case "rpi_boot":
+        return RPI_TRYBOOT;
       default:
-        throw new OtaException(ErrorCode.PLATFORM_UNSUPPORTED, ErrorModule.BOOT_CONTROL,
-            "unknown boot backend '" + name + "' (directory, grub, jetson-cboot)");
+        throw new OtaException(ErrorCode.PLATFORM_UNSUPPORTED, ErrorModule.BOOT_CONTROL, "unknown boot backend '"
+            + name + "' (directory, grub, grub-legacy, jetson-cboot, jetson-uefi, rpi-tryboot)");
     }
   }
 
@@ -39,8 +58,11 @@ public enum BootBackend {
   public BootController open(Path stateDir, DirectorySlotController.Options options) {
     return switch (this) {
       case DIRECTORY -> new DirectorySlotController(stateDir, options);
-      case GRUB -> new GrubController(GrubLayout.system());
+      case GRUB -> new GrubSlotsController(GrubSlotsLayout.system());
+      case GRUB_LEGACY -> new GrubController(GrubLayout.system());
       case JETSON_CBOOT -> new CbootController(CbootLayout.system());
+      case JETSON_UEFI -> new JetsonUefiController(JetsonUefiController.JetsonUefiLayout.system());
+      case RPI_TRYBOOT -> new RpiTrybootController(RpiTrybootController.RpiLayout.system());
     };
   }
 }

@@ -157,16 +157,7 @@ final class CbootController extends PartitionedSlots {
 
   @Override
   protected <T> T withStandbyFiles(IoFunction<SlotFiles, T> fn) throws IOException {
-    if (standbyMounted) {
-      return fn.apply(new SlotFiles(layout.standbyMount().resolve(STATUS_DIR)));
-    }
-    // the files live inside the standby rootfs: mount it (never format) just for this
-    partitions.mount(standbyDevice, layout.standbyMount(), ErrorCode.PRE_UPDATE);
-    try {
-      return fn.apply(new SlotFiles(layout.standbyMount().resolve(STATUS_DIR)));
-    } finally {
-      partitions.unmount(layout.standbyMount(), ErrorCode.PRE_UPDATE);
-    }
+    return inSlotFiles(standbyDevice, layout.standbyMount(), standbyMounted, STATUS_DIR, fn);
   }
 
   @Override

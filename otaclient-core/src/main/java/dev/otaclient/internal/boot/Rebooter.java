@@ -4,4 +4,12 @@ package dev.otaclient.internal.boot;
 @FunctionalInterface
 public interface Rebooter {
   void reboot();
+
+  /**
+   * Restarts with a parameter for the firmware (the Raspberry Pi's {@code "0 tryboot"}). Rebooters that
+   * cannot pass one restart plainly.
+   */
+  default void reboot(String firmwareParameter) {
+    reboot();
+  }
 }

@@ -97,6 +97,11 @@ abstract class SlotStateMachine implements BootController {
 
   protected abstract Rebooter rebooter();
 
+  /** The reboot into the armed slot (the Raspberry Pi passes its one-shot tryboot flag here). */
+  protected void performReboot() {
+    rebooter().reboot();
+  }
+
   /**
    * Why the device runs this slot although {@code expectedSlot} was expected, as a failure-reason
    * string. The default cannot tell an interrupted update from a failed boot; backends that can say so.
@@ -165,7 +170,7 @@ abstract class SlotStateMachine implements BootController {
   public synchronized void reboot() {
     guarded(ErrorCode.POST_UPDATE, rollbackInFlight ? ErrorApi.ROLLBACK : ErrorApi.UPDATE, () -> {
       log.info("rebooting");
-      rebooter().reboot();
+      performReboot();
       return null;
     });
   }

@@ -259,8 +259,20 @@ public final class ConfigYaml {
       }
     }
 
+    /** The key's value as a nested mapping, or empty when the key is absent. */
+    public Optional<Fields> mapping(String key) {
+      if (!has(key)) {
+        return Optional.empty();
+      }
+      Node v = valueNode(key);
+      if (!(v instanceof MappingNode)) {
+        throw error(fileName, v, pathOf(key), "must be a mapping, got " + describe(v));
+      }
+      return Optional.of(new Fields(fileName, pathOf(key), (MappingNode) v));
+    }
+
     /** The key's list items, or empty when the key is absent. */
-    Optional<List<Node>> list(String key) {
+    public Optional<List<Node>> list(String key) {
       if (!has(key)) {
         return Optional.empty();
       }
@@ -272,7 +284,7 @@ public final class ConfigYaml {
     }
 
     /** The string items of a list. */
-    Optional<List<String>> stringList(String key) {
+    public Optional<List<String>> stringList(String key) {
       return list(key).map(items -> {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
@@ -287,7 +299,7 @@ public final class ConfigYaml {
     }
 
     /** A list item that must itself be a mapping. */
-    Fields mappingItem(String key, int index, Node item) {
+    public Fields mappingItem(String key, int index, Node item) {
       String itemPath = pathOf(key) + "[" + index + "]";
       if (!(item instanceof MappingNode)) {
         throw error(fileName, item, itemPath, "must be a mapping, got " + describe(item));

@@ -169,7 +169,7 @@ public final class GrubLoopRig implements AutoCloseable {
    * (the JVM and every command it runs, as systemd stops a service), independent of how busy the
    * test's JVM is.
    */
-  private static void wrapped(FakeSystem fake, String name, String command) throws IOException {
+  static void wrapped(FakeSystem fake, String name, String command) throws IOException {
     fake.install(name, """
         ev() {
           [ -n "$OTA_PROBE_EVENTS" ] || return 0

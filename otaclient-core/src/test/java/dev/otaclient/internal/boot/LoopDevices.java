@@ -51,7 +51,12 @@ final class LoopDevices {
   private static FileLock tryLock(Path file) {
     try {
       FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = ch.tryLock();
+      FileLock lock;
+      try {
+        lock = ch.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        lock = null; // held by this JVM already (an earlier reservation)
+      }
       if (lock == null) {
         ch.close();
       }
