@@ -103,6 +103,24 @@ public final class HttpTransport implements AutoCloseable {
     }));
   }
 
+  /**
+   * One GET without retries, body discarded: the HTTP status, or -1 when no status arrived (connection
+   * or timeout). For probing what kind of image a server holds; the budget is not touched.
+   */
+  public int probe(URI url) {
+    if (closed) {
+      return -1;
+    }
+    try {
+      exchange(url, CacheControl.NO_CACHE, in -> in.readNBytes(4096));
+      return 200;
+    } catch (HttpStatusException e) {
+      return e.status;
+    } catch (IOException | BlobWriter.ContentMismatchException e) {
+      return -1;
+    }
+  }
+
   private interface Attempt<T> {
     /** @param attempt 1-based; every earlier attempt failed */
     T run(int attempt) throws IOException, BlobWriter.ContentMismatchException;

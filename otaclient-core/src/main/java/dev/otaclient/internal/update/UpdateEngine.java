@@ -201,7 +201,7 @@ public final class UpdateEngine {
     cancel.onStop(self::interrupt);
     try {
       log.info("update of {} to version '{}' from {} started", ecuId, request.version(), request.image());
-      UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel);
+      UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel, ecuId);
       Standby standby = pipeline.build(request);
       cancel.enterFinal();
       c.phase(dev.otaclient.status.UpdatePhase.POST_PROCESSING);

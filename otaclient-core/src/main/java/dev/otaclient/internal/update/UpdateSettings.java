@@ -19,15 +19,18 @@ import java.util.Optional;
  * @param downloadConcurrency concurrent HTTP transfers
  * @param workDir a private directory (on this ECU, outside both slots) where the lists are fetched,
  *     verified and planned before anything touches the standby; empty for a fresh temporary directory
+ * @param releaseKey which payload of an OTA image v1 this ECU installs besides its id: {@code dev}
+ *     (TIER IV's default) or {@code prd}
  */
 public record UpdateSettings(CaStore caStore, TrustPolicy trustPolicy, HttpSettings http, RetryPolicy retry,
-    int workers, int downloadConcurrency, Optional<Path> workDir) {
+    int workers, int downloadConcurrency, Optional<Path> workDir, String releaseKey) {
   public UpdateSettings {
     Objects.requireNonNull(caStore);
     Objects.requireNonNull(trustPolicy);
     Objects.requireNonNull(http);
     Objects.requireNonNull(retry);
     Objects.requireNonNull(workDir);
+    Objects.requireNonNull(releaseKey);
     if (workers < 1 || downloadConcurrency < 1) {
       throw new IllegalArgumentException("workers and downloadConcurrency must be >= 1");
     }
@@ -42,26 +45,30 @@ public record UpdateSettings(CaStore caStore, TrustPolicy trustPolicy, HttpSetti
     int cores = Runtime.getRuntime().availableProcessors();
     int downloads = Math.max(4, Math.min(16, cores * 4));
     return new UpdateSettings(caStore, TrustPolicy.REQUIRE_CA, HttpSettings.defaults(), RetryPolicy.defaults(),
-        Math.max(downloads, cores * 2), downloads, Optional.empty());
+        Math.max(downloads, cores * 2), downloads, Optional.empty(), "dev");
   }
 
   public UpdateSettings withTrustPolicy(TrustPolicy p) {
-    return new UpdateSettings(caStore, p, http, retry, workers, downloadConcurrency, workDir);
+    return new UpdateSettings(caStore, p, http, retry, workers, downloadConcurrency, workDir, releaseKey);
   }
 
   public UpdateSettings withHttp(HttpSettings h) {
-    return new UpdateSettings(caStore, trustPolicy, h, retry, workers, downloadConcurrency, workDir);
+    return new UpdateSettings(caStore, trustPolicy, h, retry, workers, downloadConcurrency, workDir, releaseKey);
   }
 
   public UpdateSettings withRetry(RetryPolicy r) {
-    return new UpdateSettings(caStore, trustPolicy, http, r, workers, downloadConcurrency, workDir);
+    return new UpdateSettings(caStore, trustPolicy, http, r, workers, downloadConcurrency, workDir, releaseKey);
   }
 
   public UpdateSettings withWorkDir(Path dir) {
-    return new UpdateSettings(caStore, trustPolicy, http, retry, workers, downloadConcurrency, Optional.of(dir));
+    return new UpdateSettings(caStore, trustPolicy, http, retry, workers, downloadConcurrency, Optional.of(dir), releaseKey);
   }
 
   public UpdateSettings withThreads(int newWorkers, int newDownloadConcurrency) {
-    return new UpdateSettings(caStore, trustPolicy, http, retry, newWorkers, newDownloadConcurrency, workDir);
+    return new UpdateSettings(caStore, trustPolicy, http, retry, newWorkers, newDownloadConcurrency, workDir, releaseKey);
+  }
+
+  public UpdateSettings withReleaseKey(String key) {
+    return new UpdateSettings(caStore, trustPolicy, http, retry, workers, downloadConcurrency, workDir, key);
   }
 }

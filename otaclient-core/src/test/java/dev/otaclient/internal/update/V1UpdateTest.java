@@ -1,0 +1,224 @@
+package dev.otaclient.internal.update;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.otaclient.internal.fetch.RetryPolicy;
+import dev.otaclient.internal.fs.PosixCalls;
+import dev.otaclient.internal.image.v1.V1ImageBuilder;
+import dev.otaclient.internal.slot.FileAttributes;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
+import dev.otaclient.status.Progress;
+import dev.otaclient.testing.Nginx;
+import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
+import dev.otaclient.testing.TreeSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * OTA image v1 through the engine, over nginx and from a directory: full install, delta v1 → v1,
+ * delta legacy → v1 and in place, compared bit for bit with the rootfs the images were built from
+ * (content, modes, owners, symlinks, hard-link groups, extended attributes, whiteouts). The images are
+ * made by our builder with small slices so that every storage filter (inline, bundle, zstd, slices)
+ * is exercised.
+ */
+class V1UpdateTest {
+  static final List<String> META = SignedImageFixture.ENGINE_META;
+  static final String WHITEOUT = "/var/lib/docker/overlay2/l1/diff/removed";
+  static final String CAPS = "/usr/bin/pinger";
+  static final String BIG = "/usr/share/big-random.bin";
+
+  @TempDir static Path shared;
+  static SignedImageFixture images;
+  static Path rootV1;
+  static Path rootV2;
+  static Nginx nginx;
+
+  @BeforeAll
+  static void build() throws IOException {
+    assumeTrue(Nginx.available(), "nginx not installed");
+    images = SignedImageFixture.create("v1img", shared);
+    rootV1 = extras(SampleRootfs.create(shared.resolve("root-v1")));
+    rootV2 = SampleRootfs.v2From(rootV1, shared.resolve("root-v2"));
+    v1Image("v1", rootV1);
+    v1Image("v2", rootV2);
+    images.sampleV1("legacy");
+    nginx = Nginx.serve(images.www());
+  }
+
+  /** xattrs in three namespaces, a whiteout and a file large enough to be sliced. */
+  static Path extras(Path root) throws IOException {
+    Path caps = SampleRootfs.at(root, CAPS);
+    Files.write(caps, "#!/bin/true\n".repeat(40).getBytes(StandardCharsets.US_ASCII));
+    Files.setAttribute(caps, "unix:mode", 0755);
+    Files.write(SampleRootfs.at(root, BIG), SampleRootfs.randomBytes(300_000, 7));
+    if (FileAttributes.canChown()) {
+      // a file capability: cap_net_raw+ep, version 2 layout
+      PosixCalls.setXattr(caps, "security.capability",
+          new byte[] {1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+      Path wo = SampleRootfs.at(root, WHITEOUT);
+      Files.createDirectories(wo.getParent());
+      PosixCalls.mknodWhiteout(wo, 0600);
+      PosixCalls.setXattr(wo.getParent(), "trusted.overlay.opaque", "y".getBytes(StandardCharsets.US_ASCII));
+    }
+    PosixCalls.setXattr(caps, "user.origin", "test".getBytes(StandardCharsets.US_ASCII));
+    PosixCalls.setXattr(SampleRootfs.at(root, "/etc"), "user.dir", new byte[] {0, 1, 2});
+    return root;
+  }
+
+  static void v1Image(String name, Path rootfs) {
+    V1ImageBuilder.into(images.www().resolve(name))
+        .payload(new V1ImageBuilder.PayloadSpec("main", "dev", rootfs, List.of("/etc/hostname")))
+        .payload(new V1ImageBuilder.PayloadSpec("other", "dev", rootfs, List.of()))
+        .sliceSize(64 * 1024)
+        .signWith(images.ca().signingKey(), List.of(images.ca().signingCert(), images.ca().intermediateCert()))
+        .build();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (nginx != null) {
+      nginx.close();
+    }
+  }
+
+  static UpdateEngine client(TestSlots slots) {
+    UpdateSettings s = UpdateSettings.defaults(images.caStore())
+        .withRetry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(10)));
+    UpdateEngine c = new UpdateEngine("main", slots, s);
+    c.start();
+    return c;
+  }
+
+  static EcuStatus update(TestSlots slots, String version, String location) {
+    return client(slots).update(UpdateRequest.of(version, location, "{}"));
+  }
+
+  /** Every path's extended attributes, as the kernel reports them. */
+  static Map<String, String> xattrs(Path root) {
+    Map<String, String> out = new TreeMap<>();
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
+          if (d.equals(root.resolve("opt/ota"))) {
+            return FileVisitResult.SKIP_SUBTREE;
+          }
+          visitFile(d, a);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+          Map<String, byte[]> x = PosixCalls.listXattrs(f);
+          if (!x.isEmpty() && !f.equals(root)) {
+            StringBuilder sb = new StringBuilder();
+            x.forEach((k, v) -> sb.append(k).append('=').append(Arrays.toString(v)).append(';'));
+            out.put("/" + root.relativize(f), sb.toString());
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  static void assertExactCopy(Path slot, Path rootfs) throws IOException {
+    assertThat(TreeSnapshot.of(slot, META).diff(TreeSnapshot.of(rootfs))).isEmpty();
+    assertThat(TreeSnapshot.of(slot, META)).isEqualTo(TreeSnapshot.of(rootfs));
+    assertThat(xattrs(slot)).isEqualTo(xattrs(rootfs)).containsKey(CAPS);
+    if (FileAttributes.canChown()) {
+      Map<String, Object> st = Files.readAttributes(SampleRootfs.at(slot, WHITEOUT), "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
+      assertThat((Integer) st.get("mode") & 0170000).isEqualTo(0020000);
+      assertThat((Long) st.get("rdev")).isZero();
+    }
+    assertThat(slot.resolve(".ota-work")).doesNotExist();
+    assertThat(slot.resolve("opt/ota/image-meta/file_table.sqlite3")).isRegularFile();
+    assertThat(slot.resolve("opt/ota/image-meta/regulars.txt")).doesNotExist();
+  }
+
+  @Test
+  void fullInstallFromNginxIsAnExactCopy(@TempDir Path tmp) throws IOException {
+    TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+    EcuStatus s = update(slots, "1.0", nginx.imageUrl("v1"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertExactCopy(tmp.resolve("b"), rootV1);
+  }
+
+  @Test
+  void fullInstallFromADirectoryIsAnExactCopy(@TempDir Path tmp) throws IOException {
+    TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+    EcuStatus s = update(slots, "1.0", images.www().resolve("v1").toString());
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertExactCopy(tmp.resolve("b"), rootV1);
+  }
+
+  @Test
+  void deltaV1ToV1DownloadsOnlyWhatChanged(@TempDir Path tmp) throws IOException {
+    TestSlots first = new TestSlots(tmp.resolve("empty"), tmp.resolve("a"));
+    assertThat(update(first, "1.0", nginx.imageUrl("v1")).status()).isEqualTo(OtaStatus.SUCCESS);
+    TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+    UpdateEngine c = client(slots);
+    Progress[] last = new Progress[1];
+    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+    int before = nginx.accessLog().size();
+    EcuStatus s = c.update(UpdateRequest.of("2.0", nginx.imageUrl("v2"), "{}"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertExactCopy(tmp.resolve("b"), rootV2);
+    List<String> log = nginx.accessLog().subList(before, nginx.accessLog().size());
+    // the unchanged large file is copied from the active slot, not fetched slice by slice
+    assertThat(log.stream().filter(l -> l.contains("/blobs/sha256/")).count()).isLessThan(12);
+    assertThat(last[0].filesProcessedCopy()).isPositive();
+  }
+
+  @Test
+  void deltaLegacyToV1UsesTheLegacySlot(@TempDir Path tmp) throws IOException {
+    TestSlots first = new TestSlots(tmp.resolve("empty"), tmp.resolve("a"));
+    assertThat(update(first, "0.9", nginx.imageUrl("legacy")).status()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(tmp.resolve("a/opt/ota/image-meta/regulars.txt")).isRegularFile();
+    TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+    UpdateEngine c = client(slots);
+    Progress[] last = new Progress[1];
+    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+    EcuStatus s = c.update(UpdateRequest.of("1.0", nginx.imageUrl("v1"), "{}"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertExactCopy(tmp.resolve("b"), rootV1);
+    assertThat(last[0].filesProcessedCopy()).isPositive();
+  }
+
+  @Test
+  void inPlaceReinstallFetchesNoBlob(@TempDir Path tmp) throws IOException {
+    TestSlots first = new TestSlots(tmp.resolve("empty"), tmp.resolve("b"));
+    assertThat(update(first, "1.0", nginx.imageUrl("v1")).status()).isEqualTo(OtaStatus.SUCCESS);
+    // an edit the in-place run must undo, and a stale attribute it must remove
+    Files.writeString(SampleRootfs.at(tmp.resolve("b"), SampleRootfs.PASSWD), "tampered");
+    PosixCalls.setXattr(SampleRootfs.at(tmp.resolve("b"), CAPS), "user.stale", new byte[] {9});
+    TestSlots again = new TestSlots(tmp.resolve("empty"), tmp.resolve("b"));
+    int before = nginx.accessLog().size();
+    EcuStatus s = update(again, "1.0", nginx.imageUrl("v1"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertExactCopy(tmp.resolve("b"), rootV1);
+    List<String> log = nginx.accessLog().subList(before, nginx.accessLog().size());
+    assertThat(log.stream().filter(l -> l.contains("/blobs/sha256/")).count()).isLessThanOrEqualTo(8);
+  }
+}
