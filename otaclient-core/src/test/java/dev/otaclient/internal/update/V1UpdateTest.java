@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.otaclient.internal.fetch.RetryPolicy;
 import dev.otaclient.internal.fs.PosixCalls;
 import dev.otaclient.internal.image.v1.V1ImageBuilder;
+import dev.otaclient.internal.image.v1.ZipArtifact;
 import dev.otaclient.internal.slot.FileAttributes;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
@@ -61,6 +62,7 @@ class V1UpdateTest {
     v1Image("v1", rootV1);
     v1Image("v2", rootV2);
     images.sampleV1("legacy");
+    ZipArtifact.pack(images.www().resolve("v1"), shared.resolve("v1.zip"));
     nginx = Nginx.serve(images.www());
   }
 
@@ -169,6 +171,19 @@ class V1UpdateTest {
   void fullInstallFromADirectoryIsAnExactCopy(@TempDir Path tmp) throws IOException {
     TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
     EcuStatus s = update(slots, "1.0", images.www().resolve("v1").toString());
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertExactCopy(tmp.resolve("b"), rootV1);
+  }
+
+  @Test
+  void fullInstallFromTheZipArtifactIsAnExactCopy(@TempDir Path tmp) throws IOException {
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(shared.resolve("v1.zip").toFile())) {
+      List<String> names = z.stream().map(java.util.zip.ZipEntry::getName).toList();
+      assertThat(names.subList(0, 2)).containsExactly("index.json", "index.jwt");
+      assertThat(z.stream()).allMatch(e -> e.getMethod() == java.util.zip.ZipEntry.STORED);
+    }
+    TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+    EcuStatus s = update(slots, "1.0", shared.resolve("v1.zip").toString());
     assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
     assertExactCopy(tmp.resolve("b"), rootV1);
   }
