@@ -19,15 +19,24 @@ public record ImageSummary(
     long persistents) {
 
   public static ImageSummary of(String location, ImageMetadata metadata, VerifiedLists lists) {
-    long dirs = count(ListKind.DIRECTORIES, lists);
-    long links = count(ListKind.SYMLINKS, lists);
-    long persist = count(ListKind.PERSISTENTS, lists);
+    return of(location, metadata.version(), lists, metadata.totalRegularSize());
+  }
+
+  /**
+   * @param metadataVersion 1 for the legacy format's {@code metadata.jwt}; an OTA image v1 reports 2
+   *     here, its schema version of the image index
+   */
+  public static ImageSummary of(String location, int metadataVersion, ImageTree tree,
+      java.util.OptionalLong totalRegularSize) {
+    long dirs = count(tree.readDirectories());
+    long links = count(tree.readSymlinks());
+    long persist = count(tree.readPersistents());
     long regulars = 0;
     long size = 0;
     long compressed = 0;
     long compressedSize = 0;
     java.util.Set<String> hashes = new java.util.HashSet<>();
-    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, lists.regulars())) {
+    try (EntryReader<RegularEntry> r = tree.readRegulars()) {
       while (r.hasNext()) {
         RegularEntry e = r.next();
         regulars++;
@@ -39,13 +48,13 @@ public record ImageSummary(
         }
       }
     }
-    return new ImageSummary(location, metadata.version(), dirs, links, regulars, hashes.size(),
-        metadata.totalRegularSize().orElse(size), compressed, compressedSize, persist);
+    return new ImageSummary(location, metadataVersion, dirs, links, regulars, hashes.size(),
+        totalRegularSize.orElse(size), compressed, compressedSize, persist);
   }
 
-  private static long count(ListKind kind, VerifiedLists lists) {
+  private static long count(EntryReader<?> reader) {
     long n = 0;
-    try (ListReader<Object> r = ListReader.open(kind, lists.path(kind))) {
+    try (EntryReader<?> r = reader) {
       while (r.hasNext()) {
         r.next();
         n++;

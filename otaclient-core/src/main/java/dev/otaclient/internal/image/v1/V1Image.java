@@ -53,6 +53,7 @@ public final class V1Image implements AutoCloseable {
   /**
    * Verifies and opens the image.
    *
+   * @param ecuId whose payload to open; null for the first payload with {@code releaseKey} (tools)
    * @param workDir private directory (outside both slots) for the verified documents and tables
    * @throws OtaException BASE_METADATA_VERIFICATION for a signature or chain that does not verify,
    *     METADATA_VERIFICATION for signed content that is wrong or has no payload for this ECU, or what
@@ -60,7 +61,6 @@ public final class V1Image implements AutoCloseable {
    */
   public static V1Image open(ImageSource source, CaStore cas, TrustPolicy policy, Clock clock, String ecuId,
       String releaseKey, Path workDir) {
-    Objects.requireNonNull(ecuId, "ecuId");
     IndexJwt jwt = IndexJwt.parse(source.readMetadata(MediaTypes.INDEX_JWT, IndexJwt.MAX_BYTES));
     Descriptor indexRef;
     if (cas.isEmpty() && policy == TrustPolicy.INSECURE_SKIP_CHAIN_CHECK_NO_CA_INSTALLED) {
@@ -76,7 +76,9 @@ public final class V1Image implements AutoCloseable {
       throw BadImage.metadata("cannot create the work directory " + workDir + ": " + e, e);
     }
     ImageIndex index = ImageIndex.parse(document(source, MediaTypes.INDEX_JSON, indexRef, workDir, "index.json"));
-    ImageIndex.Payload payload = index.select(ecuId, releaseKey);
+    ImageIndex.Payload payload = ecuId != null ? index.select(ecuId, releaseKey)
+        : index.payloads().stream().filter(p -> p.releaseKey().equals(releaseKey)).findFirst()
+            .orElseGet(() -> index.select("(any)", releaseKey));
     Descriptor configRef = PayloadDocuments.manifestConfig(
         document(source, payload.manifest().blobPath(), payload.manifest(), workDir, "image_manifest.json"));
     PayloadDocuments.Config config = PayloadDocuments.config(
