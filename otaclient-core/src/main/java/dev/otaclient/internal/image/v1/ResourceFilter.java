@@ -74,7 +74,7 @@ public sealed interface ResourceFilter {
    *
    * @throws IllegalArgumentException naming what is wrong
    */
-  static ResourceFilter parse(byte[] raw) {
+  public static ResourceFilter parse(byte[] raw) {
     if (raw.length < 3 || raw[1] != ':') {
       throw new IllegalArgumentException("filter is not '<code>:<options>'");
     }
