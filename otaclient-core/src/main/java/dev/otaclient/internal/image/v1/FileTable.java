@@ -82,10 +82,10 @@ public final class FileTable implements ImageTree, AutoCloseable {
       }
       return new FileTable(file, persistents, c);
     } catch (SQLException e) {
-      closeQuietly(c);
+      Sqlite.close(c);
       throw BadImage.metadata("file table is not a readable SQLite database: " + e.getMessage(), e);
     } catch (OtaException e) {
-      closeQuietly(c);
+      Sqlite.close(c);
       throw e;
     }
   }
@@ -239,18 +239,7 @@ public final class FileTable implements ImageTree, AutoCloseable {
   @Override
   public void close() {
     synchronized (lookup) {
-      closeQuietly(lookup);
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    if (c == null) {
-      return;
-    }
-    try {
-      c.close();
-    } catch (Exception e) {
-      LOG.debug("closing a file table: {}", e.toString());
+      Sqlite.close(lookup);
     }
   }
 
@@ -420,9 +409,9 @@ public final class FileTable implements ImageTree, AutoCloseable {
 
     @Override
     public void close() {
-      closeQuietly(rs);
-      closeQuietly(stmt);
-      closeQuietly(conn);
+      Sqlite.close(rs);
+      Sqlite.close(stmt);
+      Sqlite.close(conn);
       rs = null;
     }
   }

@@ -41,10 +41,10 @@ public final class ResourceTable implements AutoCloseable {
       }
       return new ResourceTable(c);
     } catch (SQLException e) {
-      close(c);
+      Sqlite.close(c);
       throw BadImage.metadata("resource table is not a readable SQLite database: " + e.getMessage(), e);
     } catch (OtaException e) {
-      close(c);
+      Sqlite.close(c);
       throw e;
     }
   }
@@ -93,16 +93,6 @@ public final class ResourceTable implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    close(conn);
-  }
-
-  private static void close(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // read-only: nothing to lose
-      }
-    }
+    Sqlite.close(conn);
   }
 }

@@ -25,4 +25,15 @@ final class Sqlite {
   static Connection openForWriting(Path db) throws SQLException {
     return DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
   }
+
+  /** Closes a connection, statement or result set of a read-only table: nothing to lose on failure. */
+  static void close(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // read-only and immutable: a failed close loses nothing
+      }
+    }
+  }
 }
