@@ -163,4 +163,16 @@ class V1SpecImageTest {
     assertThat(s.failureReason()).contains("index.json").contains("sha256 mismatch");
     assertThat(tmp.resolve("b")).isEmptyDirectory();
   }
+
+  @Test
+  void theLegacyCompatPlaceholderWithFourEmptyListsIsRefused(@TempDir Path tmp) throws Exception {
+    // what a v1 image's legacy-compat metadata.jwt looks like once its oci-layout is out of reach
+    Files.createDirectories(fixture.rootfs("placeholder"));
+    Path image = fixture.build("placeholder");
+    assertThat(Files.size(image.resolve("regulars.txt")) + Files.size(image.resolve("dirs.txt"))).isZero();
+    EcuStatus s = install(image, tmp, "main");
+    assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+    assertThat(s.failureReason()).contains("-205").contains("legacy-compat placeholder").contains("four empty lists");
+    assertThat(tmp.resolve("b")).isEmptyDirectory();
+  }
 }
