@@ -45,6 +45,20 @@ public final class PosixCalls {
     static final LibC C = Native.load("c", LibC.class);
   }
 
+  /**
+   * libc through JNA; a dispatch library that cannot be loaded (a noexec temporary directory, an
+   * unsupported platform) becomes an I/O error naming the cause, like any failed call here.
+   */
+  private static LibC libc() throws IOException {
+    try {
+      return Holder.C;
+    } catch (LinkageError e) {
+      throw new IOException("the native libc binding (JNA) cannot be loaded; it is unpacked into "
+          + System.getProperty("jna.tmpdir", System.getProperty("java.io.tmpdir")) + ", which must allow executing it: "
+          + e, e);
+    }
+  }
+
   /** The extended attributes of {@code p} (any namespace the caller may read), sorted by name. */
   public static Map<String, byte[]> listXattrs(Path p) throws IOException {
     byte[] path = cString(p.toString());
@@ -52,9 +66,9 @@ public final class PosixCalls {
     for (String name : names(path, p)) {
       byte[] n = cString(name);
       try {
-        long size = Holder.C.lgetxattr(path, n, null, 0);
+        long size = libc().lgetxattr(path, n, null, 0);
         byte[] v = new byte[(int) size];
-        long got = Holder.C.lgetxattr(path, n, v, v.length);
+        long got = libc().lgetxattr(path, n, v, v.length);
         out.put(name, got == v.length ? v : java.util.Arrays.copyOf(v, (int) got));
       } catch (LastErrorException e) {
         if (e.getErrorCode() != ENODATA) {
@@ -68,9 +82,9 @@ public final class PosixCalls {
   private static List<String> names(byte[] path, Path p) throws IOException {
     for (int attempt = 0; ; attempt++) {
       try {
-        long size = Holder.C.llistxattr(path, null, 0);
+        long size = libc().llistxattr(path, null, 0);
         byte[] buf = new byte[(int) size];
-        long got = size == 0 ? 0 : Holder.C.llistxattr(path, buf, buf.length);
+        long got = size == 0 ? 0 : libc().llistxattr(path, buf, buf.length);
         List<String> names = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < got; i++) {
@@ -90,7 +104,7 @@ public final class PosixCalls {
 
   public static void setXattr(Path p, String name, byte[] value) throws IOException {
     try {
-      Holder.C.lsetxattr(cString(p.toString()), cString(name), value, value.length, 0);
+      libc().lsetxattr(cString(p.toString()), cString(name), value, value.length, 0);
     } catch (LastErrorException e) {
       throw failure("setxattr " + name, p, e);
     }
@@ -98,7 +112,7 @@ public final class PosixCalls {
 
   public static void removeXattr(Path p, String name) throws IOException {
     try {
-      Holder.C.lremovexattr(cString(p.toString()), cString(name));
+      libc().lremovexattr(cString(p.toString()), cString(name));
     } catch (LastErrorException e) {
       if (e.getErrorCode() != ENODATA) {
         throw failure("removexattr " + name, p, e);
@@ -109,7 +123,7 @@ public final class PosixCalls {
   /** Creates a character device 0/0 (an overlayfs whiteout) with the permission bits {@code mode}. */
   public static void mknodWhiteout(Path p, int mode) throws IOException {
     try {
-      Holder.C.mknod(cString(p.toString()), S_IFCHR | (mode & 07777), 0L);
+      libc().mknod(cString(p.toString()), S_IFCHR | (mode & 07777), 0L);
     } catch (LastErrorException e) {
       throw failure("mknod", p, e);
     }
@@ -123,8 +137,8 @@ public final class PosixCalls {
   public static void ownNode(Path p, long uid, long gid, int mode) throws IOException {
     byte[] path = cString(p.toString());
     try {
-      Holder.C.lchown(path, (int) uid, (int) gid);
-      Holder.C.chmod(path, mode & 07777);
+      libc().lchown(path, (int) uid, (int) gid);
+      libc().chmod(path, mode & 07777);
     } catch (LastErrorException e) {
       throw failure("chown/chmod", p, e);
     }
