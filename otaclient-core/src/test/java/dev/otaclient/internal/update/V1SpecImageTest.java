@@ -175,4 +175,51 @@ class V1SpecImageTest {
     assertThat(s.failureReason()).contains("-205").contains("legacy-compat placeholder").contains("four empty lists");
     assertThat(tmp.resolve("b")).isEmptyDirectory();
   }
+
+  /** Resource 1 of the spec image: the bundle of A, B and C. */
+  static byte[] bundle() {
+    return SpecImage.concat(SpecImage.A, SpecImage.B, SpecImage.C);
+  }
+
+  static void fileWithTheBundlesDigest(java.sql.Connection c, long size) throws java.sql.SQLException {
+    try (java.sql.PreparedStatement p = c.prepareStatement("INSERT INTO ft_resource VALUES (8, ?, ?, NULL)")) {
+      p.setBytes(1, SpecImage.sha(bundle()));
+      p.setLong(2, size);
+      p.executeUpdate();
+    }
+    SpecImage.reg(c, "/data/abc", 8, 8);
+  }
+
+  @Test
+  void aFileWithTheBytesOfABundleIsThatBlobAndTheMembersStillInstall(@TempDir Path tmp) throws Exception {
+    EcuStatus s = install(image(tmp, x -> x.fileTableHook = c -> fileWithTheBundlesDigest(c, bundle().length)), tmp,
+        "main");
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(Files.readAllBytes(tmp.resolve("b/data/abc"))).isEqualTo(bundle());
+    assertThat(Files.readAllBytes(tmp.resolve("b/etc/a"))).isEqualTo(SpecImage.A);
+    assertThat(Files.readAllBytes(tmp.resolve("b/data/b"))).isEqualTo(SpecImage.B);
+    assertThat(Files.readAllBytes(tmp.resolve("b/data/c"))).isEqualTo(SpecImage.C);
+  }
+
+  @Test
+  void aFileClaimingABundlesDigestWithAnotherSizeIsRefused(@TempDir Path tmp) throws Exception {
+    assertThat(refused(tmp, x -> x.fileTableHook = c -> fileWithTheBundlesDigest(c, bundle().length + 1)))
+        .contains("size 450 in the resource table but 451 in the file table").contains("/data/abc");
+  }
+
+  @Test
+  void aSymlinkLeadingOutIsMadeAsALinkAndNothingIsWrittenThroughIt(@TempDir Path tmp) throws Exception {
+    // a rootfs may hold absolute or climbing links; they are links in the standby, never followed
+    EcuStatus s = install(image(tmp, x -> x.fileTableHook = c -> {
+      c.createStatement().execute("INSERT INTO ft_inode VALUES (51, 0, 0, " + 0120777 + ", 1, NULL)");
+      c.createStatement().execute("INSERT INTO ft_inode VALUES (52, 0, 0, " + 0120777 + ", 1, NULL)");
+      c.createStatement().execute("INSERT INTO ft_non_regular VALUES ('/etc/up', 51, CAST('../../../../x' AS BLOB))");
+      c.createStatement().execute("INSERT INTO ft_non_regular VALUES ('/etc/abs', 52, CAST('" + tmp.resolve("x")
+          + "' AS BLOB))");
+    }), tmp, "main");
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(Files.readSymbolicLink(tmp.resolve("b/etc/up"))).isEqualTo(Path.of("../../../../x"));
+    assertThat(Files.readSymbolicLink(tmp.resolve("b/etc/abs"))).isEqualTo(tmp.resolve("x"));
+    assertThat(tmp.resolve("x")).doesNotExist();
+  }
 }

@@ -46,6 +46,10 @@ class V1UpdateTest {
   static final String WHITEOUT = "/var/lib/docker/overlay2/l1/diff/removed";
   static final String CAPS = "/usr/bin/pinger";
   static final String BIG = "/usr/share/big-random.bin";
+  /** Shares its first slice with {@link #BIG}. */
+  static final String SAME_PREFIX = "/usr/share/big-same-prefix.bin";
+  /** Zeros: its slices are one resource, listed again and again. */
+  static final String ZEROS = "/usr/share/zeros.img";
 
   @TempDir static Path shared;
   static SignedImageFixture images;
@@ -66,12 +70,20 @@ class V1UpdateTest {
     nginx = Nginx.serve(images.www());
   }
 
-  /** xattrs in three namespaces, a whiteout and a file large enough to be sliced. */
+  /**
+   * xattrs in three namespaces, a whiteout, files large enough to be sliced, two of which share a slice,
+   * and one whose slices are all the same.
+   */
   static Path extras(Path root) throws IOException {
     Path caps = SampleRootfs.at(root, CAPS);
     Files.write(caps, "#!/bin/true\n".repeat(40).getBytes(StandardCharsets.US_ASCII));
     Files.setAttribute(caps, "unix:mode", 0755);
-    Files.write(SampleRootfs.at(root, BIG), SampleRootfs.randomBytes(300_000, 7));
+    byte[] big = SampleRootfs.randomBytes(300_000, 7);
+    Files.write(SampleRootfs.at(root, BIG), big);
+    byte[] prefixed = SampleRootfs.randomBytes(150_000, 8);
+    System.arraycopy(big, 0, prefixed, 0, 64 * 1024);
+    Files.write(SampleRootfs.at(root, SAME_PREFIX), prefixed);
+    Files.write(SampleRootfs.at(root, ZEROS), new byte[200_000]);
     if (FileAttributes.canChown()) {
       // a file capability: cap_net_raw+ep, version 2 layout
       PosixCalls.setXattr(caps, "security.capability",
@@ -235,5 +247,53 @@ class V1UpdateTest {
     assertExactCopy(tmp.resolve("b"), rootV1);
     List<String> log = nginx.accessLog().subList(before, nginx.accessLog().size());
     assertThat(log.stream().filter(l -> l.contains("/blobs/sha256/")).count()).isLessThanOrEqualTo(8);
+  }
+
+  /**
+   * The first run fails on the last slice of the big file (its blob is missing); the second finds the
+   * bundles and slices the first kept in the standby's work area, re-verifies them and fetches none
+   * of them again, and ends with an exact copy.
+   */
+  @Test
+  void anInterruptedUpdateResumesWithTheBlobsItKept(@TempDir Path tmp) throws Exception {
+    Path img = tmp.resolve("www/resume");
+    UpdateEngineTest.copyTree(images.www().resolve("v1"), img);
+    Path victim;
+    try (var s = Files.list(img.resolve("blobs/sha256"))) {
+      // 300 000 bytes in 64 KiB slices: the last slice is 37 856 bytes, the only blob of that size
+      victim = s.filter(p -> size(p) == 300_000 % (64 * 1024)).findFirst().orElseThrow();
+    }
+    Path hidden = tmp.resolve("hidden");
+    Files.move(victim, hidden);
+    try (Nginx own = Nginx.serve(tmp.resolve("www"))) {
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      EcuStatus first = update(slots, "1.0", own.imageUrl("resume"));
+      assertThat(first.status()).isEqualTo(OtaStatus.FAILURE);
+      assertThat(first.failureReason()).contains(victim.getFileName().toString());
+      List<String> kept;
+      try (var s = Files.list(tmp.resolve("b/.ota-work/v1-blobs"))) {
+        kept = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9a-f]{64}")).toList();
+      }
+      assertThat(kept).as("bundles and slices the first run fetched").isNotEmpty();
+
+      Files.move(hidden, victim);
+      int before = own.accessLog().size();
+      EcuStatus second = update(slots, "1.0", own.imageUrl("resume"));
+      assertThat(second.status()).as(second.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertExactCopy(tmp.resolve("b"), rootV1);
+      List<String> log = own.accessLog().subList(before, own.accessLog().size());
+      assertThat(log).anyMatch(l -> l.contains(victim.getFileName().toString()));
+      for (String k : kept) {
+        assertThat(log).as("kept blob %s fetched again", k).noneMatch(l -> l.contains("/blobs/sha256/" + k));
+      }
+    }
+  }
+
+  static long size(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -25,9 +25,9 @@ final class TableSchema {
 
   static void createResourceTable(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE rs_manifest (resource_id INTEGER PRIMARY KEY, digest BLOB NOT NULL, "
+      // the spec makes the digest unique: one row per content, whatever file, slice or bundle has it
+      s.execute("CREATE TABLE rs_manifest (resource_id INTEGER PRIMARY KEY, digest BLOB NOT NULL UNIQUE, "
           + "size INTEGER NOT NULL, filter_applied BLOB, meta BLOB)");
-      s.execute("CREATE INDEX rst_digest_idx ON rs_manifest (digest)");
     }
   }
 }

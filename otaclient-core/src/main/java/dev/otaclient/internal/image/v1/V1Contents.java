@@ -51,6 +51,8 @@ public final class V1Contents {
   private final Path blobDir;
   private final ConcurrentHashMap<String, ReentrantLock> flights = new ConcurrentHashMap<>();
   private final Set<String> ready = ConcurrentHashMap.newKeySet();
+  /** Callers of {@link #kept} per blob not yet released: a slice two files share stays until both are done. */
+  private final ConcurrentHashMap<String, Integer> users = new ConcurrentHashMap<>();
 
   public V1Contents(ImageSource source, FileTable fileTable, ResourceTable resources, Path blobDir) {
     this.source = source;
@@ -181,12 +183,25 @@ public final class V1Contents {
         }
       }
     }
-    // slices serve one resource each in practice; the bundle-style reuse is not worth their space
-    files.forEach(f -> {
-      ready.remove(f.getFileName().toString());
-      discard(f);
-    });
+    // a slice usually serves one resource, so it is not kept like a bundle; but two large files may
+    // share one (a common prefix, runs of zeros), so it goes only when its last user is done
+    files.forEach(this::release);
     return new FetchResult(wire[0], r.size(), 0);
+  }
+
+  private void release(Path file) {
+    String name = file.getFileName().toString();
+    ReentrantLock lock = flights.computeIfAbsent(name, k -> new ReentrantLock());
+    lock.lock();
+    try {
+      if (users.merge(name, -1, Integer::sum) <= 0) {
+        users.remove(name);
+        ready.remove(name);
+        discard(file);
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -207,6 +222,7 @@ public final class V1Contents {
     }
     try {
       if (ready.contains(name)) {
+        users.merge(name, 1, Integer::sum);
         return file;
       }
       if (Files.isRegularFile(file) && verified(file, part)) {
@@ -223,6 +239,7 @@ public final class V1Contents {
         }
       }
       ready.add(name);
+      users.merge(name, 1, Integer::sum);
       return file;
     } finally {
       lock.unlock();

@@ -374,6 +374,8 @@ public final class V1ImageBuilder {
     private final BlobStore blobs;
     private final Path tableFile;
     private final Map<String, Boolean> seen = new HashMap<>();
+    /** One row per digest: a bundle, a slice or a compressed blob may have the bytes of a file. */
+    private final Map<String, Long> idByDigest = new HashMap<>();
     private final List<Object[]> rows = new ArrayList<>();
     private final List<byte[]> bundleData = new ArrayList<>();
     private final List<String> bundleMembers = new ArrayList<>();
@@ -431,6 +433,8 @@ public final class V1ImageBuilder {
         byte[] b = all.toByteArray();
         Descriptor d = blobs.add(b, "blob", null, Map.of());
         long bid = row(d.digest(), b.length, null);
+        // a file with the bundle's bytes is that row, not a second one
+        seen.put(d.digest(), Boolean.TRUE);
         long off = 0;
         for (int i = 0; i < bundleMembers.size(); i++) {
           long len = bundleData.get(i).length;
@@ -443,8 +447,14 @@ public final class V1ImageBuilder {
       bundleBytes = 0;
     }
 
+    /** The row of this digest: a new one, or the one that already has these bytes. */
     private long row(String hex, long size, byte[] filter) {
+      Long known = idByDigest.get(hex);
+      if (known != null) {
+        return known;
+      }
       long id = nextId++;
+      idByDigest.put(hex, id);
       rows.add(new Object[] {id, HexFormat.of().parseHex(hex), size, filter});
       return id;
     }
