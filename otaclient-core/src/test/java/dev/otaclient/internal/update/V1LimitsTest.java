@@ -11,6 +11,7 @@ import dev.otaclient.internal.image.ImageSources;
 import dev.otaclient.internal.image.TrustPolicy;
 import dev.otaclient.internal.image.v1.V1Image;
 import dev.otaclient.testing.SignedImageFixture;
+import dev.otaclient.testing.SpecImage;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;

@@ -8,6 +8,7 @@ import dev.otaclient.internal.slot.FileAttributes;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SignedImageFixture;
+import dev.otaclient.testing.SpecImage;
 import dev.otaclient.testing.TreeSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.otaclient.internal.update;
+package dev.otaclient.testing;
 
 import com.github.luben.zstd.Zstd;
 import dev.otaclient.internal.image.sign.TestCa;
@@ -24,32 +24,32 @@ import java.util.function.Consumer;
  * {@code index.jwt} signed with the JDK. Hooks change the tables or the blob storage before the
  * documents are sealed, for hostile variants that are still validly signed.
  */
-final class SpecImage {
-  static final String SMALL = "hello v1\n";
-  static final byte[] A = repeat('A', 100);
-  static final byte[] B = repeat('B', 200);
-  static final byte[] C = repeat('C', 150);
-  static final byte[] Z = "compressible line of text\n".repeat(800).getBytes(StandardCharsets.US_ASCII);
-  static final byte[] S = SpecImageBytes.random(3000);
+public final class SpecImage {
+  public static final String SMALL = "hello v1\n";
+  public static final byte[] A = repeat('A', 100);
+  public static final byte[] B = repeat('B', 200);
+  public static final byte[] C = repeat('C', 150);
+  public static final byte[] Z = "compressible line of text\n".repeat(800).getBytes(StandardCharsets.US_ASCII);
+  public static final byte[] S = SpecImageBytes.random(3000);
 
   /** Hooks run on the open file table, the open resource table and the blob directory. */
-  interface Sql {
+  public interface Sql {
     void run(Connection c) throws SQLException;
   }
 
-  Sql fileTableHook = c -> {};
-  Sql resourceTableHook = c -> {};
-  Consumer<Path> blobsHook = p -> {};
-  byte[] fileTableOverride;
+  public Sql fileTableHook = c -> {};
+  public Sql resourceTableHook = c -> {};
+  public Consumer<Path> blobsHook = p -> {};
+  public byte[] fileTableOverride;
 
-  static byte[] repeat(char c, int n) {
+  public static byte[] repeat(char c, int n) {
     byte[] b = new byte[n];
     java.util.Arrays.fill(b, (byte) c);
     return b;
   }
 
   /** Lays the image out in {@code dir}, signed by {@code ca} for ECU {@code main}, release key dev. */
-  void write(Path dir, TestCa ca) throws Exception {
+  public void write(Path dir, TestCa ca) throws Exception {
     Path blobs = dir.resolve("blobs/sha256");
     Files.createDirectories(blobs);
     Path work = Files.createTempDirectory("spec-image-");
@@ -165,7 +165,7 @@ final class SpecImage {
   }
 
   /** The tree the image describes, made directly (owners need root). */
-  static void expectedTree(Path root) throws IOException {
+  public static void expectedTree(Path root) throws IOException {
     Files.createDirectories(root.resolve("etc"));
     Files.createDirectories(root.resolve("data"));
     Files.setAttribute(root.resolve("etc"), "unix:mode", 0755);
@@ -192,7 +192,7 @@ final class SpecImage {
     Files.setAttribute(root.resolve("data"), "unix:mode", 01777);
   }
 
-  static byte[] sha(byte[] b) {
+  public static byte[] sha(byte[] b) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(b);
     } catch (java.security.NoSuchAlgorithmException e) {
@@ -200,13 +200,13 @@ final class SpecImage {
     }
   }
 
-  static String blob(Path blobs, byte[] data) throws IOException {
+  public static String blob(Path blobs, byte[] data) throws IOException {
     String hex = HexFormat.of().formatHex(sha(data));
     Files.write(blobs.resolve(hex), data);
     return hex;
   }
 
-  static byte[] filter(char code, int... msgpack) {
+  public static byte[] filter(char code, int... msgpack) {
     byte[] out = new byte[msgpack.length + 2];
     out[0] = (byte) code;
     out[1] = ':';
@@ -216,7 +216,7 @@ final class SpecImage {
     return out;
   }
 
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     for (byte[] p : parts) {
       o.writeBytes(p);
@@ -264,7 +264,7 @@ final class SpecImage {
     }
   }
 
-  static void reg(Connection c, String path, long inode, long resource) throws SQLException {
+  public static void reg(Connection c, String path, long inode, long resource) throws SQLException {
     try (PreparedStatement p = c.prepareStatement("INSERT INTO ft_regular VALUES (?,?,?)")) {
       p.setString(1, path);
       p.setLong(2, inode);
