@@ -3,11 +3,14 @@ package dev.otaclient.internal.image;
 /**
  * Counts and sizes of a verified image, read by streaming its lists once.
  *
- * @param compressedFiles regular entries that have a compressed blob
+ * @param format {@code legacy} or {@code v1}
+ * @param metadataVersion the legacy {@code metadata.jwt} version; 0 for an OTA image v1
+ * @param compressedFiles regular entries that have a compressed blob (legacy images only)
  * @param compressedFileSize uncompressed bytes of those entries
  */
 public record ImageSummary(
     String location,
+    String format,
     int metadataVersion,
     long directories,
     long symlinks,
@@ -19,14 +22,15 @@ public record ImageSummary(
     long persistents) {
 
   public static ImageSummary of(String location, ImageMetadata metadata, VerifiedLists lists) {
-    return of(location, metadata.version(), lists, metadata.totalRegularSize());
+    return of(location, ImageFormat.LEGACY, metadata.version(), lists, metadata.totalRegularSize());
   }
 
-  /**
-   * @param metadataVersion 1 for the legacy format's {@code metadata.jwt}; an OTA image v1 reports 2
-   *     here, its schema version of the image index
-   */
-  public static ImageSummary of(String location, int metadataVersion, ImageTree tree,
+  /** An OTA image v1's payload: its file table, which carries no total size of its own. */
+  public static ImageSummary ofV1(String location, ImageTree fileTable) {
+    return of(location, ImageFormat.V1, 0, fileTable, java.util.OptionalLong.empty());
+  }
+
+  private static ImageSummary of(String location, ImageFormat format, int metadataVersion, ImageTree tree,
       java.util.OptionalLong totalRegularSize) {
     long dirs = count(tree.readDirectories());
     long links = count(tree.readSymlinks());
@@ -48,7 +52,7 @@ public record ImageSummary(
         }
       }
     }
-    return new ImageSummary(location, metadataVersion, dirs, links, regulars, hashes.size(),
+    return new ImageSummary(location, format.name().toLowerCase(java.util.Locale.ROOT), metadataVersion, dirs, links, regulars, hashes.size(),
         totalRegularSize.orElse(size), compressed, compressedSize, persist);
   }
 

@@ -104,7 +104,7 @@ public final class VerifiedImage implements AutoCloseable {
   /** Counts and sizes, read by streaming the entries once. */
   public ImageSummary summary() {
     if (v1 != null) {
-      return ImageSummary.of(location.text(), 2, v1.fileTable(), java.util.OptionalLong.empty());
+      return ImageSummary.ofV1(location.text(), v1.fileTable());
     }
     return ImageSummary.of(location.text(), metadata, lists);
   }

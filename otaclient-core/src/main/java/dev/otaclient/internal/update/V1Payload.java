@@ -86,8 +86,8 @@ final class V1Payload implements InstallPayload {
   }
 
   /**
-   * The file table goes to {@code /opt/ota/image-meta/} with a {@code mediaType} file beside it, the
-   * layout of the image library: the next update's delta source, for this client and TIER IV's.
+   * The file table goes to {@code /opt/ota/image-meta/} with a {@code mediaType} file beside it (names
+   * modelled on the image library's): the next update's delta source.
    */
   @Override
   public void saveMeta(StandbyTree tree) {

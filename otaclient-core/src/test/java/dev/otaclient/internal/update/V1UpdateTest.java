@@ -200,6 +200,27 @@ class V1UpdateTest {
     assertExactCopy(tmp.resolve("b"), rootV1);
   }
 
+  /** The same image as a .tar and a .tar.zst of its directory (made with tar(1) and zstd-jni). */
+  @Test
+  void fullInstallFromTarAndTarZstIsAnExactCopy(@TempDir Path tmp) throws Exception {
+    Path tar = tmp.resolve("image-v1.tar");
+    Process p = new ProcessBuilder("tar", "-cf", tar.toString(), "-C", images.www().resolve("v1").toString(), ".")
+        .redirectErrorStream(true).start();
+    assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+    Path tarZst = tmp.resolve("image-v1.tar.zst");
+    try (var in = Files.newInputStream(tar);
+         var out = new com.github.luben.zstd.ZstdOutputStream(Files.newOutputStream(tarZst), 3)) {
+      in.transferTo(out);
+    }
+    for (Path archive : List.of(tar, tarZst)) {
+      Path dir = tmp.resolve(archive.getFileName() + "-slots");
+      TestSlots slots = new TestSlots(dir.resolve("a"), dir.resolve("b"));
+      EcuStatus s = update(slots, "1.0", archive.toString());
+      assertThat(s.status()).as(archive + ": " + s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertExactCopy(dir.resolve("b"), rootV1);
+    }
+  }
+
   @Test
   void deltaV1ToV1DownloadsOnlyWhatChanged(@TempDir Path tmp) throws IOException {
     TestSlots first = new TestSlots(tmp.resolve("empty"), tmp.resolve("a"));
