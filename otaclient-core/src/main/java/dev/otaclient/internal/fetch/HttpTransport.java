@@ -73,7 +73,9 @@ public final class HttpTransport implements AutoCloseable {
       // a bad image, not a transport problem: asking again cannot help
       throw new FetchFailure(FetchFailure.Kind.CONTENT, url.toString(), "unsupported compression '" + request.compressAlg() + "'");
     }
-    String directive = request.metadata() ? CacheControl.NO_CACHE : null;
+    // a list at a fixed name may have changed since a cache stored it; a v1 document or table named
+    // by its digest cannot, and caching it spares each ECU behind ota_proxy fetching it anew
+    String directive = request.metadata() && !request.namedByDigest() ? CacheControl.NO_CACHE : null;
     try {
       return withRetries(url, request, l, attempt -> {
         String header = directive != null ? directive

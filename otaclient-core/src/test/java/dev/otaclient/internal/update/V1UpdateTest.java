@@ -3,6 +3,7 @@ package dev.otaclient.internal.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.otaclient.internal.fetch.CacheControl;
 import dev.otaclient.internal.fetch.RetryPolicy;
 import dev.otaclient.internal.fs.PosixCalls;
 import dev.otaclient.internal.image.v1.V1ImageBuilder;
@@ -11,6 +12,7 @@ import dev.otaclient.internal.slot.FileAttributes;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
+import dev.otaclient.testing.FaultyHttpServer;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.SampleRootfs;
 import dev.otaclient.testing.SignedImageFixture;
@@ -50,6 +52,8 @@ class V1UpdateTest {
   static final String SAME_PREFIX = "/usr/share/big-same-prefix.bin";
   /** Zeros: its slices are one resource, listed again and again. */
   static final String ZEROS = "/usr/share/zeros.img";
+  /** Large enough to be stored zstd-compressed rather than bundled. */
+  static final String TEXT = "/usr/share/doc/long.txt";
 
   @TempDir static Path shared;
   static SignedImageFixture images;
@@ -84,6 +88,8 @@ class V1UpdateTest {
     System.arraycopy(big, 0, prefixed, 0, 64 * 1024);
     Files.write(SampleRootfs.at(root, SAME_PREFIX), prefixed);
     Files.write(SampleRootfs.at(root, ZEROS), new byte[200_000]);
+    Files.createDirectories(SampleRootfs.at(root, TEXT).getParent());
+    Files.writeString(SampleRootfs.at(root, TEXT), "a line of documentation, repeated\n".repeat(1500));
     if (FileAttributes.canChown()) {
       // a file capability: cap_net_raw+ep, version 2 layout
       PosixCalls.setXattr(caps, "security.capability",
@@ -218,6 +224,38 @@ class V1UpdateTest {
       EcuStatus s = update(slots, "1.0", archive.toString());
       assertThat(s.status()).as(archive + ": " + s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
       assertExactCopy(dir.resolve("b"), rootV1);
+    }
+  }
+
+  /**
+   * What ota_proxy keys its cache by: every blob request names the content it yields, a zstd blob the
+   * original (decompressed) digest with {@code file_compression_alg=zstd}, a plain blob its own digest.
+   */
+  @Test
+  void blobRequestsNameTheOriginalDigestAndTheCompressionForOtaProxy(@TempDir Path tmp) throws Exception {
+    try (FaultyHttpServer recorder = FaultyHttpServer.proxyingTo(nginx.baseUri())) {
+      TestSlots slots = new TestSlots(tmp.resolve("a"), tmp.resolve("b"));
+      EcuStatus s = update(slots, "1.0", recorder.baseUri().resolve("v1/").toString());
+      assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      int compressed = 0;
+      for (FaultyHttpServer.Recorded r : recorder.requests()) {
+        if (!r.path().startsWith("v1/blobs/sha256/")) {
+          continue;
+        }
+        String blob = r.path().substring("v1/blobs/sha256/".length());
+        String header = r.header(CacheControl.HEADER);
+        assertThat(header).as(r.path()).isNotNull();
+        String named = header.replaceAll(".*file_sha256=([0-9a-f]{64}).*", "$1");
+        if (header.contains("file_compression_alg=zstd")) {
+          compressed++;
+          byte[] original = com.github.luben.zstd.Zstd.decompress(
+              Files.readAllBytes(images.www().resolve(r.path())), 10_000_000);
+          assertThat(named).isNotEqualTo(blob).isEqualTo(dev.otaclient.internal.fs.ContentHash.of(original));
+        } else {
+          assertThat(named).as(r.path()).isEqualTo(blob);
+        }
+      }
+      assertThat(compressed).as("zstd blobs fetched").isPositive();
     }
   }
 
