@@ -259,6 +259,20 @@ class V1UpdateTest {
     }
   }
 
+  /** The payload's sys_config lists /etc/hostname in persist_files: the active slot's copy is kept. */
+  @Test
+  void persistFilesOfTheSysConfigComeFromTheActiveSlot(@TempDir Path tmp) throws IOException {
+    Path active = tmp.resolve("a");
+    Files.createDirectories(SampleRootfs.at(active, SampleRootfs.HOSTNAME).getParent());
+    Files.writeString(SampleRootfs.at(active, SampleRootfs.HOSTNAME), "ecu-on-the-road\n");
+    TestSlots slots = new TestSlots(active, tmp.resolve("b"));
+    EcuStatus s = update(slots, "1.0", nginx.imageUrl("v1"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(Files.readString(SampleRootfs.at(tmp.resolve("b"), SampleRootfs.HOSTNAME))).isEqualTo("ecu-on-the-road\n");
+    assertThat(TreeSnapshot.of(tmp.resolve("b"), List.of("/opt/ota", SampleRootfs.HOSTNAME))
+        .diff(TreeSnapshot.of(rootV1, List.of(SampleRootfs.HOSTNAME)))).isEmpty();
+  }
+
   @Test
   void deltaV1ToV1DownloadsOnlyWhatChanged(@TempDir Path tmp) throws IOException {
     TestSlots first = new TestSlots(tmp.resolve("empty"), tmp.resolve("a"));
