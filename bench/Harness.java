@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * not the single-file launcher, so no compiler runs inside the measured JVM).
  *
  * <pre>
- * Harness ca --out DIR                      test CA: DIR/certs/ (CA store), DIR/sign.key, DIR/sign.pem
+ * Harness ca --out DIR                      test CA: DIR/certs/ (CA store), DIR/sign.key, DIR/sign.pem,
+ *                                           DIR/intermediate.pem
  * Harness apply --state-dir D --certs C --image URL|DIR --version V [--workers N] [--downloads M]
  *               [--proxy http://HOST:PORT]
  *     one local update on directory slots, in-process reboot; prints one JSON line with the final
@@ -70,6 +71,8 @@ public final class Harness {
         Instant.now().plus(Duration.ofDays(3650)));
     ca.installInto(out.resolve("certs"), "1");
     ca.writeSigningMaterial(out.resolve("sign.key"), out.resolve("sign.pem"));
+    // OTA image v1 presents the intermediate in index.jwt's x5c header
+    Files.writeString(out.resolve("intermediate.pem"), TestCa.certificatePem(ca.intermediateCert()));
   }
 
   private static void apply(List<String> args) throws IOException {

@@ -400,6 +400,20 @@ def verdicts(a):
                 e["download_wire_bytes"] / 1048576, e["download_files"]),
                 "%.1f MiB (%d files)" % (got / 1048576, ours[name]["files_download"]),
                 abs(got - e["download_wire_bytes"]) <= max(65536, 0.01 * e["download_wire_bytes"]))
+    # OTA image v1 (BENCH_ONLY v1): the same trees as the legacy scenarios 1-2
+    for name in ("s1-full-v1f", "s2-delta-v1f"):
+        if name in ours and not ours[name]["tree_ok"]:
+            row("%s leaves the exact tree" % name, "ok", json.dumps(ours[name]["check"]), False)
+    if "s1-full-v1f" in ours and "s1-full-default" in ours:
+        r = ratio(ours["s1-full-v1f"]["wall"], ours["s1-full-default"]["wall"])
+        row("v1 full install <= 1.3x the legacy full install (our own bar)", "<= 1.30x", "%.2fx" % r, r <= 1.3)
+    if "s2-delta-v1f" in ours and "s2-delta-default" in ours:
+        r = ratio(ours["s2-delta-v1f"]["wall"], ours["s2-delta-default"]["wall"])
+        row("v1 delta <= 1.3x the legacy delta (our own bar)", "<= 1.30x", "%.2fx" % r, r <= 1.3)
+    if "s2-delta-v1f" in ours and "s1-full-v1f" in ours:
+        d, f = ours["s2-delta-v1f"]["download_bytes"], ours["s1-full-v1f"]["download_bytes"]
+        row("v1 delta downloads a fraction of the v1 full install", "< 25 %% of %.1f MiB" % (f / 1048576),
+            "%.1f MiB (%.1f %%)" % (d / 1048576, 100.0 * ratio(d, f)), d < 0.25 * f)
     status = [r for r in rows if r.get("kind") == "status"]
     for phase in ("idle", "updating"):
         rs = [r for r in status if r["phase"] == phase]

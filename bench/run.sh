@@ -9,8 +9,9 @@
 #   BENCH_PORT      nginx port on 127.0.0.1 (default 18080)
 #   BENCH_REGEN=1   regenerate the workload even when a matching one exists
 #   BENCH_LOW_JAVA_OPTS / BENCH_LOW_THREADS   the documented low-memory setting (see docs/benchmarks.md)
-#   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low 5 6"; the references
-#                   of scenarios 1-4 run only when one of 1-4, zstd, low is selected
+#   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low v1 5 6"; the references
+#                   of scenarios 1-4 run only when one of 1-4, zstd, low, v1 is selected; v1: full and
+#                   delta installs of the same trees as OTA image v1 (otaclient image build --format v1)
 #   BENCH_S5_CALLERS / BENCH_S5_SECONDS   scenario 5: concurrent Status callers (default 1,8,32) and
 #                   measured seconds per caller count and phase (default 3 quick, 10 full)
 #   BENCH_PROXY_PORT   scenario 6: ota_proxy port on 127.0.0.1 (default BENCH_PORT + 1)
@@ -41,7 +42,7 @@ default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otacli
 [[ -n "$default_opts" ]] || { echo "bench: cannot read the default JVM options from $repo/otaclient" >&2; exit 1; }
 low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
 low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
-only=" ${BENCH_ONLY:-1-4 zstd low 5 6} "
+only=" ${BENCH_ONLY:-1-4 zstd low v1 5 6} "
 only=${only//,/ }
 want() { [[ "$only" == *" $1 "* ]]; }
 s5_callers=${BENCH_S5_CALLERS:-1,8,32}
@@ -141,6 +142,13 @@ if [[ "$(cat "$W/images.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
   build v2z "$W/trees/v2" --compress --hard-link-data
   echo "$img_stamp" > "$W/images.stamp"
 fi
+if want v1 && [[ "$(cat "$W/images/v1f.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
+  say "building OTA image v1 images of the same trees"
+  rm -rf "$W/images/v1f1" "$W/images/v1f2"
+  build v1f1 "$W/trees/v1" --format v1 --ecu-id autoware --chain "$W/ca/intermediate.pem"
+  build v1f2 "$W/trees/v2" --format v1 --ecu-id autoware --chain "$W/ca/intermediate.pem"
+  echo "$img_stamp" > "$W/images/v1f.stamp"
+fi
 if [[ $s6_img == s6 && "$(cat "$W/images/s6.stamp" 2>/dev/null)" != "$s6_stamp $img_stamp" ]]; then
   rm -rf "$W/images/s6"
   build s6 "$W/trees/s6"
@@ -216,7 +224,7 @@ ref() {
 count_files() { find "$1" -type f | wc -l; }
 sum_bytes() { du -sb --apparent-size "$1" | cut -f1; }
 
-if want 1-4 || want zstd || want low; then
+if want 1-4 || want zstd || want low || want v1; then
 say "references (curl --parallel-max $conc, cp -a, rsync)"
 mkdir -p "$W/ref"
 for spec in "curl-v1:v1::" "curl-v1z:v1z::--zstd" "curl-v2-delta:v2:v1:"; do
@@ -270,12 +278,14 @@ apply() {
   slot=$(readlink "$state/active")
   python3 "$here/benchtool.py" check --slot "$state/$slot" --tree "$W/trees/$tree" > "$W/$name.check.json"
   python3 - "$W/$name.json" "$W/$name.check.json" "$name" "$settings" "$wall" "$rss_kb" "$user" "$sys" "$refs" \
-      "$W/images/$image" >> "$results" <<'EOF'
-import json, sys
-out, chk, name, settings, wall, rss, user, sys_, refs, image = sys.argv[1:]
+      "$W/images/$image" "$W/images/$tree" >> "$results" <<'EOF'
+import json, os, sys
+out, chk, name, settings, wall, rss, user, sys_, refs, image, legacy = sys.argv[1:]
 r = json.loads(open(out).read().strip().splitlines()[-1])
 c = json.load(open(chk))
-total = int(open(image + "/total_regular_size.txt").read().strip())
+# an OTA image v1 has no total_regular_size.txt: the legacy image of the same tree says it
+sizes = image + "/total_regular_size.txt"
+total = int(open(sizes if os.path.exists(sizes) else legacy + "/total_regular_size.txt").read().strip())
 print(json.dumps({"kind": "ours", "name": name, "settings": settings, "wall": float(wall), "rss_kb": int(rss),
     "cpu": float(user) + float(sys_), "engine": r["engine_seconds"], "status": r["status"],
     "files_processed": r["total_regular_files"], "bytes_processed": total, "download_bytes": r["download_bytes"],
@@ -327,6 +337,19 @@ if want low; then
   say "scenarios 1-4, low-memory setting: $low_opts, threads (workers, downloads) $low_threads"
   # shellcheck disable=SC2086
   chain low $low_opts
+fi
+
+if want v1; then
+  say "OTA image v1: scenarios 1-2 (full, delta) from v1 images of the same trees, default settings"
+  state="$W/dev-v1f"
+  rm -rf "$state"
+  # shellcheck disable=SC2086
+  apply s1-full-v1f default "$state" v1f1 v1 v1 \
+    "parallel curl + sync=curl-v1,legacy image=ours:s1-full-default" $default_opts
+  # shellcheck disable=SC2086
+  apply s2-delta-v1f default "$state" v1f2 v2 v2 \
+    "rsync=rsync-v1-to-v2,legacy image=ours:s2-delta-default" $default_opts
+  rm -rf "$state"
 fi
 
 # ------------------------------------------------------------------ scenario 5: Status under load

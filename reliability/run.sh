@@ -35,7 +35,7 @@ case "$mode" in
     rounds="${2:-1}"
     # Jazzer fuzzes one @FuzzTest per JVM, so each target gets its own run; instrumenting Jackson and
     # SnakeYAML too lets the fuzzer steer through the JSON and YAML grammars, not only our own code.
-    targets=(listFile listLine metadataJwt cookies ecuInfo proxyInfo)
+    targets=(listFile listLine metadataJwt cookies ecuInfo proxyInfo indexJwt msgPack resourceFilter)
     mvn "${common[@]}" -q test-compile -pl otaclient-core -am
     for ((round = 1; round <= rounds; round++)); do
       for t in "${targets[@]}"; do

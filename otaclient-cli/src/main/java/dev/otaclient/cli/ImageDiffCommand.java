@@ -31,7 +31,7 @@ final class ImageDiffCommand implements Callable<Integer> {
     CaStore cas = trust.certs == null ? null : CaStore.load(SharedOptions.existingDirectory("--certs", trust.certs));
     try (VerifiedImage from = VerifiedImage.fetch(ImageLocation.parse(oldImage), Cookies.none(), cas);
          VerifiedImage to = VerifiedImage.fetch(ImageLocation.parse(newImage), Cookies.none(), cas)) {
-      DeltaEstimate d = DeltaEstimate.between(from.lists(), to.lists());
+      DeltaEstimate d = DeltaEstimate.between(from.tree(), to.tree());
       if (json.enabled) {
         System.out.println(Json.write(d));
       } else {

@@ -2,8 +2,11 @@ package dev.otaclient.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.internal.image.sign.TestCa;
 import dev.otaclient.testing.Await;
 import dev.otaclient.testing.ReservedPort;
+import dev.otaclient.testing.SampleRootfs;
+import dev.otaclient.testing.SignedImageFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +19,15 @@ class FatJarIT {
   static final Path JAR = Path.of("target", "otaclient.jar");
 
   static String run(List<String> args, int expectedExit, int timeoutSeconds) throws Exception {
+    return run(List.of(), args, expectedExit, timeoutSeconds);
+  }
+
+  static String run(List<String> jvmOptions, List<String> args, int expectedExit, int timeoutSeconds) throws Exception {
     assertThat(JAR).exists();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new java.util.ArrayList<>(List.of(java, "-jar", JAR.toString()));
+    List<String> cmd = new java.util.ArrayList<>(List.of(java));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", JAR.toString()));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -39,6 +48,33 @@ class FatJarIT {
     assertThat(out).contains("demo succeeded: both ECUs run version 2.0");
     assertThat(out).containsPattern("main +SUCCESS +2\\.0");
     assertThat(out).containsPattern("sub +SUCCESS +2\\.0");
+  }
+
+  /**
+   * OTA image v1 needs two native libraries the fat jar carries (SQLite for its tables, JNA's dispatch
+   * library for xattrs): built, verified and applied from the ZIP artifact by the jar alone, under the
+   * launcher's heap cap, with a temporary directory of its own (where the natives are unpacked).
+   */
+  @Test
+  void otaImageV1BuildsVerifiesAndAppliesWithTheJarsNativeLibraries() throws Exception {
+    Path w = Files.createTempDirectory("fatjar-v1");
+    SignedImageFixture f = SignedImageFixture.create("fatjar", w);
+    Path rootfs = SampleRootfs.create(w.resolve("rootfs"));
+    Path chain = w.resolve("intermediate.pem");
+    Files.writeString(chain, TestCa.certificatePem(f.ca().intermediateCert()));
+    Path tmp = Files.createDirectories(w.resolve("jvm-tmp"));
+    List<String> jvm = List.of("-Xmx160m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp);
+    Path zip = w.resolve("image-v1.zip");
+    String built = run(jvm, List.of("image", "build", "--format", "v1", "--rootfs", rootfs.toString(),
+        "--out", w.resolve("image-v1").toString(), "--ecu-id", "autoware", "--sign-key", f.key().toString(),
+        "--cert", f.cert().toString(), "--chain", chain.toString(), "--zip", zip.toString()), 0, 120);
+    assertThat(built).contains("built OTA image v1");
+    assertThat(run(jvm, List.of("image", "verify", "--certs", f.cas().toString(), zip.toString()), 0, 60))
+        .startsWith("OK ");
+    String applied = run(jvm, List.of("apply", "--url", zip.toString(), "--certs", f.cas().toString(),
+        "--state-dir", w.resolve("state").toString(), "--version", "1.0", "--json"), 0, 120);
+    // the machine has no libsqlitejdbc of its own: reading the tables proves the jar's was loaded
+    assertThat(applied).contains("\"status\" : \"SUCCESS\"");
   }
 
   @Test

@@ -128,6 +128,7 @@ public final class OtaClient {
     private Integer workers;
     private Integer downloads;
     private Path workDir;
+    private String releaseKey = "dev";
 
     private Builder() {}
 
@@ -213,6 +214,19 @@ public final class OtaClient {
     }
 
     /**
+     * Which payload of an OTA image v1 this ECU installs, besides its id: the release key
+     * ({@code dev}, the default as in TIER IV's client, or {@code prd}). Legacy images have no such choice.
+     */
+    public Builder releaseKey(String key) {
+      Objects.requireNonNull(key, "key");
+      if (key.isEmpty() || key.length() > 64 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        throw new IllegalArgumentException("release key must be 1-64 printable ASCII characters: " + key);
+      }
+      this.releaseKey = key;
+      return this;
+    }
+
+    /**
      * Opens the boot loader, runs start-up finalisation (confirms a switched boot or detects a
      * fallback) and returns the client.
      *
@@ -232,7 +246,8 @@ public final class OtaClient {
       UpdateSettings s = UpdateSettings.defaults(CaStore.load(caDir))
           .withTrustPolicy(allowMissingCa ? TrustPolicy.INSECURE_SKIP_CHAIN_CHECK_NO_CA_INSTALLED : TrustPolicy.REQUIRE_CA)
           .withHttp(http)
-          .withRetry(retry);
+          .withRetry(retry)
+          .withReleaseKey(releaseKey);
       if (workers != null) {
         s = s.withThreads(workers, downloads);
       }

@@ -40,4 +40,19 @@ class ParserFuzzTest {
   void proxyInfo(byte[] data) {
     ParserTargets.proxyInfo(ParserTargets.utf8(data));
   }
+
+  @FuzzTest(maxDuration = "30s")
+  void indexJwt(byte[] data) {
+    ParserTargets.indexJwt(data);
+  }
+
+  @FuzzTest(maxDuration = "30s")
+  void msgPack(byte[] data) {
+    ParserTargets.msgPack(data);
+  }
+
+  @FuzzTest(maxDuration = "30s")
+  void resourceFilter(byte[] data) {
+    ParserTargets.resourceFilter(data);
+  }
 }

@@ -6,6 +6,10 @@ import dev.otaclient.internal.image.FileRef;
 import dev.otaclient.internal.image.ImageMetadata;
 import dev.otaclient.internal.image.MetadataJwt;
 import dev.otaclient.internal.image.sign.TestCa;
+import dev.otaclient.internal.image.v1.Descriptor;
+import dev.otaclient.internal.image.v1.IndexJwt;
+import dev.otaclient.internal.image.v1.MediaTypes;
+import dev.otaclient.internal.image.v1.ResourceFilter;
 import dev.otaclient.testing.SignedImageFixture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -141,6 +145,48 @@ class ParserMutationTest {
   @Test
   void proxyInfo() {
     fuzz("proxyInfo", utf8(PROXY_INFOS), b -> ParserTargets.proxyInfo(ParserTargets.utf8(b)));
+  }
+
+  @Test
+  void indexJwt() {
+    TestCa ca = SignedImageFixture.newCa("fuzz-v1");
+    Descriptor index = new Descriptor(MediaTypes.INDEX, "ab".repeat(32), 1234, null, java.util.Map.of());
+    String token = IndexJwt.sign(index, ca.signingKey(), List.of(ca.signingCert(), ca.intermediateCert()),
+        java.time.Instant.ofEpochSecond(1_700_000_000));
+    String[] parts = token.split("\\.");
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    List<byte[]> seeds = List.of(token.getBytes(StandardCharsets.US_ASCII),
+        Base64.getUrlDecoder().decode(parts[0]), Base64.getUrlDecoder().decode(parts[1]));
+    fuzz("indexJwt", seeds, b -> {
+      ParserTargets.indexJwt(b);
+      // also as the header, then as the claims, of an otherwise well-formed token
+      ParserTargets.indexJwt((b64.encodeToString(b) + "." + parts[1] + "." + parts[2]).getBytes(StandardCharsets.US_ASCII));
+      ParserTargets.indexJwt((parts[0] + "." + b64.encodeToString(b) + "." + parts[2]).getBytes(StandardCharsets.US_ASCII));
+    });
+  }
+
+  @Test
+  void msgPack() {
+    List<byte[]> seeds = List.of(
+        // {"user.k": b"v", "security.capability": b"\x01\x00"}
+        new byte[] {(byte) 0x82, (byte) 0xa6, 'u', 's', 'e', 'r', '.', 'k', (byte) 0xc4, 1, 'v', (byte) 0xb3, 's', 'e',
+            'c', 'u', 'r', 'i', 't', 'y', '.', 'c', 'a', 'p', 'a', 'b', 'i', 'l', 'i', 't', 'y', (byte) 0xc4, 2, 1, 0},
+        // [1, 100, 200], [7, "zstd"], [[1, 2], -1, 1.5, nil, true]
+        new byte[] {(byte) 0x93, 1, 100, (byte) 0xcc, (byte) 200},
+        new byte[] {(byte) 0x92, 7, (byte) 0xa4, 'z', 's', 't', 'd'},
+        new byte[] {(byte) 0x95, (byte) 0x92, 1, 2, (byte) 0xff, (byte) 0xcb, 0x3f, (byte) 0xf8, 0, 0, 0, 0, 0, 0,
+            (byte) 0xc0, (byte) 0xc3},
+        // a 32-bit array length with nothing behind it
+        new byte[] {(byte) 0xdd, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+    fuzz("msgPack", seeds, ParserTargets::msgPack);
+  }
+
+  @Test
+  void resourceFilter() {
+    List<byte[]> seeds = List.of(new ResourceFilter.Bundle(1, 0, 100).encode(),
+        new ResourceFilter.Bundle(70_000, 5_000_000_000L, 16_383).encode(),
+        new ResourceFilter.Compressed(7, "zstd").encode(), new ResourceFilter.Sliced(List.of(7L, 8L, 9L)).encode());
+    fuzz("resourceFilter", seeds, ParserTargets::resourceFilter);
   }
 
   /** Deeply nested and alias-heavy YAML must be refused, not overflow the stack or the heap. */

@@ -11,6 +11,9 @@ import dev.otaclient.internal.image.MetadataJwt;
 import dev.otaclient.internal.image.PersistentEntry;
 import dev.otaclient.internal.image.RegularEntry;
 import dev.otaclient.internal.image.SymlinkEntry;
+import dev.otaclient.internal.image.v1.IndexJwt;
+import dev.otaclient.internal.image.v1.MsgPack;
+import dev.otaclient.internal.image.v1.ResourceFilter;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -23,6 +26,37 @@ import java.nio.charset.StandardCharsets;
  */
 final class ParserTargets {
   private ParserTargets() {}
+
+  /** {@code index.jwt} of an OTA image v1: parsed, and its signature checked with the presented key. */
+  static void indexJwt(byte[] data) {
+    try {
+      IndexJwt.parse(data).verifySignatureOnly();
+    } catch (OtaException expected) {
+      // refused as an untrusted image
+    }
+  }
+
+  /** The MessagePack subset of the v1 tables (filter options, extended attributes). */
+  static void msgPack(byte[] data) {
+    try {
+      MsgPack.decode(data);
+    } catch (MsgPack.MalformedException expected) {
+      // the documented refusal
+    }
+  }
+
+  /** A {@code filter_applied} value; what parses must encode back to a value that parses the same. */
+  static void resourceFilter(byte[] data) {
+    ResourceFilter f;
+    try {
+      f = ResourceFilter.parse(data);
+    } catch (IllegalArgumentException expected) {
+      return;
+    }
+    if (!ResourceFilter.parse(f.encode()).equals(f)) {
+      throw new AssertionError("filter does not survive a round trip: " + f);
+    }
+  }
 
   /** First byte picks the list kind; the rest is a whole list file read through {@link ListReader}. */
   static void listFile(byte[] data) {

@@ -40,6 +40,18 @@ public record BlobRequest(String relativePath, String sha256, long size, String 
     return new BlobRequest(relativePath, sha256, -1, null, true);
   }
 
+  /**
+   * True when the file's name is its own sha256 (an OTA image v1's {@code blobs/sha256/<hex>}): no
+   * cache can hold a stale copy of it, so even a metadata file of this kind may be served from one.
+   */
+  public boolean namedByDigest() {
+    if (sha256 == null || compressAlg != null) {
+      return false;
+    }
+    int slash = relativePath.lastIndexOf('/');
+    return relativePath.substring(slash + 1).equalsIgnoreCase(sha256);
+  }
+
   /** True when the content is a zstd frame that must be decoded. */
   public boolean isZstd() {
     if (compressAlg == null) {

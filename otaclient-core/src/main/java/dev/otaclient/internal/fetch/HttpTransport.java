@@ -76,7 +76,9 @@ public final class HttpTransport implements AutoCloseable {
       // a bad image, not a transport problem: asking again cannot help
       throw new FetchFailure(FetchFailure.Kind.CONTENT, url.toString(), "unsupported compression '" + request.compressAlg() + "'");
     }
-    String directive = request.metadata() ? CacheControl.NO_CACHE : null;
+    // a list at a fixed name may have changed since a cache stored it; a v1 document or table named
+    // by its digest cannot, and caching it spares each ECU behind ota_proxy fetching it anew
+    String directive = request.metadata() && !request.namedByDigest() ? CacheControl.NO_CACHE : null;
     try {
       return withRetries(url, request, l, attempt -> {
         String header = directive != null ? directive
@@ -104,6 +106,24 @@ public final class HttpTransport implements AutoCloseable {
       }
       return bytes;
     }));
+  }
+
+  /**
+   * One GET without retries, body discarded: the HTTP status, or -1 when no status arrived (connection
+   * or timeout). For probing what kind of image a server holds; the budget is not touched.
+   */
+  public int probe(URI url) {
+    if (closed) {
+      return -1;
+    }
+    try {
+      exchange(url, CacheControl.NO_CACHE, in -> in.readNBytes(4096));
+      return 200;
+    } catch (HttpStatusException e) {
+      return e.status;
+    } catch (IOException | BlobWriter.ContentMismatchException e) {
+      return -1;
+    }
   }
 
   private interface Attempt<T> {

@@ -46,6 +46,7 @@ public final class CaStore {
   /** Greedy prefix: {@code a.b.c.pem} belongs to group {@code a.b}, like the Python client's matcher. */
   private static final Pattern CHAIN_FILE = Pattern.compile("(.+)\\.[^.]+\\.pem");
   private static final int MAX_CHAIN_LENGTH = 8;
+  private static final String BASIC_CONSTRAINTS_OID = "2.5.29.19";
 
   private record Group(String prefix, List<X509Certificate> roots, List<X509Certificate> intermediates,
       String defect) {}
@@ -164,6 +165,23 @@ public final class CaStore {
    * @throws OtaException BASE_METADATA_VERIFICATION with every chain's reason when none verifies
    */
   public void verify(X509Certificate signCert, Instant now) {
+    verify(signCert, List.of(), false, now);
+  }
+
+  /**
+   * OTA image v1's rule ({@code index.jwt}): {@code signCert}, helped by the intermediates the image
+   * presents ({@code x5c}, which holds no root), must lead to a self-signed root of the store; every
+   * CA certificate on the way, presented or installed, must carry a critical BasicConstraints
+   * extension that marks it a CA; all must be valid at {@code now}.
+   *
+   * @throws OtaException BASE_METADATA_VERIFICATION with every chain's reason when none verifies
+   */
+  public void verifyPresented(X509Certificate signCert, List<X509Certificate> presented, Instant now) {
+    verify(signCert, presented, true, now);
+  }
+
+  private void verify(X509Certificate signCert, List<X509Certificate> presented, boolean criticalCaConstraints,
+      Instant now) {
     String subject = signCert.getSubjectX500Principal().getName();
     if (groups.isEmpty()) {
       throw fail("no CA chain installed in " + location + " to verify signing certificate " + subject);
@@ -185,7 +203,7 @@ public final class CaStore {
         continue;
       }
       try {
-        verifyWith(g, signCert, date);
+        verifyWith(g, signCert, presented, criticalCaConstraints, date);
         LOG.info("signing certificate {} verified by CA chain '{}'", subject, g.prefix());
         return;
       } catch (ChainFailure e) {
@@ -197,22 +215,31 @@ public final class CaStore {
   }
 
   /** Walks subject -> issuer within the group up to a self-signed root, then lets PKIX validate it. */
-  private static void verifyWith(Group g, X509Certificate signCert, Date date) throws ChainFailure {
+  private static void verifyWith(Group g, X509Certificate signCert, List<X509Certificate> presented,
+      boolean criticalCaConstraints, Date date) throws ChainFailure {
     for (X509Certificate root : g.roots()) {
       if (sameCert(root, signCert)) {
+        if (criticalCaConstraints) {
+          throw new ChainFailure("the signing certificate is a root of the store, not a certificate it issued");
+        }
         return; // the signing certificate is itself an installed root; its validity was checked
       }
     }
+    List<X509Certificate> intermediates = new ArrayList<>(presented);
+    intermediates.addAll(g.intermediates());
     List<X509Certificate> path = new ArrayList<>();
     path.add(signCert);
     X509Certificate current = signCert;
     while (path.size() <= MAX_CHAIN_LENGTH) {
       X509Certificate root = issuerOf(current, g.roots(), path);
       if (root != null) {
+        if (criticalCaConstraints) {
+          requireCaConstraints(path.subList(1, path.size()), root);
+        }
         validate(path, root, date);
         return;
       }
-      X509Certificate next = issuerOf(current, g.intermediates(), path);
+      X509Certificate next = issuerOf(current, intermediates, path);
       if (next == null) {
         throw new ChainFailure("no certificate in the chain issued " + current.getSubjectX500Principal().getName()
             + " (issuer " + current.getIssuerX500Principal().getName() + ")");
@@ -221,6 +248,19 @@ public final class CaStore {
       current = next;
     }
     throw new ChainFailure("chain longer than " + MAX_CHAIN_LENGTH + " certificates");
+  }
+
+  private static void requireCaConstraints(List<X509Certificate> intermediates, X509Certificate root)
+      throws ChainFailure {
+    List<X509Certificate> cas = new ArrayList<>(intermediates);
+    cas.add(root);
+    for (X509Certificate c : cas) {
+      Set<String> critical = c.getCriticalExtensionOIDs();
+      if (critical == null || !critical.contains(BASIC_CONSTRAINTS_OID) || c.getBasicConstraints() < 0) {
+        throw new ChainFailure("CA certificate " + c.getSubjectX500Principal().getName()
+            + " has no critical BasicConstraints extension marking it a CA");
+      }
+    }
   }
 
   private static X509Certificate issuerOf(X509Certificate cert, List<X509Certificate> candidates,

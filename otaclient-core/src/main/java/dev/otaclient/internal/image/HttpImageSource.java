@@ -62,6 +62,16 @@ final class HttpImageSource implements ImageSource {
   }
 
   @Override
+  public Presence probe(String relativePath) {
+    int status = transport.probe(urlOf(relativePath));
+    if (status == 200) {
+      return Presence.PRESENT;
+    }
+    // CloudFront answers 403 for a path that does not exist
+    return status == 401 || status == 403 || status == 404 ? Presence.ABSENT : Presence.UNKNOWN;
+  }
+
+  @Override
   public void close() {
     transport.close();
   }

@@ -21,10 +21,12 @@ import java.util.regex.Pattern;
  * the base URL?" are answered once for the CLI, the gRPC service and the engine alike.
  *
  * <p>Accepted: {@code http://} and {@code https://} base URLs; {@code file:} URLs and plain paths,
- * which name a directory laid out like the server, or a {@code .tar} / {@code .tar.zst} archive of
- * it. Any other {@code scheme://} is refused rather than taken for a relative path.
+ * which name a directory laid out like the server, a {@code .tar} / {@code .tar.zst} archive of it, or
+ * the single-file ZIP artifact of an OTA image v1 ({@code .zip}). Any other {@code scheme://} is
+ * refused rather than taken for a relative path.
  */
-public sealed interface ImageLocation permits ImageLocation.Http, ImageLocation.Directory, ImageLocation.Tar {
+public sealed interface ImageLocation permits ImageLocation.Http, ImageLocation.Directory, ImageLocation.Tar,
+    ImageLocation.Zip {
   /** Image locations are short; 8 KiB is the common HTTP request-line limit anyway. */
   int MAX_LENGTH = 8 * 1024;
 
@@ -97,6 +99,9 @@ public sealed interface ImageLocation permits ImageLocation.Http, ImageLocation.
   private static ImageLocation local(Path path, String text) {
     String file = path.getFileName() == null ? "" : path.getFileName().toString();
     String lowerFile = file.toLowerCase(Locale.ROOT);
+    if (lowerFile.endsWith(Zip.SUFFIX) && lowerFile.length() > Zip.SUFFIX.length()) {
+      return new Zip(path, text);
+    }
     for (TarCompression c : TarCompression.values()) {
       if (lowerFile.endsWith(c.suffix) && lowerFile.length() > c.suffix.length()) {
         return new Tar(path, c, text);
@@ -235,7 +240,24 @@ public sealed interface ImageLocation permits ImageLocation.Http, ImageLocation.
       return file.substring(0, file.length() - compression.suffix.length());
     }
   }
+
+  /** The single-file artifact of an OTA image v1: a ZIP whose entries are stored, read in place. */
+  record Zip(Path path, String text) implements ImageLocation {
+    static final String SUFFIX = ".zip";
+
+    public Zip {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(text, "text");
+    }
+
+    @Override
+    public String name() {
+      String file = path.getFileName().toString();
+      return file.substring(0, file.length() - SUFFIX.length());
+    }
+  }
 }
+
 
 /** Holder of the pattern (interfaces cannot have private static fields). */
 final class Schemes {

@@ -100,7 +100,7 @@ public final class ImagePath {
    * A value quoted for an error message: control characters escaped so a hostile name cannot forge
    * log lines, and cut short so a 64 KiB field does not flood the log.
    */
-  static String describe(String value) {
+  public static String describe(String value) {
     int limit = 200;
     StringBuilder sb = new StringBuilder(Math.min(value.length(), limit) + 8).append('"');
     for (int i = 0; i < value.length() && i < limit; i++) {

@@ -34,6 +34,15 @@ public interface ImageSource extends Closeable {
    */
   FetchResult fetch(BlobRequest request, Path destination, FetchListener listener);
 
+  /** What one look for a file found. */
+  enum Presence { PRESENT, ABSENT, UNKNOWN }
+
+  /**
+   * Looks once, without retries, for a file: PRESENT, ABSENT (HTTP 401, 403 or 404; no such file), or
+   * UNKNOWN (any other answer, or none). Used to tell an OTA image v1 from a legacy one.
+   */
+  Presence probe(String relativePath);
+
   /** Ends every fetch in flight and releases connections or files. */
   @Override
   void close();

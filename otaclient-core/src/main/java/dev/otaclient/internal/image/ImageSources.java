@@ -26,6 +26,9 @@ public final class ImageSources {
       if (location instanceof ImageLocation.Http h) {
         return new HttpImageSource(h, cookies == null ? Cookies.none() : cookies, http, retry, maxConnections);
       }
+      if (location instanceof ImageLocation.Zip z) {
+        return ZipImageSource.open(z);
+      }
       if (location instanceof ImageLocation.Tar t) {
         return TarImageSource.open(t);
       }
@@ -46,7 +49,7 @@ public final class ImageSources {
       return "no such file or directory";
     }
     if (e instanceof java.nio.file.NotDirectoryException) {
-      return "not a directory, .tar or .tar.zst";
+      return "not a directory, .tar, .tar.zst or .zip";
     }
     return e.getMessage() == null ? e.toString() : e.getMessage();
   }

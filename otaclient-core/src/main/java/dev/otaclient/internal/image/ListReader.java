@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@code \n}; one final {@code \n} or {@code \r\n} is tolerated; any other {@code \r} and any empty
  * line is an error; bytes must be well-formed UTF-8.
  */
-public final class ListReader<T> implements Iterator<T>, AutoCloseable {
+public final class ListReader<T> implements EntryReader<T> {
   /** Longest accepted line in bytes, without its terminator. A valid line needs far less (two 4 KiB paths). */
   public static final int MAX_LINE_BYTES = 64 * 1024;
 
@@ -107,6 +107,12 @@ public final class ListReader<T> implements Iterator<T>, AutoCloseable {
   }
 
   /** 1-based number of the line last returned by {@link #next()}; 0 before the first. */
+  /** {@code <file name>:<line number>} of the entry last returned. */
+  @Override
+  public String position() {
+    return fileName + ":" + lineNumber();
+  }
+
   public int lineNumber() {
     return returnedLine;
   }

@@ -58,6 +58,17 @@ abstract class LocalImageSource implements ImageSource {
   }
 
   @Override
+  public final Presence probe(String relativePath) {
+    try (InputStream in = open(relativePath)) {
+      return Presence.PRESENT;
+    } catch (NoSuchFileException | FileNotFoundException e) {
+      return Presence.ABSENT;
+    } catch (IOException e) {
+      return classify(relativePath, e).kind() == FetchFailure.Kind.REFUSED ? Presence.ABSENT : Presence.UNKNOWN;
+    }
+  }
+
+  @Override
   public final FetchResult fetch(BlobRequest request, Path destination, FetchListener listener) {
     String where = request.relativePath();
     SourceFailures.Role role = request.metadata() ? SourceFailures.Role.LIST : SourceFailures.Role.BLOB;

@@ -76,8 +76,29 @@ public final class OtaImage implements Closeable {
     for (ListKind kind : ListKind.values()) {
       paths.put(kind, fetchList(metadata.list(kind), dir));
     }
+    refuseEmpty(paths);
     return new VerifiedLists(paths.get(ListKind.DIRECTORIES), paths.get(ListKind.SYMLINKS),
         paths.get(ListKind.REGULARS), paths.get(ListKind.PERSISTENTS));
+  }
+
+  /**
+   * A rootfs always has directories and files. Four empty lists are the validly signed placeholder
+   * that the v1 builder's legacy-compat option writes beside an OTA image v1: installing them would
+   * leave an empty slot, so they are refused whatever the signature says.
+   */
+  private void refuseEmpty(Map<ListKind, Path> paths) {
+    for (Path p : paths.values()) {
+      try {
+        if (Files.size(p) > 0) {
+          return;
+        }
+      } catch (IOException e) {
+        return; // read again, and reported, by whoever opens it
+      }
+    }
+    throw new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.DOWNLOADER, "image "
+        + source.location().text() + " has four empty lists in metadata.jwt: this is the legacy-compat placeholder "
+        + "of an OTA image v1 (its oci-layout was not found), not a rootfs; refusing to install an empty slot");
   }
 
   private Path fetchList(FileRef ref, Path dir) {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * An image packed in a {@code .tar} or {@code .tar.zst}, read in place without extracting it. Members
  * may be stored at the top ({@code metadata.jwt} or {@code ./metadata.jwt}) or under one top directory
- * ({@code image/metadata.jwt}); both are accepted. Hard links and relative symlinks inside the archive
+ * ({@code image/metadata.jwt}); both are accepted, and an OTA image v1 is found by its {@code oci-layout}. Hard links and relative symlinks inside the archive
  * are followed; sparse members are refused.
  */
 final class TarImageSource extends LocalImageSource {
@@ -127,22 +127,34 @@ final class TarImageSource extends LocalImageSource {
     return members;
   }
 
+  /** Files that mark the image root: a legacy image's metadata.jwt, an OTA image v1's oci-layout. */
+  private static final java.util.List<String> ROOT_MARKERS = java.util.List.of("metadata.jwt", "oci-layout");
+
   private static String topPrefix(Map<String, TarArchiveEntry> byName, Path shownAs) throws IOException {
-    if (byName.containsKey("metadata.jwt")) {
+    for (String marker : ROOT_MARKERS) {
+      String prefix = topPrefix(byName, shownAs, marker);
+      if (prefix != null) {
+        return prefix;
+      }
+    }
+    throw new NoSuchFileException(shownAs + ": no metadata.jwt at the top of the archive or in one top directory"
+        + " (nor an OTA image v1's oci-layout)");
+  }
+
+  /** "" when {@code marker} is at the top, "dir/" when in exactly one top directory, else null. */
+  private static String topPrefix(Map<String, TarArchiveEntry> byName, Path shownAs, String marker) throws IOException {
+    if (byName.containsKey(marker)) {
       return "";
     }
     String found = null;
     for (String name : byName.keySet()) {
       int slash = name.indexOf('/');
-      if (slash > 0 && name.indexOf('/', slash + 1) < 0 && name.endsWith("/metadata.jwt")) {
+      if (slash > 0 && name.indexOf('/', slash + 1) < 0 && name.endsWith("/" + marker)) {
         if (found != null) {
-          throw new IOException(shownAs + ": several top directories hold a metadata.jwt");
+          throw new IOException(shownAs + ": several top directories hold a " + marker);
         }
         found = name.substring(0, slash + 1);
       }
-    }
-    if (found == null) {
-      throw new NoSuchFileException(shownAs + ": no metadata.jwt at the top of the archive or in one top directory");
     }
     return found;
   }

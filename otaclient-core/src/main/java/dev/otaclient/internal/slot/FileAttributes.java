@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import dev.otaclient.internal.fs.PosixCalls;
+import dev.otaclient.internal.image.Xattrs;
+import java.util.Arrays;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,5 +67,39 @@ public final class FileAttributes {
     if (((Integer) cur.get("gid")) != g) {
       Files.setAttribute(p, "unix:gid", g, LinkOption.NOFOLLOW_LINKS);
     }
+  }
+
+  /**
+   * Makes the extended attributes of {@code p} (never followed if a symlink) exactly {@code wanted}:
+   * missing ones set, differing ones replaced, others removed. Call after {@link #apply}: chown clears
+   * {@code security.capability}. Unprivileged (directory slots on a developer machine) only
+   * {@code user.*} can be written, so other namespaces are left alone. True when anything changed.
+   */
+  public static boolean applyXattrs(Path p, Xattrs wanted) throws IOException {
+    Map<String, byte[]> have = PosixCalls.listXattrs(p);
+    Map<String, byte[]> want = wanted.asMap();
+    boolean changed = false;
+    for (Map.Entry<String, byte[]> e : want.entrySet()) {
+      if (!writable(e.getKey()) || Arrays.equals(have.get(e.getKey()), e.getValue())) {
+        continue;
+      }
+      PosixCalls.setXattr(p, e.getKey(), e.getValue());
+      changed = true;
+    }
+    for (String name : have.keySet()) {
+      if (!want.containsKey(name) && writable(name)) {
+        PosixCalls.removeXattr(p, name);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  private static boolean writable(String name) {
+    if (CAN_CHOWN || name.startsWith("user.")) {
+      return true;
+    }
+    log.debug("not privileged: extended attribute {} left alone", name);
+    return false;
   }
 }

@@ -91,7 +91,7 @@ final class ClientRelease {
     ImageMetadata m = image.metadata();
     ImageSource source = image.source();
     // the sha256 of the list entry is checked while the content streams in
-    source.fetch(RegularFileStep.blobRequest(m, e.path(), e.sha256(), e.size(), e.isCompressed() ? e.compressAlg() : null),
+    source.fetch(LegacyPayload.blobRequest(m, e.path(), e.sha256(), e.size(), e.isCompressed() ? e.compressAlg() : null),
         to, FetchListener.NONE);
     return to;
   }

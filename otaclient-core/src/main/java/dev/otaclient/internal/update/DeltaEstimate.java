@@ -1,9 +1,8 @@
 package dev.otaclient.internal.update;
 
-import dev.otaclient.internal.image.ListKind;
-import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.image.EntryReader;
+import dev.otaclient.internal.image.ImageTree;
 import dev.otaclient.internal.image.RegularEntry;
-import dev.otaclient.internal.image.VerifiedLists;
 import java.util.HashMap;
 
 /**
@@ -34,9 +33,11 @@ public record DeltaEstimate(
    * @throws dev.otaclient.error.OtaException as the update would, when the new image's lists are
    *     inconsistent
    */
-  public static DeltaEstimate between(VerifiedLists oldImage, VerifiedLists newImage) {
+  public static DeltaEstimate between(ImageTree oldImage, ImageTree newImage) {
     DeltaPlan plan = DeltaPlanner.read(newImage);
-    DeltaPlanner.candidatesFromList(plan, oldImage.regulars());
+    try (EntryReader<RegularEntry> r = oldImage.readRegulars()) {
+      DeltaPlanner.candidatesFrom(plan, r);
+    }
     Tally t = new Tally();
     for (ContentGroup g : plan.contentGroups()) {
       g.place(new boolean[g.count()], new HashMap<>(), new ContentGroup.Placer<RuntimeException>() {
@@ -64,7 +65,7 @@ public record DeltaEstimate(
       });
     }
     long removed = 0;
-    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, oldImage.regulars())) {
+    try (EntryReader<RegularEntry> r = oldImage.readRegulars()) {
       while (r.hasNext()) {
         if (!plan.regularPaths.contains(r.next().path())) {
           removed++;

@@ -10,7 +10,11 @@ import dev.otaclient.internal.image.ListKind;
 import dev.otaclient.internal.image.ListReader;
 import dev.otaclient.internal.image.RegularEntry;
 import dev.otaclient.internal.image.SymlinkEntry;
-import dev.otaclient.internal.image.VerifiedLists;
+import dev.otaclient.internal.image.EntryReader;
+import dev.otaclient.internal.image.ImageTree;
+import dev.otaclient.internal.image.WhiteoutEntry;
+import dev.otaclient.internal.image.Xattrs;
+import dev.otaclient.internal.image.v1.FileTable;
 import dev.otaclient.internal.slot.SlotLayout;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -43,6 +47,9 @@ final class DeltaPlanner {
   private static final Set<String> SCAN_SKIP = Set.of("proc", "sys", "dev", "run", "tmp", "mnt", "media",
       "lost+found", LAYOUT.workDir().substring(1));
 
+  /** Where a slot built from an OTA image v1 keeps its file table (the image library's layout). */
+  static final String SAVED_FILE_TABLE = "file_table.sqlite3";
+
   private final ExecutorService pool;
 
   DeltaPlanner(ExecutorService pool) {
@@ -53,22 +60,22 @@ final class DeltaPlanner {
    * The plan of the new image: its lists checked for repeated paths and inconsistent hard-link groups
    * and sizes, regular files grouped by content.
    */
-  static DeltaPlan read(VerifiedLists lists) {
+  static DeltaPlan read(ImageTree image) {
     Set<String> dirs = new HashSet<>();
-    try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, lists.directories())) {
+    try (EntryReader<DirectoryEntry> r = image.readDirectories()) {
       while (r.hasNext()) {
         DirectoryEntry d = r.next();
         if (!dirs.add(d.path())) {
-          throw duplicate("dirs.txt", r.lineNumber(), d.path());
+          throw duplicate(r.position(), d.path());
         }
       }
     }
     Map<String, String> symlinks = new HashMap<>();
-    try (ListReader<SymlinkEntry> r = ListReader.open(ListKind.SYMLINKS, lists.symlinks())) {
+    try (EntryReader<SymlinkEntry> r = image.readSymlinks()) {
       while (r.hasNext()) {
         SymlinkEntry s = r.next();
         if (dirs.contains(s.path()) || symlinks.putIfAbsent(s.path(), s.target()) != null) {
-          throw duplicate("symlinks.txt", r.lineNumber(), s.path());
+          throw duplicate(r.position(), s.path());
         }
       }
     }
@@ -77,17 +84,17 @@ final class DeltaPlanner {
     Map<String, String> linkGroupHash = new HashMap<>();
     long count = 0;
     long size = 0;
-    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, lists.regulars())) {
+    try (EntryReader<RegularEntry> r = image.readRegulars()) {
       while (r.hasNext()) {
         RegularEntry e = r.next();
         if (dirs.contains(e.path()) || symlinks.containsKey(e.path()) || !paths.add(e.path())) {
-          throw duplicate("regulars.txt", r.lineNumber(), e.path());
+          throw duplicate(r.position(), e.path());
         }
         if (e.isHardLinked()) {
           String prev = linkGroupHash.putIfAbsent(e.linkGroupKey(), e.sha256());
           if (prev != null && !prev.equals(e.sha256())) {
             throw new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.STANDBY_SLOT,
-                "regulars.txt:" + r.lineNumber() + ": '" + e.path() + "' is in hard-link group "
+                r.position() + ": '" + e.path() + "' is in hard-link group "
                     + e.linkGroupKey() + " with a different sha256 than an earlier member");
           }
         }
@@ -95,7 +102,7 @@ final class DeltaPlanner {
         ContentGroup g = groups.getOrAdd(Sha256.ofHex(e.sha256()), e.size());
         if (e.hasSize() && g.size >= 0 && g.size != e.size()) {
           throw new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.STANDBY_SLOT,
-              "regulars.txt:" + r.lineNumber() + ": '" + e.path() + "' has size " + e.size()
+              r.position() + ": '" + e.path() + "' has size " + e.size()
                   + " but the same sha256 was listed with size " + g.size);
         }
         if (g.size < 0 && e.hasSize()) {
@@ -104,9 +111,19 @@ final class DeltaPlanner {
         if (g.compressAlg == null && e.isCompressed()) {
           g.compressAlg = "zst".equals(e.compressAlg()) ? "zst" : "zstd";
         }
-        g.add(PlannedFile.of(e));
+        Xattrs x = r.xattrs();
+        g.add(PlannedFile.of(e, x != null && x.isEmpty() ? Xattrs.NONE : x));
         count++;
         size += Math.max(0, e.size());
+      }
+    }
+    // whiteouts take a path too: a repeat with any other entry is as ambiguous as a repeated line
+    try (EntryReader<WhiteoutEntry> r = image.readWhiteouts()) {
+      while (r.hasNext()) {
+        WhiteoutEntry w = r.next();
+        if (dirs.contains(w.path()) || symlinks.containsKey(w.path()) || paths.contains(w.path())) {
+          throw duplicate(r.position(), w.path());
+        }
       }
     }
     return new DeltaPlan(groups, dirs, symlinks, paths, count, size);
@@ -115,16 +132,28 @@ final class DeltaPlanner {
   /** Assigns {@link ContentGroup#activeCandidate} where the active slot has the content. */
   void findActiveSources(DeltaPlan plan, Path activeRoot) {
     Path saved = SlotLayout.in(activeRoot, LAYOUT.savedList(ListKind.REGULARS));
-    if (Files.isRegularFile(saved, LinkOption.NOFOLLOW_LINKS)) {
-      try {
-        candidatesFromList(plan, saved);
+    Path savedTable = SlotLayout.in(activeRoot, LAYOUT.savedMetaDir() + "/" + SAVED_FILE_TABLE);
+    try {
+      if (Files.isRegularFile(saved, LinkOption.NOFOLLOW_LINKS)) {
+        try (EntryReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, saved)) {
+          candidatesFrom(plan, r);
+        }
         log.info("delta: {} of {} contents found via the active slot's saved image list",
             plan.groupsWithActiveCandidate(), plan.groups.size());
         return;
-      } catch (OtaException e) {
-        // A damaged saved list is not the new image's fault: fall back to scanning.
-        log.warn("active slot's saved list {} is unusable ({}); scanning the active slot instead", saved, e.getMessage());
       }
+      if (Files.isRegularFile(savedTable, LinkOption.NOFOLLOW_LINKS)) {
+        try (FileTable t = FileTable.open(savedTable, java.util.List.of());
+             EntryReader<RegularEntry> r = t.readRegulars()) {
+          candidatesFrom(plan, r);
+        }
+        log.info("delta: {} of {} contents found via the active slot's saved file table",
+            plan.groupsWithActiveCandidate(), plan.groups.size());
+        return;
+      }
+    } catch (OtaException e) {
+      // A damaged saved list is not the new image's fault: fall back to scanning.
+      log.warn("active slot's saved image meta is unusable ({}); scanning the active slot instead", e.getMessage());
     }
     scan(plan, activeRoot);
     log.info("delta: {} of {} contents found by scanning the active slot",
@@ -132,19 +161,18 @@ final class DeltaPlanner {
   }
 
   /**
-   * Takes the candidates from the {@code regulars.txt} of the image in the active slot: every content
-   * it lists is assumed to be at its path there (it is verified when copied).
+   * Takes the candidates from the regular entries of the image in the active slot (its saved
+   * {@code regulars.txt} or file table): every content it lists is assumed to be at its path there
+   * (it is verified when copied).
    */
-  static void candidatesFromList(DeltaPlan plan, Path activeRegulars) {
-    try (ListReader<RegularEntry> r = ListReader.open(ListKind.REGULARS, activeRegulars)) {
-      while (r.hasNext()) {
-        RegularEntry old = r.next();
-        ContentGroup g = plan.groups.get(Sha256.ofHex(old.sha256()));
-        if (g != null && g.activeCandidate == null) {
-          // share the new plan's string where the path is unchanged (most of them)
-          String same = plan.regularPaths.get(old.path());
-          g.activeCandidate = same != null ? same : old.path();
-        }
+  static void candidatesFrom(DeltaPlan plan, EntryReader<RegularEntry> r) {
+    while (r.hasNext()) {
+      RegularEntry old = r.next();
+      ContentGroup g = plan.groups.get(Sha256.ofHex(old.sha256()));
+      if (g != null && g.activeCandidate == null) {
+        // share the new plan's string where the path is unchanged (most of them)
+        String same = plan.regularPaths.get(old.path());
+        g.activeCandidate = same != null ? same : old.path();
       }
     }
   }
@@ -219,8 +247,8 @@ final class DeltaPlanner {
     Steps.awaitAll(futures);
   }
 
-  private static OtaException duplicate(String file, int line, String path) {
+  private static OtaException duplicate(String position, String path) {
     return new OtaException(ErrorCode.METADATA_VERIFICATION, ErrorModule.STANDBY_SLOT,
-        file + ":" + line + ": '" + path + "' is listed more than once (as directory, symlink or file)");
+        position + ": '" + path + "' is listed more than once (as directory, symlink, file or whiteout)");
   }
 }

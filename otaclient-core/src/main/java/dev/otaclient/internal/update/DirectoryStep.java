@@ -4,8 +4,8 @@ import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.image.DirectoryEntry;
-import dev.otaclient.internal.image.ListKind;
-import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.image.EntryReader;
+import dev.otaclient.internal.image.ImageTree;
 import dev.otaclient.internal.slot.FileAttributes;
 import dev.otaclient.internal.slot.SlotIo;
 import dev.otaclient.internal.slot.StandbyTree;
@@ -22,15 +22,15 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 final class DirectoryStep {
   private final StandbyTree tree;
-  private final Path list;
+  private final ImageTree image;
 
-  DirectoryStep(StandbyTree tree, Path dirsList) {
+  DirectoryStep(StandbyTree tree, ImageTree image) {
     this.tree = tree;
-    this.list = dirsList;
+    this.image = image;
   }
 
   void create() {
-    try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, list)) {
+    try (EntryReader<DirectoryEntry> r = image.readDirectories()) {
       while (r.hasNext()) {
         DirectoryEntry d = r.next();
         Path target = tree.locateInRootfs(d.path());
@@ -40,10 +40,10 @@ final class DirectoryStep {
         } catch (FileAlreadyExistsException e) {
           if (!isRealDirectory(target)) {
             throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT,
-                "dirs.txt:" + r.lineNumber() + ": '" + d.path() + "' already exists in the slot and is not a directory");
+                r.position() + ": '" + d.path() + "' already exists in the slot and is not a directory");
           }
         } catch (IOException e) {
-          throw SlotIo.failure("dirs.txt:" + r.lineNumber() + ": creating " + d.path(), e);
+          throw SlotIo.failure(r.position() + ": creating " + d.path(), e);
         }
         tree.markVerifiedDirectory(target);
       }
@@ -55,16 +55,19 @@ final class DirectoryStep {
    * write and search permission, or it could not update the slot next time.
    */
   void applyAttributes() {
-    try (ListReader<DirectoryEntry> r = ListReader.open(ListKind.DIRECTORIES, list)) {
+    try (EntryReader<DirectoryEntry> r = image.readDirectories()) {
       while (r.hasNext()) {
         DirectoryEntry d = r.next();
         Path target = tree.locateInRootfs(d.path());
         try {
           if (readNoFollow(target).isDirectory()) {
             FileAttributes.apply(target, d.uid(), d.gid(), FileAttributes.canChown() ? d.mode() : d.mode() | 0700);
+            if (r.xattrs() != null) {
+              FileAttributes.applyXattrs(target, r.xattrs());
+            }
           }
         } catch (IOException e) {
-          throw SlotIo.failure("dirs.txt:" + r.lineNumber() + ": setting owner/mode of " + d.path(), e);
+          throw SlotIo.failure(r.position() + ": setting owner/mode of " + d.path(), e);
         }
       }
     }

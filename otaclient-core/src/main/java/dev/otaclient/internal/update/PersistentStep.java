@@ -1,8 +1,8 @@
 package dev.otaclient.internal.update;
 
 import dev.otaclient.internal.fs.AtomicFiles;
-import dev.otaclient.internal.image.ListKind;
-import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.image.EntryReader;
+import dev.otaclient.internal.image.ImageTree;
 import dev.otaclient.internal.image.PersistentEntry;
 import dev.otaclient.internal.slot.FileAttributes;
 import dev.otaclient.internal.slot.SlotIo;
@@ -31,19 +31,19 @@ final class PersistentStep {
 
   private final StandbyTree tree;
   private final Path activeRoot;
-  private final Path list;
+  private final ImageTree image;
   private IdMapping ids;
 
-  PersistentStep(StandbyTree tree, Path activeRoot, Path persistentsList) {
+  PersistentStep(StandbyTree tree, Path activeRoot, ImageTree image) {
     this.tree = tree;
     this.activeRoot = activeRoot;
-    this.list = persistentsList;
+    this.image = image;
   }
 
   long run() {
     ids = IdMapping.between(activeRoot, tree.root());
     long copied = 0;
-    try (ListReader<PersistentEntry> r = ListReader.open(ListKind.PERSISTENTS, list)) {
+    try (EntryReader<PersistentEntry> r = image.readPersistents()) {
       while (r.hasNext()) {
         PersistentEntry p = r.next();
         Path src = activeRoot.resolve(p.path().substring(1));
@@ -54,7 +54,7 @@ final class PersistentStep {
           log.debug("persistent {} not on the active slot; skipped", p.path());
           continue;
         } catch (IOException e) {
-          throw SlotIo.failure("persistents.txt:" + r.lineNumber() + ": reading " + p.path(), e);
+          throw SlotIo.failure(r.position() + ": reading " + p.path(), e);
         }
         Path dst = tree.locateInRootfs(p.path());
         try {
@@ -62,7 +62,7 @@ final class PersistentStep {
           copyEntry(src, dst, a);
           copied++;
         } catch (IOException e) {
-          throw SlotIo.failure("persistents.txt:" + r.lineNumber() + ": copying " + p.path(), e);
+          throw SlotIo.failure(r.position() + ": copying " + p.path(), e);
         }
       }
     }

@@ -1,6 +1,7 @@
 package dev.otaclient.internal.update;
 
 import dev.otaclient.internal.image.RegularEntry;
+import dev.otaclient.internal.image.Xattrs;
 
 /**
  * One regular file of the new image as the apply step needs it; its content (sha256, size,
@@ -16,17 +17,28 @@ final class PlannedFile {
   private final int gid;
   /** {@link RegularEntry#linkGroupKey()} of a hard-linked file, else null. */
   final String linkKey;
+  /**
+   * The extended attributes the file must have exactly (OTA image v1, mostly {@link Xattrs#NONE});
+   * null for legacy images, which carry none, so a slot's own are left as they are.
+   */
+  final Xattrs xattrs;
 
-  private PlannedFile(String path, int mode, int uid, int gid, String linkKey) {
+  private PlannedFile(String path, int mode, int uid, int gid, String linkKey, Xattrs xattrs) {
     this.path = path;
     this.mode = mode;
     this.uid = uid;
     this.gid = gid;
     this.linkKey = linkKey;
+    this.xattrs = xattrs;
   }
 
   static PlannedFile of(RegularEntry e) {
-    return new PlannedFile(e.path(), e.mode(), (int) e.uid(), (int) e.gid(), e.isHardLinked() ? e.linkGroupKey() : null);
+    return of(e, null);
+  }
+
+  static PlannedFile of(RegularEntry e, Xattrs xattrs) {
+    return new PlannedFile(e.path(), e.mode(), (int) e.uid(), (int) e.gid(), e.isHardLinked() ? e.linkGroupKey() : null,
+        xattrs);
   }
 
   long uid() {

@@ -4,14 +4,11 @@ import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
-import dev.otaclient.internal.image.ImageSource;
 import dev.otaclient.internal.fetch.BlobRequest;
 import dev.otaclient.internal.fetch.FetchListener;
 import dev.otaclient.internal.fs.ContentHash;
 import dev.otaclient.internal.fs.Sha256;
 import dev.otaclient.internal.fs.TempNames;
-import dev.otaclient.internal.image.ImageMetadata;
-import dev.otaclient.internal.image.ImageUrls;
 import dev.otaclient.internal.slot.FileAttributes;
 import dev.otaclient.internal.slot.SlotIo;
 import dev.otaclient.internal.slot.StandbyTree;
@@ -47,8 +44,7 @@ final class RegularFileStep {
 
   private final StandbyTree tree;
   private final Path activeRoot;
-  private final ImageMetadata metadata;
-  private final ImageSource fetcher;
+  private final ContentFetcher fetcher;
   private final ProgressCounters counters;
   private final PlacementJournal journal;
   private final boolean inPlace;
@@ -56,11 +52,10 @@ final class RegularFileStep {
   private final int maxInFlight;
   private final AtomicLong kept = new AtomicLong();
 
-  RegularFileStep(StandbyTree tree, Path activeRoot, ImageMetadata metadata, ImageSource fetcher, ProgressCounters counters,
+  RegularFileStep(StandbyTree tree, Path activeRoot, ContentFetcher fetcher, ProgressCounters counters,
       PlacementJournal journal, boolean inPlace, ExecutorService pool, int maxInFlight) {
     this.tree = tree;
     this.activeRoot = activeRoot;
-    this.metadata = metadata;
     this.fetcher = fetcher;
     this.counters = counters;
     this.journal = journal;
@@ -235,7 +230,7 @@ final class RegularFileStep {
       long d0 = System.nanoTime();
       LiveBytes live = new LiveBytes(counters);
       try {
-        fetcher.fetch(request(g, e), tmp, live);
+        fetcher.fetch(g, e.path, tmp, live);
         commit(tmp, target, e);
       } catch (IOException | RuntimeException ex) {
         live.takeBack();
@@ -279,22 +274,6 @@ final class RegularFileStep {
       counters.downloadBytes(-attempt);
       attempt = 0;
     }
-  }
-
-  private BlobRequest request(ContentGroup g, PlannedFile e) {
-    return blobRequest(metadata, e.path, g.sha256.hex(), g.size, g.compressAlg);
-  }
-
-  /**
-   * How the image serves the content of {@code path}: its zstd blob when the image has one, else the
-   * plain file below the rootfs directory. Also used for the client release (ClientUpdate).
-   */
-  static BlobRequest blobRequest(ImageMetadata metadata, String path, String sha, long size, String alg) {
-    if (alg != null && metadata.compressedRootfsDirectory().isPresent()) {
-      return new BlobRequest(ImageUrls.compressedRelative(metadata.compressedRootfsDirectory().get(), sha, alg),
-          sha, size, alg);
-    }
-    return new BlobRequest(ImageUrls.rootfsRelative(metadata.rootfsDirectory(), path), sha, size, null);
   }
 
   /** Copies an active-slot file while hashing it; false (and nothing kept) when it is not the content. */
@@ -364,9 +343,13 @@ final class RegularFileStep {
   private static boolean fixAttributes(PlannedFile e, Path target, FileStat st) throws IOException {
     boolean ownerDiffers = FileAttributes.canChown() && (st.uid() != (int) e.uid() || st.gid() != (int) e.gid());
     if (!ownerDiffers && st.permissions() == (e.mode & 07777)) {
-      return false;
+      // extended attributes only change where they differ: a kept file usually keeps its ctime
+      return e.xattrs != null && FileAttributes.applyXattrs(target, e.xattrs);
     }
     FileAttributes.apply(target, e.uid(), e.gid(), e.mode);
+    if (e.xattrs != null) {
+      FileAttributes.applyXattrs(target, e.xattrs);
+    }
     return true;
   }
 
@@ -383,6 +366,10 @@ final class RegularFileStep {
 
   private void commit(Path tmp, Path target, PlannedFile e) throws IOException {
     FileAttributes.apply(tmp, e.uid(), e.gid(), e.mode);
+    if (e.xattrs != null) {
+      // after chown, which clears security.capability
+      FileAttributes.applyXattrs(tmp, e.xattrs);
+    }
     move(tmp, target);
   }
 

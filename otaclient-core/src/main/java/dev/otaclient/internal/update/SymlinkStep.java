@@ -4,8 +4,8 @@ import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fs.TempNames;
-import dev.otaclient.internal.image.ListKind;
-import dev.otaclient.internal.image.ListReader;
+import dev.otaclient.internal.image.EntryReader;
+import dev.otaclient.internal.image.ImageTree;
 import dev.otaclient.internal.image.SymlinkEntry;
 import dev.otaclient.internal.slot.FileAttributes;
 import dev.otaclient.internal.slot.SlotIo;
@@ -26,30 +26,33 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 final class SymlinkStep {
   private final StandbyTree tree;
-  private final Path list;
+  private final ImageTree image;
 
-  SymlinkStep(StandbyTree tree, Path symlinksList) {
+  SymlinkStep(StandbyTree tree, ImageTree image) {
     this.tree = tree;
-    this.list = symlinksList;
+    this.image = image;
   }
 
   void run() {
-    try (ListReader<SymlinkEntry> r = ListReader.open(ListKind.SYMLINKS, list)) {
+    try (EntryReader<SymlinkEntry> r = image.readSymlinks()) {
       while (r.hasNext()) {
         SymlinkEntry s = r.next();
         Path target = tree.locateInRootfs(s.path());
         tree.safeParent(s.path(), target);
         try {
-          place(s, target, r.lineNumber());
+          place(s, target, r.position());
           FileAttributes.applyToSymlink(target, s.uid(), s.gid());
+          if (r.xattrs() != null) {
+            FileAttributes.applyXattrs(target, r.xattrs());
+          }
         } catch (IOException e) {
-          throw SlotIo.failure("symlinks.txt:" + r.lineNumber() + ": creating " + s.path(), e);
+          throw SlotIo.failure(r.position() + ": creating " + s.path(), e);
         }
       }
     }
   }
 
-  private void place(SymlinkEntry s, Path target, int line) throws IOException {
+  private void place(SymlinkEntry s, Path target, String position) throws IOException {
     try {
       BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (a.isSymbolicLink() && Files.readSymbolicLink(target).toString().equals(s.target())) {
@@ -57,7 +60,7 @@ final class SymlinkStep {
       }
       if (a.isDirectory()) {
         throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT,
-            "symlinks.txt:" + line + ": '" + s.path() + "' is a directory in the slot");
+            position + ": '" + s.path() + "' is a directory in the slot");
       }
     } catch (NoSuchFileException e) {
       // the normal case

@@ -287,7 +287,7 @@ public final class UpdateEngine {
       log.info("update of {} to version '{}' from {} started{}", ecuId, request.version(), request.image(),
           request.detail().isEmpty() ? "" : " (" + request.detail() + ")");
       c.targetVersion(request.version());
-      UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel);
+      UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel, ecuId);
       Standby standby = pipeline.build(request);
       cancel.enterFinal();
       c.phase(dev.otaclient.status.UpdatePhase.POST_PROCESSING);

@@ -10,9 +10,7 @@ import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.image.ImageSource;
 import dev.otaclient.internal.image.ImageSources;
-import dev.otaclient.internal.image.ListKind;
-import dev.otaclient.internal.image.OtaImage;
-import dev.otaclient.internal.image.VerifiedLists;
+import dev.otaclient.internal.image.ImageTree;
 import dev.otaclient.internal.slot.SlotIo;
 import dev.otaclient.internal.slot.SlotLayout;
 import dev.otaclient.internal.slot.StandbyTree;
@@ -45,12 +43,15 @@ final class UpdatePipeline {
   private final UpdateSettings settings;
   private final ProgressCounters counters;
   private final Cancellation cancel;
+  private final String ecuId;
 
-  UpdatePipeline(BootController boot, UpdateSettings settings, ProgressCounters counters, Cancellation cancel) {
+  UpdatePipeline(BootController boot, UpdateSettings settings, ProgressCounters counters, Cancellation cancel,
+      String ecuId) {
     this.boot = boot;
     this.settings = settings;
     this.counters = counters;
     this.cancel = cancel;
+    this.ecuId = ecuId;
   }
 
   /**
@@ -68,18 +69,21 @@ final class UpdatePipeline {
     });
     cancel.onStop(pool::shutdownNow);
     Path privateWork = PrivateWorkDir.create(settings.workDir());
+    InstallPayload payload = null;
     try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
         settings.retry(), settings.downloadConcurrency())) {
       // closing the transport wakes every thread blocked on the network
       cancel.onStop(source::close);
       counters.phase(UpdatePhase.METADATA);
-      OtaImage image = OtaImage.open(source, settings.caStore(), settings.trustPolicy());
-      image.metadata().totalRegularSize().ifPresent(s -> counters.totals(0, s));
-      VerifiedLists lists = image.fetchLists(privateWork.resolve("lists"));
+      // legacy: metadata.jwt, certificate, the four lists; v1: index.jwt, index.json, the payload's
+      // documents and both tables. Either way into the private work directory, verified.
+      payload = InstallPayloads.open(source, settings, ecuId, privateWork);
+      payload.totalRegularSize().ifPresent(s -> counters.totals(0, s));
+      ImageTree image = payload.tree();
       cancel.checkpoint();
       DeltaPlanner planner = new DeltaPlanner(pool);
-      DeltaPlan plan = planner.read(lists);
-      counters.totals(plan.totalRegularFiles, image.metadata().totalRegularSize().orElse(plan.totalRegularSize));
+      DeltaPlan plan = planner.read(image);
+      counters.totals(plan.totalRegularFiles, payload.totalRegularSize().orElse(plan.totalRegularSize));
       counters.deltaStarted();
 
       // formatting or mounting the standby must not be cut short: a cancel waits for it
@@ -103,23 +107,24 @@ final class UpdatePipeline {
         cancel.checkpoint();
 
         counters.phase(UpdatePhase.DIRECTORY);
-        DirectoryStep dirs = new DirectoryStep(tree, lists.directories());
+        DirectoryStep dirs = new DirectoryStep(tree, image);
         dirs.create();
 
         counters.phase(UpdatePhase.SYMLINK);
-        new SymlinkStep(tree, lists.symlinks()).run();
+        new SymlinkStep(tree, image).run();
+        new WhiteoutStep(tree, image).run();
         cancel.checkpoint();
 
         counters.phase(UpdatePhase.REGULAR);
-        RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), image.metadata(), source, counters,
+        RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), payload.contents(tree), counters,
             journal, standby.reusedInPlace(), pool, settings.workers() * 4);
         regulars.run(plan);
         cancel.checkpoint();
 
         counters.phase(UpdatePhase.PERSISTENT);
-        long persisted = new PersistentStep(tree, boot.activeRoot(), lists.persistents()).run();
+        long persisted = new PersistentStep(tree, boot.activeRoot(), image).run();
         dirs.applyAttributes();
-        saveImageMeta(tree, lists);
+        payload.saveMeta(tree);
         log.info("standby built: {} files kept in place, {} persistents carried over", regulars.keptFiles(), persisted);
         journal.promoteTo(tree.locate(LAYOUT.manifest()));
       }
@@ -130,6 +135,9 @@ final class UpdatePipeline {
       throw SlotIo.failure("building the standby slot", e);
     } finally {
       stopWorkers(pool);
+      if (payload != null) {
+        payload.close();
+      }
       PrivateWorkDir.delete(privateWork);
     }
   }
@@ -182,23 +190,6 @@ final class UpdatePipeline {
       Files.setAttribute(work, "unix:mode", 0700);
     } catch (IOException e) {
       throw SlotIo.failure("creating " + work, e);
-    }
-  }
-
-  /** The four lists go to {@code /opt/ota/image-meta/}: the next update's fast delta source. */
-  private static void saveImageMeta(StandbyTree tree, VerifiedLists lists) {
-    ListKind[] kinds = {ListKind.DIRECTORIES, ListKind.SYMLINKS, ListKind.REGULARS, ListKind.PERSISTENTS};
-    for (int i = 0; i < kinds.length; i++) {
-      String imagePath = LAYOUT.savedList(kinds[i]);
-      Path target = tree.locate(imagePath);
-      tree.safeParent(imagePath, target);
-      Path tmp = TempNames.beside(target);
-      try {
-        Files.copy(lists.path(kinds[i]), tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException e) {
-        throw SlotIo.failure("saving " + imagePath, e);
-      }
     }
   }
 

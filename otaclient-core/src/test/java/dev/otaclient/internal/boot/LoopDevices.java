@@ -18,7 +18,7 @@ import java.util.List;
  * and each is locked ({@code flock} on a file in /tmp) for as long as this JVM lives, so that another
  * JVM using this class skips it.
  */
-final class LoopDevices {
+public final class LoopDevices {
   static final int FIRST = 64;
   private static final int LAST = 255;
   private static final List<FileLock> HELD = new ArrayList<>();
@@ -26,7 +26,7 @@ final class LoopDevices {
   private LoopDevices() {}
 
   /** A loop device node ({@code /dev/loopN}, created by losetup when it is first attached) for this JVM only. */
-  static synchronized String reserve() {
+  public static synchronized String reserve() {
     List<Integer> candidates = new ArrayList<>();
     for (int n = FIRST; n <= LAST; n++) {
       candidates.add(n);
