@@ -77,15 +77,16 @@ class CliV1Test {
   void applyInstallsTheZipArtifactForThisEcu() throws Exception {
     Path state = w.resolve("apply-state");
     CliRun a = CliRun.of("apply", "--url", w.resolve("v1.zip").toString(), "--certs", images.cas().toString(),
-        "--state-dir", state.toString(), "--ecu-id", "sub", "--version", "1.0", "--json");
+        "--state-dir", state.toString(), "--ecu-id", "sub", "--image-version", "1.0", "--json");
     assertThat(a.exit()).as(a.out() + a.err()).isZero();
     assertThat(a.out()).contains("\"status\" : \"SUCCESS\"");
     Path slot = state.resolve("active").toRealPath();
     assertThat(TreeSnapshot.of(slot, SignedImageFixture.ENGINE_META)).isEqualTo(TreeSnapshot.of(rootV1));
 
     CliRun none = CliRun.of("apply", "--url", w.resolve("www/v2").toString(), "--certs", images.cas().toString(),
-        "--state-dir", state.toString(), "--ecu-id", "nobody", "--version", "2.0");
+        "--state-dir", state.toString(), "--ecu-id", "nobody", "--image-version", "2.0");
     assertThat(none.exit()).isEqualTo(1);
-    assertThat(none.out()).contains("no payload for ECU \"nobody\"");
+    assertThat(none.errorLines()).as(none.err()).isEqualTo(1);
+    assertThat(none.err()).contains("no payload for ECU \"nobody\"");
   }
 }

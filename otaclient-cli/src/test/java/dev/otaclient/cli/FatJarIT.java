@@ -72,7 +72,7 @@ class FatJarIT {
     assertThat(run(jvm, List.of("image", "verify", "--certs", f.cas().toString(), zip.toString()), 0, 60))
         .startsWith("OK ");
     String applied = run(jvm, List.of("apply", "--url", zip.toString(), "--certs", f.cas().toString(),
-        "--state-dir", w.resolve("state").toString(), "--version", "1.0", "--json"), 0, 120);
+        "--state-dir", w.resolve("state").toString(), "--image-version", "1.0", "--json"), 0, 120);
     // the machine has no libsqlitejdbc of its own: reading the tables proves the jar's was loaded
     assertThat(applied).contains("\"status\" : \"SUCCESS\"");
   }
