@@ -29,7 +29,7 @@ final class ClientUpdater {
   Optional<String> fetchAndInstall(UpdateRequest request) {
     Path work = PrivateWorkDir.create(settings.workDir());
     try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
-        settings.retry(), settings.downloadConcurrency())) {
+        settings.retry(), settings.downloadConcurrency(), work)) {
       OtaImage image = OtaImage.open(source, settings.caStore(), settings.trustPolicy());
       Optional<ClientRelease.Fetched> release = ClientRelease.fetch(image, work);
       if (release.isEmpty()) {
