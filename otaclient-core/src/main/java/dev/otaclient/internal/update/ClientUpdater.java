@@ -41,7 +41,8 @@ final class ClientUpdater {
         log.info("client update: this client already is version {}; nothing to do", version);
         return Optional.empty();
       }
-      Path jar = new ClientInstall(settings.clientUpdate().clientDir()).install(version, release.get().jar());
+      Path jar = new ClientInstall(settings.clientUpdate().clientDir()).install(version, release.get().jar(),
+          ClientVersion.current());
       log.info("client update: release {} installed as {} (running {})", version, jar, ClientVersion.current());
       return Optional.of(version);
     } finally {
