@@ -86,6 +86,8 @@ class CliV1Test {
     CliRun none = CliRun.of("apply", "--url", w.resolve("www/v2").toString(), "--certs", images.cas().toString(),
         "--state-dir", state.toString(), "--ecu-id", "nobody", "--version", "2.0");
     assertThat(none.exit()).isEqualTo(1);
-    assertThat(none.out()).contains("no payload for ECU \"nobody\"");
+    // the failure is the one line on stderr (issue 18), stdout stays for results
+    assertThat(none.err()).contains("otaclient: E1-0103-205: ").contains("no payload for ECU \"nobody\"");
+    assertThat(none.out()).isEmpty();
   }
 }
