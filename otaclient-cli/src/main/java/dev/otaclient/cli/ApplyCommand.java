@@ -9,6 +9,7 @@ import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.UpdateEvent;
 import dev.otaclient.internal.update.RequestRules;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,6 +26,11 @@ final class ApplyCommand implements Callable<Integer> {
   @Option(names = "--url", required = true, paramLabel = "URL|DIR|TAR",
       description = "The image: http(s) base URL, directory, file:// URL, .tar or .tar.zst.")
   String url;
+
+  @Option(names = "--work-dir", paramLabel = "DIR",
+      description = "Private work area for the image's lists and a decompressed .tar.zst (as large as the image);"
+          + " emptied after every run (default <state-dir>/work, not /tmp, which may be too small).")
+  Path workDir;
 
   @Mixin SharedOptions.Help help;
 
@@ -55,7 +61,8 @@ final class ApplyCommand implements Callable<Integer> {
 
     device.requireCerts();
     BootBackend backend = device.backend();
-    OtaClient.Builder builder = OtaClient.builder().ecuId(ecuId).trustedCertificates(device.certs);
+    OtaClient.Builder builder = OtaClient.builder().ecuId(ecuId).trustedCertificates(device.certs)
+        .workDir(workDir != null ? workDir : device.stateDir.resolve("work"));
     switch (backend) {
       case DIRECTORY -> builder.directorySlots(device.stateDir);
       case GRUB -> builder.bootLoader(BootLoader.GRUB);

@@ -12,6 +12,7 @@ import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.internal.image.TrustPolicy;
 import dev.otaclient.internal.image.build.ImageBuilder;
 import dev.otaclient.internal.image.sign.TestCa;
+import dev.otaclient.internal.image.v1.V1ImageBuilder;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.status.Progress;
@@ -34,11 +35,16 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     footerHeading = "%nExamples:%n", footer = {
         "  otaclient demo",
-        "  otaclient demo --workdir /tmp/otaclient-demo"},
+        "  otaclient demo --workdir /tmp/otaclient-demo",
+        "  otaclient demo --format v1      # the same with OTA images v1 (OCI layout, index.jwt, SQLite tables)"},
     description = "Run a complete two-ECU update from v1 to v2 on this machine (directory slots, loopback only).")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--workdir", description = "Keep everything here (default: a temporary directory, removed at the end).")
   Path workdir;
+
+  @Option(names = "--format", defaultValue = "legacy",
+      description = "Image format of both images: legacy (default) or v1 (one payload per ECU id).")
+  String format;
 
   @Override
   public Integer call() throws Exception {
@@ -55,6 +61,9 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private int run(Path w, long t0) throws Exception {
+    if (!"legacy".equals(format) && !"v1".equals(format)) {
+      throw CliFailure.usage("--format " + format + ": must be legacy or v1");
+    }
     step("creating a test CA (root -> intermediate -> signing certificate)");
     TestCa ca = TestCa.create("otaclient-demo", Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(30)));
     Path certs = w.resolve("certs");
@@ -68,13 +77,27 @@ final class DemoCommand implements Callable<Integer> {
     DemoRootfs.v1(v1);
     DemoRootfs.v2(v1, v2);
 
-    step("building and signing images v1 and v2 (with zstd blobs)");
     Path www = w.resolve("www");
-    for (String v : List.of("v1", "v2")) {
-      var r = ImageBuilder.fromRootfs(w.resolve("rootfs-" + v)).outputDir(www.resolve(v))
-          .signWith(ca.signingKey(), cert).compress(true).persistents(List.of("/etc/hostname")).build();
-      System.out.printf("         %s: %d files, %s, %d zstd blobs%n", v, r.regulars(), StatusPrinter.human(r.totalRegularSize()),
-          r.compressedBlobs());
+    if ("v1".equals(format)) {
+      step("building and signing OTA images v1 of v1 and v2 (payloads for main and sub, zstd blobs)");
+      for (String v : List.of("v1", "v2")) {
+        V1ImageBuilder b = V1ImageBuilder.into(www.resolve(v)).compress(true)
+            .signWith(ca.signingKey(), List.of(ca.signingCert(), ca.intermediateCert()));
+        for (String ecu : List.of("main", "sub")) {
+          b.payload(new V1ImageBuilder.PayloadSpec(ecu, "dev", w.resolve("rootfs-" + v), List.of("/etc/hostname")));
+        }
+        V1ImageBuilder.Result r = b.build();
+        System.out.printf("         %s: %d files in 2 payloads, %d blobs, %s%n", v, r.regularFiles(), r.blobs(),
+            StatusPrinter.human(r.blobBytes()));
+      }
+    } else {
+      step("building and signing images v1 and v2 (with zstd blobs)");
+      for (String v : List.of("v1", "v2")) {
+        var r = ImageBuilder.fromRootfs(w.resolve("rootfs-" + v)).outputDir(www.resolve(v))
+            .signWith(ca.signingKey(), cert).compress(true).persistents(List.of("/etc/hostname")).build();
+        System.out.printf("         %s: %d files, %s, %d zstd blobs%n", v, r.regulars(), StatusPrinter.human(r.totalRegularSize()),
+            r.compressedBlobs());
+      }
     }
 
     try (StaticServer server = StaticServer.start(www, "127.0.0.1", 0)) {

@@ -2,12 +2,14 @@ package dev.otaclient.cli;
 
 import dev.otaclient.internal.boot.DirectorySlotController;
 import dev.otaclient.grpc.EcuDaemon;
+import dev.otaclient.internal.update.ClientUpdateSettings;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -38,6 +40,17 @@ final class ServeCommand implements Callable<Integer>, Main.Daemon {
       description = "Directory slots: exit instead of rebooting in-process; a supervisor restarts the daemon.")
   boolean exitOnReboot;
 
+  @Option(names = "--client-dir", paramLabel = "DIR",
+      description = "Where ClientUpdate installs releases of this client (releases/<version>/otaclient.jar and the"
+          + " 'current' link the service runs; default /opt/ota/client/java).")
+  Path clientDir;
+
+  @Option(names = "--client-restart", paramLabel = "COMMAND",
+      description = "Command (split at spaces) that restarts the client into a release ClientUpdate installed;"
+          + " '' for none: the release then starts with the next start of the service"
+          + " (default: systemctl --no-block restart otaclient.service).")
+  String clientRestart;
+
   @Option(names = "--lock-file", description = "Single-instance lock (default <state-dir>/otaclient.lock).")
   Path lockFile;
 
@@ -52,7 +65,8 @@ final class ServeCommand implements Callable<Integer>, Main.Daemon {
           ? DirectorySlotController.Options.defaults().withExitProcess(() -> System.exit(0))
           : DirectorySlotController.Options.defaults();
       EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, device.certs, device.stateDir)
-          .withBackend(device.backend()).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir);
+          .withBackend(device.backend()).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir)
+          .withClientUpdate(clientUpdate());
       ServeReport.log(configDir, cfg, proxyCacheDir);
       CountDownLatch stop = new CountDownLatch(1);
       try (SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
@@ -80,5 +94,13 @@ final class ServeCommand implements Callable<Integer>, Main.Daemon {
       throw CliFailure.failed(CliFailure.BUSY, "another otaclient daemon holds " + lock);
     }
     return l;
+  }
+
+  /** The defaults of {@link ClientUpdateSettings}, each replaced by its option when given. */
+  private ClientUpdateSettings clientUpdate() {
+    ClientUpdateSettings d = ClientUpdateSettings.defaults();
+    List<String> restart = clientRestart == null ? d.restartCommand()
+        : clientRestart.isBlank() ? List.of() : List.of(clientRestart.strip().split("\\s+"));
+    return new ClientUpdateSettings(clientDir == null ? d.clientDir() : clientDir, restart);
   }
 }

@@ -135,11 +135,18 @@ class FailurePathsIT {
   }
 
   @Test
-  void httpFailures() {
+  void httpFailures() throws IOException {
     assumeTrue(Nginx.available(), "nginx not installed");
+    // a directory on the server with image files, but no metadata.jwt
+    Files.writeString(Files.createDirectories(images.www().resolve("partial")).resolve("dirs.txt"), "0755,0,0,'/etc'\n");
     try (Nginx nginx = Nginx.serve(images.www())) {
-      fails(1, "E1-0103-100", "metadata.jwt not found in image " + nginx.imageUrl("nope"), "apply", "--url", nginx.imageUrl("nope"), "--certs", certs.toString(),
-          "--state-dir", w.resolve("http-state").toString(), "--image-version", "x");
+      // 404: the image is not there, which is no network problem: the metadata-download code, and the URL
+      for (String name : List.of("nope", "partial")) {
+        String url = nginx.imageUrl(name);
+        fails(1, "E1-0103-101", "no OTA image at " + url + ": metadata.jwt not found (" + url + "metadata.jwt: ",
+            "apply", "--url", url, "--certs", certs.toString(), "--state-dir", w.resolve("http-state").toString(),
+            "--image-version", "x", "--progress-every", "0");
+      }
       fails(1, "E1-0104-208", "", "image", "verify", "--certs", otherCerts.toString(), nginx.imageUrl("v1"));
     }
   }

@@ -50,6 +50,20 @@ class FatJarIT {
     assertThat(out).containsPattern("sub +SUCCESS +2\\.0");
   }
 
+  @Test
+  void theDemoRunsWithOtaImagesV1() throws Exception {
+    Path work = Files.createTempDirectory("fatjar-demo-v1");
+    String out = run(List.of("demo", "--format", "v1", "--workdir", work.toString()), 0, 120);
+    assertThat(out).contains("OTA images v1").contains("files in 2 payloads")
+        .contains("demo succeeded: both ECUs run version 2.0");
+    assertThat(out).containsPattern("main +SUCCESS +2\\.0");
+    assertThat(out).containsPattern("sub +SUCCESS +2\\.0");
+    // the served images are v1: an OCI layout with index.jwt, no metadata.jwt
+    assertThat(work.resolve("www/v2/oci-layout")).exists();
+    assertThat(work.resolve("www/v2/index.jwt")).exists();
+    assertThat(work.resolve("www/v2/metadata.jwt")).doesNotExist();
+  }
+
   /**
    * OTA image v1 needs two native libraries the fat jar carries (SQLite for its tables, JNA's dispatch
    * library for xattrs): built, verified and applied from the ZIP artifact by the jar alone, under the

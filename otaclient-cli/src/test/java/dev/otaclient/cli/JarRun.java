@@ -22,8 +22,19 @@ record JarRun(List<String> args, int exit, String out, String err) {
 
   /** Runs {@code otaclient args...}; the timeout is only an upper bound for a hung process. */
   static JarRun of(Duration timeout, List<String> args) {
+    return run(timeout, List.of(), args);
+  }
+
+  /** Runs {@code java <jvmOptions> -jar otaclient.jar args...} (for system properties such as java.io.tmpdir). */
+  static JarRun withJvm(List<String> jvmOptions, String... args) {
+    return run(Duration.ofSeconds(120), jvmOptions, List.of(args));
+  }
+
+  private static JarRun run(Duration timeout, List<String> jvmOptions, List<String> args) {
     assertThat(JAR).exists();
-    List<String> cmd = new ArrayList<>(command());
+    List<String> cmd = new ArrayList<>(command().subList(0, 1));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(command().subList(1, command().size()));
     cmd.addAll(args);
     try {
       Path out = Files.createTempFile("jar-out", ".txt");

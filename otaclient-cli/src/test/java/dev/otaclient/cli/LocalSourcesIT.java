@@ -83,6 +83,56 @@ class LocalSourcesIT {
     slots.forEach((source, tree) -> assertThat(tree.nodes()).as(source).isEqualTo(http.nodes()));
   }
 
+  /**
+   * {@code apply} from a {@code .tar.zst} decompresses into its work area below the state dir, never
+   * into {@code java.io.tmpdir}: the JVM's tmpdir is a 3 MiB tmpfs, and the image decompresses to more
+   * than 8 MiB. The work area is empty again after a success and after a refused image.
+   */
+  @Test
+  void applyFromTarZstNeedsNoCopyInTmpAndCleansItsWorkArea() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+    Path rootfs = Files.createDirectories(w.resolve("roomy-rootfs/usr/share"));
+    try (var out = Files.newOutputStream(rootfs.resolve("compressible.bin"))) {
+      byte[] line = "a line that zstd takes down to almost nothing\n".getBytes(StandardCharsets.US_ASCII);
+      for (int i = 0; i < (8 << 20) / line.length + 1; i++) {
+        out.write(line);
+      }
+    }
+    Path roomy = w.resolve("www/roomy");
+    JarRun b = JarRun.of("image", "build", "--rootfs", rootfs.getParent().getParent().toString(), "--out",
+        roomy.toString(), "--sign-key", images.key().toString(), "--cert", images.cert().toString());
+    assertThat(b.exit()).as(b.toString()).isZero();
+    Path archive = ImageArchive.pack(roomy, w.resolve("roomy.tar.zst"));
+
+    Path tmp = Files.createDirectories(w.resolve("small-tmp"));
+    assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m,mode=1777", "tmpfs", tmp.toString())
+        .inheritIO().start().waitFor()).isZero();
+    try {
+      Path state = w.resolve("state-roomy");
+      JarRun ok = JarRun.withJvm(List.of("-Djava.io.tmpdir=" + tmp), "apply", "--url", archive.toString(), "--certs",
+          images.cas().toString(), "--state-dir", state.toString(), "--image-version", "roomy", "--progress-every", "0");
+      assertThat(ok.exit()).as(ok.toString()).isZero();
+      assertThat(entries(tmp)).as(ok.toString()).isEmpty();
+      assertThat(entries(state.resolve("work"))).as(ok.toString()).isEmpty();
+      // exact: the installed slot is the image's rootfs (the engine keeps its own files below /opt/ota)
+      assertThat(TreeSnapshot.of(state.resolve("slot_b"), List.of("/opt")).nodes())
+          .isEqualTo(TreeSnapshot.of(w.resolve("roomy-rootfs")).nodes());
+
+      // signed by a CA this device does not trust: refused after the archive was decompressed
+      SignedImageFixture foreign = SignedImageFixture.create("foreign", w.resolve("foreign"));
+      Path stateBad = w.resolve("state-bad");
+      JarRun bad = JarRun.withJvm(List.of("-Djava.io.tmpdir=" + tmp), "apply", "--url", archive.toString(),
+          "--certs", foreign.cas().toString(), "--state-dir", stateBad.toString(), "--image-version", "roomy",
+          "--progress-every", "0");
+      assertThat(bad.exit()).as(bad.toString()).isEqualTo(1);
+      assertThat(bad.errLines()).as(bad.toString()).hasSize(1);
+      assertThat(entries(tmp)).as(bad.toString()).isEmpty();
+      assertThat(entries(stateBad.resolve("work"))).as(bad.toString()).isEmpty();
+    } finally {
+      new ProcessBuilder("umount", "-l", tmp.toString()).inheritIO().start().waitFor();
+    }
+  }
+
   @Test
   void anInterruptedApplyFromTarZstLeavesNoDecompressedCopy() throws Exception {
     // large enough that the decompressed copy exists for a while, and compressible so the archive is small
@@ -102,22 +152,36 @@ class LocalSourcesIT {
     Path archive = ImageArchive.pack(big, w.resolve("big.tar.zst"));
 
     Path tmp = Files.createDirectories(w.resolve("tmp"));
+    Path work = w.resolve("state-big/work");
     List<String> cmd = new ArrayList<>(List.of(JarRun.command().get(0), "-Djava.io.tmpdir=" + tmp));
     cmd.addAll(JarRun.command().subList(1, JarRun.command().size()));
     cmd.addAll(List.of("apply", "--url", archive.toString(), "--certs", images.cas().toString(),
         "--state-dir", w.resolve("state-big").toString(), "--progress-every", "0"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(w.resolve("big.log").toFile()).start();
-    Await.until("the decompressed copy in " + tmp, () -> !p.isAlive() || decompressedCopies(tmp) > 0);
+    Await.until("the decompressed copy in " + work, () -> !p.isAlive() || decompressedCopies(work) > 0);
     new ProcessBuilder("kill", "-INT", String.valueOf(p.pid())).start().waitFor();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(decompressedCopies(tmp)).as(Files.readString(w.resolve("big.log"))).isZero();
+    String log = Files.readString(w.resolve("big.log"));
+    assertThat(decompressedCopies(work)).as(log).isZero();
+    assertThat(entries(tmp)).as(log).isEmpty();
   }
 
-  private static long decompressedCopies(Path tmp) {
-    try (Stream<Path> s = Files.list(tmp)) {
+  /** Decompressed archives anywhere below {@code dir} (the work area holds one directory per update). */
+  private static long decompressedCopies(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(f -> f.getFileName().toString().startsWith("otaclient-image-")).count();
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // the tree changes while it is walked, or does not exist yet
       return 0;
+    }
+  }
+
+  private static List<Path> entries(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.toList();
     }
   }
 }

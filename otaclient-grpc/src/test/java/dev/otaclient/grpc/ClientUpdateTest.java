@@ -178,6 +178,30 @@ class ClientUpdateTest {
     assertThat(restarts).doesNotExist();
   }
 
+  /**
+   * After a successful install only three releases can stay: the new one, the one current pointed at
+   * before (the way back) and the one this process runs; older ones are removed.
+   */
+  @Test
+  void olderReleasesAreRemovedAfterASuccessfulInstall() throws Exception {
+    String running = ClientVersion.current();
+    for (String v : List.of("0.8", "0.9", "1.0", running)) {
+      writeJar(Files.createDirectories(clientDir.resolve("releases").resolve(v)).resolve("otaclient.jar"), v);
+    }
+    Files.createSymbolicLink(clientDir.resolve("current"), Path.of("releases", "0.9"));
+
+    assertThat(clientUpdate("with-client")).containsExactly(new EcuResult("main", FailureType.NO_FAILURE));
+    Await.until("the restart command", () -> Files.exists(restarts));
+    awaitStatus(s -> s.status() == OtaStatus.SUCCESS);
+
+    try (var left = Files.list(clientDir.resolve("releases"))) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(NEW_VERSION, "0.9", running);
+    }
+    assertThat(clientDir.resolve("releases/0.9/otaclient.jar")).isRegularFile();
+    assertThat(Files.readSymbolicLink(clientDir.resolve("current"))).isEqualTo(Path.of("releases", NEW_VERSION));
+  }
+
   @Test
   void aClientReleaseIsInstalledTheClientRestartedAndTheNewVersionReported() throws Exception {
     holdMetadata();

@@ -7,6 +7,7 @@ import dev.otaclient.internal.fetch.Cookies;
 import dev.otaclient.internal.fetch.HttpSettings;
 import dev.otaclient.internal.fetch.RetryPolicy;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /** Opens the {@link ImageSource} for a parsed {@link ImageLocation}. */
@@ -15,12 +16,13 @@ public final class ImageSources {
 
   /**
    * Opens a source. Cookies, HTTP settings, the retry policy and the connection count only matter
-   * for an http(s) image.
+   * for an http(s) image; {@code scratch} only for a {@code .tar.zst}, which is decompressed there
+   * (null: {@code java.io.tmpdir}). The copy is deleted when the source is closed.
    *
    * @throws OtaException INVALID_UPDATE_REQUEST when a local location does not exist or is not readable
    */
   public static ImageSource open(ImageLocation location, Cookies cookies, HttpSettings http, RetryPolicy retry,
-                                 int maxConnections) {
+                                 int maxConnections, Path scratch) {
     Objects.requireNonNull(location, "location");
     try {
       if (location instanceof ImageLocation.Http h) {
@@ -30,7 +32,7 @@ public final class ImageSources {
         return ZipImageSource.open(z);
       }
       if (location instanceof ImageLocation.Tar t) {
-        return TarImageSource.open(t);
+        return TarImageSource.open(t, scratch);
       }
       return new DirectoryImageSource((ImageLocation.Directory) location);
     } catch (IOException e) {
@@ -41,7 +43,7 @@ public final class ImageSources {
 
   /** With default HTTP settings, retry policy and four connections: for tools that read an image once. */
   public static ImageSource open(ImageLocation location, Cookies cookies) {
-    return open(location, cookies, HttpSettings.defaults(), RetryPolicy.defaults(), 4);
+    return open(location, cookies, HttpSettings.defaults(), RetryPolicy.defaults(), 4, null);
   }
 
   private static String describe(ImageLocation location, IOException e) {

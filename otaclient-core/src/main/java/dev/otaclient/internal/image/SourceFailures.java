@@ -34,10 +34,14 @@ final class SourceFailures {
             return new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.API,
                 name + " not found in image " + where.text() + ": not an OTA image", f);
           }
-          return new OtaException(ErrorCode.NETWORK, ErrorModule.DOWNLOADER,
-              name + " not found in image " + where.text(), f);
+          // the server answered, and there is no image (or not this file of it) at that URL: retrying the
+          // network will not help, so this is the metadata-download failure (101), not a network one (100)
+          return new OtaException(ErrorCode.METADATA_DOWNLOAD, ErrorModule.DOWNLOADER,
+              "no OTA image at " + where.text() + ": " + name + " not found (" + f.where() + ": " + f.reason() + ")", f);
         }
-        return new OtaException(remote ? ErrorCode.NETWORK : ErrorCode.METADATA_DOWNLOAD, ErrorModule.DOWNLOADER,
+        // a refusal (401/403/...) is the server's final word too; only an unavailable server is the network
+        boolean network = remote && kind == FetchFailure.Kind.UNAVAILABLE;
+        return new OtaException(network ? ErrorCode.NETWORK : ErrorCode.METADATA_DOWNLOAD, ErrorModule.DOWNLOADER,
             "cannot fetch " + name + " from " + where.text() + ": " + f.reason(), f);
       case LIST:
         if (kind == FetchFailure.Kind.CONTENT) {

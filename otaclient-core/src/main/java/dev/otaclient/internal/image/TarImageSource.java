@@ -49,14 +49,17 @@ final class TarImageSource extends LocalImageSource {
     this.members = members;
   }
 
-  /** Opens the archive; a {@code .tar.zst} is decompressed first (see {@link #decompress}). */
-  static TarImageSource open(ImageLocation.Tar location) throws IOException {
+  /**
+   * Opens the archive; a {@code .tar.zst} is decompressed first (see {@link #decompress}) into
+   * {@code scratch}, or {@code java.io.tmpdir} when null.
+   */
+  static TarImageSource open(ImageLocation.Tar location, Path scratch) throws IOException {
     Path archive = location.path();
     boolean zstd = location.compression() == ImageLocation.TarCompression.ZSTD;
     Path tar = archive;
     Path temp = null;
     if (zstd) {
-      temp = decompress(archive);
+      temp = decompress(archive, scratch);
       tar = temp;
     }
     try {
@@ -73,11 +76,14 @@ final class TarImageSource extends LocalImageSource {
 
   /**
    * A zstd stream cannot seek, and reading members in list order would mean re-decompressing from the
-   * start for every file. So the archive is decompressed once to a temporary .tar under
-   * {@code java.io.tmpdir}, read in place like a plain .tar, and deleted on {@link #close()}.
+   * start for every file. So the archive is decompressed once to a temporary .tar in {@code scratch}
+   * (an update passes its private work directory, so that the copy, as large as the image, lands where
+   * the operator put the work area and not in a possibly small {@code /tmp}), read in place like a
+   * plain .tar, and deleted on {@link #close()}.
    */
-  private static Path decompress(Path archive) throws IOException {
-    Path temp = Files.createTempFile("otaclient-image-", ".tar");
+  private static Path decompress(Path archive, Path scratch) throws IOException {
+    Path temp = scratch == null ? Files.createTempFile("otaclient-image-", ".tar")
+        : Files.createTempFile(scratch, "otaclient-image-", ".tar");
     // an interrupted command (Ctrl-C, SIGTERM) runs the JVM's shutdown hooks but not close(): the copy
     // is as large as the image, so it must not be left behind then either
     temp.toFile().deleteOnExit();
@@ -85,12 +91,28 @@ final class TarImageSource extends LocalImageSource {
     // no CREATE: should the shutdown hook have deleted the file already, it must not come back
     try (InputStream in = new ZstdInputStream(Files.newInputStream(archive));
         OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      in.transferTo(out);
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = readArchive(in, buf, archive)) > 0; ) {
+        try {
+          out.write(buf, 0, n);
+        } catch (IOException e) {
+          // a full work area is this machine's problem, not the archive's: say where
+          throw new IOException("cannot decompress " + archive + " into " + temp.getParent() + ": " + e.getMessage(), e);
+        }
+      }
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);
-      throw new IOException(archive + ": not a zstd-compressed tar: " + e.getMessage(), e);
+      throw e;
     }
     return temp;
+  }
+
+  private static int readArchive(InputStream in, byte[] buf, Path archive) throws IOException {
+    try {
+      return in.read(buf);
+    } catch (IOException | RuntimeException e) {
+      throw new IOException(archive + ": not a zstd-compressed tar: " + e.getMessage(), e);
+    }
   }
 
   private static Map<String, Member> index(Path tar, Path shownAs) throws IOException {

@@ -29,7 +29,7 @@ final class ClientUpdater {
   Optional<String> fetchAndInstall(UpdateRequest request) {
     Path work = PrivateWorkDir.create(settings.workDir());
     try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
-        settings.retry(), settings.downloadConcurrency())) {
+        settings.retry(), settings.downloadConcurrency(), work)) {
       OtaImage image = OtaImage.open(source, settings.caStore(), settings.trustPolicy());
       Optional<ClientRelease.Fetched> release = ClientRelease.fetch(image, work);
       if (release.isEmpty()) {
@@ -41,7 +41,8 @@ final class ClientUpdater {
         log.info("client update: this client already is version {}; nothing to do", version);
         return Optional.empty();
       }
-      Path jar = new ClientInstall(settings.clientUpdate().clientDir()).install(version, release.get().jar());
+      Path jar = new ClientInstall(settings.clientUpdate().clientDir()).install(version, release.get().jar(),
+          ClientVersion.current());
       log.info("client update: release {} installed as {} (running {})", version, jar, ClientVersion.current());
       return Optional.of(version);
     } finally {

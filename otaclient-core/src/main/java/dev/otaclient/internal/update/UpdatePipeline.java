@@ -71,7 +71,7 @@ final class UpdatePipeline {
     Path privateWork = PrivateWorkDir.create(settings.workDir());
     InstallPayload payload = null;
     try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
-        settings.retry(), settings.downloadConcurrency())) {
+        settings.retry(), settings.downloadConcurrency(), privateWork)) {
       // closing the transport wakes every thread blocked on the network
       cancel.onStop(source::close);
       counters.phase(UpdatePhase.METADATA);

@@ -67,7 +67,7 @@ class HttpImageSourceTest {
   }
 
   private static HttpImageSource source(URI base, Cookies cookies, HttpSettings http, RetryPolicy retry, int connections) {
-    return (HttpImageSource) ImageSources.open(ImageLocation.parse(base.toString()), cookies, http, retry, connections);
+    return (HttpImageSource) ImageSources.open(ImageLocation.parse(base.toString()), cookies, http, retry, connections, null);
   }
 
   @Test

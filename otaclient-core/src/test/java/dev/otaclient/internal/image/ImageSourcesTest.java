@@ -244,7 +244,7 @@ class ImageSourcesTest {
   void proxyForcesTheHttpScheme() {
     HttpSettings viaProxy = HttpSettings.defaults().withProxy(new InetSocketAddress("127.0.0.1", 8082));
     HttpImageSource https = (HttpImageSource) ImageSources.open(ImageLocation.parse("https://cdn.example/ota/img//"),
-        Cookies.none(), viaProxy, RetryPolicy.defaults(), 1);
+        Cookies.none(), viaProxy, RetryPolicy.defaults(), 1, null);
     assertThat(https.urlOf("x")).hasToString("http://cdn.example/ota/img/x");
     HttpImageSource direct = (HttpImageSource) open("https://cdn.example/ota/img");
     assertThat(direct.urlOf("x")).hasToString("https://cdn.example/ota/img/x");

@@ -158,7 +158,7 @@ class OtaImageTest {
         java.time.Duration.ofSeconds(30));
     try (ReservedPort closed = ReservedPort.reserve()) {
       ImageSource source = ImageSources.open(ImageLocation.parse("http://" + closed.hostPort() + "/img"), Cookies.none(),
-          HttpSettings.defaults(), twice, 1);
+          HttpSettings.defaults(), twice, 1, null);
       assertThatThrownBy(() -> OtaImage.open(source, store(), TrustPolicy.REQUIRE_CA))
           .isInstanceOfSatisfying(OtaException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NETWORK))
           .hasMessageContaining("cannot fetch metadata.jwt from http://" + closed.hostPort() + "/img: giving up after 2 attempts");

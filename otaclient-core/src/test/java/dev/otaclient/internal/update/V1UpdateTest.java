@@ -121,7 +121,12 @@ class V1UpdateTest {
   }
 
   static UpdateEngine client(TestSlots slots) {
-    UpdateSettings s = UpdateSettings.defaults(images.caStore())
+    return engineFor(images, slots);
+  }
+
+  /** An engine of ECU {@code main} trusting the fixture's CA, with quick retries. */
+  static UpdateEngine engineFor(SignedImageFixture fixture, TestSlots slots) {
+    UpdateSettings s = UpdateSettings.defaults(fixture.caStore())
         .withRetry(new RetryPolicy(3, Duration.ofMillis(5), Duration.ofMillis(50), Duration.ofSeconds(10)));
     UpdateEngine c = new UpdateEngine("main", slots, s);
     c.start();

@@ -125,8 +125,7 @@ public final class V1ImageBuilder {
       Files.createDirectories(out);
       BlobStore blobs = new BlobStore(out);
       Path work = Files.createTempDirectory(out, ".build-");
-      try {
-        Resources resources = new Resources(blobs, work);
+      try (Resources resources = new Resources(blobs, work)) {
         List<Descriptor> manifests = new ArrayList<>();
         long regulars = 0;
         int n = 0;
@@ -192,7 +191,8 @@ public final class V1ImageBuilder {
     private final Resources resources;
     private final Path tableFile;
     private final Map<Long, Long> inodeIds = new HashMap<>();
-    private final Map<String, Long> ftResources = new HashMap<>();
+    /** Distinct contents so far; their ids are looked up in ft_resource, not kept on the heap. */
+    private long uniqueContents;
     private long nextInode = 1;
     private long regularCount;
     private long dirCount;
@@ -213,7 +213,8 @@ public final class V1ImageBuilder {
              PreparedStatement reg = c.prepareStatement("INSERT INTO ft_regular VALUES (?,?,?)");
              PreparedStatement non = c.prepareStatement("INSERT INTO ft_non_regular VALUES (?,?,?)");
              PreparedStatement dir = c.prepareStatement("INSERT INTO ft_dir VALUES (?,?)");
-             PreparedStatement res = c.prepareStatement("INSERT INTO ft_resource VALUES (?,?,?,?)")) {
+             PreparedStatement res = c.prepareStatement("INSERT INTO ft_resource VALUES (?,?,?,?)");
+             PreparedStatement known = c.prepareStatement("SELECT resource_id FROM ft_resource WHERE digest = ?")) {
           Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) throws IOException {
@@ -245,7 +246,7 @@ public final class V1ImageBuilder {
                   }
                   reg.setString(1, path);
                   reg.setLong(2, id);
-                  reg.setLong(3, ftResource(res, p, a.size()));
+                  reg.setLong(3, ftResource(res, known, p, a.size()));
                   reg.executeUpdate();
                   regularCount++;
                 } else if (a.isDirectory()) {
@@ -300,16 +301,21 @@ public final class V1ImageBuilder {
       return id;
     }
 
-    private long ftResource(PreparedStatement ps, Path file, long size) throws IOException, SQLException {
+    /**
+     * The file table's resource row of this file's content, added when new. The digests live in the
+     * table (UNIQUE, so indexed), not in a map: the heap stays the same for any number of files.
+     */
+    private long ftResource(PreparedStatement ps, PreparedStatement known, Path file, long size)
+        throws IOException, SQLException {
       String hex = ContentHash.of(file);
-      Long id = ftResources.get(hex);
-      if (id != null) {
-        return id;
+      byte[] digest = HexFormat.of().parseHex(hex);
+      Long existing = Resources.lookup(known, digest);
+      if (existing != null) {
+        return existing;
       }
-      id = (long) ftResources.size() + 1;
-      ftResources.put(hex, id);
+      long id = ++uniqueContents;
       ps.setLong(1, id);
-      ps.setBytes(2, HexFormat.of().parseHex(hex));
+      ps.setBytes(2, digest);
       ps.setLong(3, size);
       if (size > 0 && size < INLINE_BELOW) {
         ps.setBytes(4, Files.readAllBytes(file));
@@ -346,7 +352,7 @@ public final class V1ImageBuilder {
       labels.put("vnd.tier4.image.rootfs.regular-files-count", regularCount);
       labels.put("vnd.tier4.image.rootfs.dirs-count", dirCount);
       labels.put("vnd.tier4.image.rootfs.non-regular-files-count", otherCount);
-      labels.put("vnd.tier4.image.rootfs.unique-files-entries-count", ftResources.size());
+      labels.put("vnd.tier4.image.rootfs.unique-files-entries-count", uniqueContents);
       Descriptor configRef = blobs.addJson(config, MediaTypes.CONFIG, null, Map.of());
       Map<String, String> ann = new LinkedHashMap<>();
       ann.put(MediaTypes.ECU_ANNOTATION, spec.ecuId());
@@ -369,31 +375,54 @@ public final class V1ImageBuilder {
     return a.equals("amd64") ? "x86_64" : a.equals("aarch64") ? "aarch64" : a;
   }
 
-  /** The image's resource table and the blobs its rows name. */
-  private final class Resources {
+  /**
+   * The image's resource table and the blobs its rows name. Rows go into the table as they are made
+   * and digests are looked up there, so the heap holds only the bundle being filled (at most
+   * {@link #BUNDLE_TARGET} bytes), whatever the number of contents.
+   */
+  private final class Resources implements AutoCloseable {
     private final BlobStore blobs;
     private final Path tableFile;
-    private final Map<String, Boolean> seen = new HashMap<>();
-    /** One row per digest: a bundle, a slice or a compressed blob may have the bytes of a file. */
-    private final Map<String, Long> idByDigest = new HashMap<>();
-    private final List<Object[]> rows = new ArrayList<>();
+    private final Connection table;
+    private final PreparedStatement insert;
+    private final PreparedStatement known;
+    /** The open bundle's members: handled, but without a row until the bundle is closed. */
+    private final java.util.Set<String> pending = new java.util.HashSet<>();
     private final List<byte[]> bundleData = new ArrayList<>();
     private final List<String> bundleMembers = new ArrayList<>();
     private long bundleBytes;
     private long nextId = 1;
 
-    Resources(BlobStore blobs, Path work) {
+    Resources(BlobStore blobs, Path work) throws SQLException {
       this.blobs = blobs;
       this.tableFile = work.resolve("rs.sqlite3");
+      this.table = Sqlite.openForWriting(tableFile);
+      try {
+        TableSchema.createResourceTable(table);
+        table.setAutoCommit(false);
+        this.insert = table.prepareStatement("INSERT INTO rs_manifest VALUES (?,?,?,?,NULL)");
+        this.known = table.prepareStatement("SELECT resource_id FROM rs_manifest WHERE digest = ?");
+      } catch (SQLException e) {
+        table.close();
+        throw e;
+      }
     }
 
-    void add(String hex, long size, Path file) throws IOException {
-      if (seen.putIfAbsent(hex, Boolean.TRUE) != null) {
+    static Long lookup(PreparedStatement byDigest, byte[] digest) throws SQLException {
+      byDigest.setBytes(1, digest);
+      try (java.sql.ResultSet r = byDigest.executeQuery()) {
+        return r.next() ? r.getLong(1) : null;
+      }
+    }
+
+    void add(String hex, long size, Path file) throws IOException, SQLException {
+      if (pending.contains(hex) || lookup(known, HexFormat.of().parseHex(hex)) != null) {
         return;
       }
       if (bundles && size < BUNDLE_MEMBER_BELOW) {
         bundleData.add(Files.readAllBytes(file));
         bundleMembers.add(hex);
+        pending.add(hex);
         bundleBytes += size;
         if (bundleBytes >= BUNDLE_TARGET) {
           closeBundle();
@@ -422,7 +451,7 @@ public final class V1ImageBuilder {
       }
     }
 
-    private void closeBundle() throws IOException {
+    private void closeBundle() throws IOException, SQLException {
       if (bundleMembers.size() == 1) {
         // a bundle of one would share the member's digest: store it as a plain blob
         blobs.add(bundleData.get(0), "blob", null, Map.of());
@@ -432,9 +461,8 @@ public final class V1ImageBuilder {
         bundleData.forEach(all::writeBytes);
         byte[] b = all.toByteArray();
         Descriptor d = blobs.add(b, "blob", null, Map.of());
-        long bid = row(d.digest(), b.length, null);
         // a file with the bundle's bytes is that row, not a second one
-        seen.put(d.digest(), Boolean.TRUE);
+        long bid = row(d.digest(), b.length, null);
         long off = 0;
         for (int i = 0; i < bundleMembers.size(); i++) {
           long len = bundleData.get(i).length;
@@ -444,38 +472,38 @@ public final class V1ImageBuilder {
       }
       bundleData.clear();
       bundleMembers.clear();
+      pending.clear();
       bundleBytes = 0;
     }
 
     /** The row of this digest: a new one, or the one that already has these bytes. */
-    private long row(String hex, long size, byte[] filter) {
-      Long known = idByDigest.get(hex);
-      if (known != null) {
-        return known;
+    private long row(String hex, long size, byte[] filter) throws SQLException {
+      byte[] digest = HexFormat.of().parseHex(hex);
+      Long existing = lookup(known, digest);
+      if (existing != null) {
+        return existing;
       }
       long id = nextId++;
-      idByDigest.put(hex, id);
-      rows.add(new Object[] {id, HexFormat.of().parseHex(hex), size, filter});
+      insert.setLong(1, id);
+      insert.setBytes(2, digest);
+      insert.setLong(3, size);
+      insert.setBytes(4, filter);
+      insert.executeUpdate();
       return id;
     }
 
     Descriptor finish() throws IOException, SQLException {
       closeBundle();
-      try (Connection c = Sqlite.openForWriting(tableFile)) {
-        TableSchema.createResourceTable(c);
-        c.setAutoCommit(false);
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO rs_manifest VALUES (?,?,?,?,NULL)")) {
-          for (Object[] r : rows) {
-            ps.setLong(1, (Long) r[0]);
-            ps.setBytes(2, (byte[]) r[1]);
-            ps.setLong(3, (Long) r[2]);
-            ps.setBytes(4, (byte[]) r[3]);
-            ps.executeUpdate();
-          }
-        }
-        c.commit();
-      }
+      table.commit();
+      close();
       return blobs.addFile(tableFile, MediaTypes.RESOURCE_TABLE_ZSTD, true);
+    }
+
+    @Override
+    public void close() throws SQLException {
+      if (!table.isClosed()) {
+        table.close();
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.otaclient.internal.image.v1;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.error.OtaException;
 import dev.otaclient.testing.JavaChild;
@@ -39,5 +40,38 @@ class SqliteLibraryTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(out).contains("REFUSED").contains("-301").contains("SQLite library")
         .contains("-Dorg.sqlite.tmpdir").doesNotContain("-205");
+  }
+
+  /**
+   * As on an ECU whose {@code /tmp} is mounted {@code noexec}: the library unpacks but cannot be
+   * mapped. The one line names the directory and the way out; pointing {@code org.sqlite.tmpdir}
+   * at a directory that allows executing fixes it.
+   */
+  @Test
+  void aNoexecTemporaryDirectoryIsNamedAndCanBeAvoided(@TempDir Path tmp) throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
+    Path noexec = Files.createDirectories(tmp.resolve("noexec"));
+    assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=16m,noexec", "tmpfs", noexec.toString())
+        .inheritIO().start().waitFor()).isZero();
+    try {
+      Path table = Files.writeString(tmp.resolve("table.sqlite3"), "whatever");
+      String refused = run(List.of("-Djava.io.tmpdir=" + noexec), table);
+      assertThat(refused).contains("REFUSED").contains("-301").contains("unpacked into " + noexec)
+          .contains("must allow executing it").doesNotContain("-205");
+
+      Path exec = Files.createDirectories(tmp.resolve("exec"));
+      String opened = run(List.of("-Djava.io.tmpdir=" + noexec, "-Dorg.sqlite.tmpdir=" + exec), table);
+      // the library loads; the table itself is then what is wrong, and said to be
+      assertThat(opened).doesNotContain("-301").contains("-205");
+    } finally {
+      new ProcessBuilder("umount", "-l", noexec.toString()).inheritIO().start().waitFor();
+    }
+  }
+
+  private static String run(List<String> jvmOptions, Path table) throws Exception {
+    Process p = JavaChild.start(Probe.class, jvmOptions, List.of(table.toString()));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return out;
   }
 }
