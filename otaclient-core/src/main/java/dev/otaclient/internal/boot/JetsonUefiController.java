@@ -209,7 +209,18 @@ public final class JetsonUefiController extends PartitionedSlots {
 
   @Override
   protected boolean bootedBySwitch() throws IOException {
-    return activeFiles().slotInUse().filter(activeSlotId()::equals).isPresent();
+    if (activeFiles().slotInUse().filter(activeSlotId()::equals).isEmpty()) {
+      return false;
+    }
+    // TIER IV's client stops at the check above; the firmware leaves no trace of a switched boot, so the
+    // slot we came from must also have handed over to this one (update and rollback both write that)
+    try {
+      return withStandbyFiles(SlotFiles::slotInUse).filter(activeSlotId()::equals).isPresent();
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot read slot {}'s status files ({}): taking slot_in_use alone as evidence of a switched boot",
+          standbySlotId(), e.getMessage());
+      return true;
+    }
   }
 
   @Override

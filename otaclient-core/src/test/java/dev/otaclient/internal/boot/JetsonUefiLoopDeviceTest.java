@@ -212,6 +212,23 @@ class JetsonUefiLoopDeviceTest {
     return target;
   }
 
+  /**
+   * The firmware at a reboot into a slot that does not come up: the switch happens as in {@link #reboot},
+   * then the new rootfs never marks its boot good, UEFI's retry count runs out and it falls back to the
+   * chain and rootfs it came from. Returns the slot that runs.
+   */
+  int rebootIntoAHangingSlot() throws IOException {
+    int before = Integer.parseInt(Files.readString(nv("current")).strip());
+    int target = reboot();
+    if (target != before) {
+      Files.writeString(nv("current"), before + "\n");
+      Files.writeString(nv("active"), before + "\n");
+      SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("umount", root.toString()));
+      sh("mount", devices.get(Integer.toString(before)), root.toString());
+    }
+    return before;
+  }
+
   JetsonUefiController controller() {
     return new JetsonUefiController(new JetsonUefiController.JetsonUefiLayout(root, work.resolve("compatible"),
         work.resolve("nv_boot_control.conf"), work.resolve("efivars"), work.resolve("mnt/esp"),
@@ -260,6 +277,20 @@ class JetsonUefiLoopDeviceTest {
     BootState s = controller().finalizeAtStartup();
     assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
     assertThat(s.failureReason()).startsWith("E2-0101-304");
+  }
+
+  @Test
+  void aNewSlotThatDoesNotComeUpIsLeftByTheFirmwaresFallbackAndReported() throws Exception {
+    JetsonUefiController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    writeRootfs(sb.root(), "35", "4.1");
+    c.commitSwitch(sb);
+    assertThat(rebootIntoAHangingSlot()).isEqualTo(0);
+    BootState s = controller().finalizeAtStartup();
+    assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+    assertThat(s.failureReason()).startsWith("E2-0101-304").contains("slot 1");
+    assertThat(Files.readString(nv("active")).strip()).isEqualTo("0");
   }
 
   @Test
