@@ -101,7 +101,7 @@ class FailurePathsIT {
     // the bootloader key of ecu_info.yaml selects the backend; --boot overrides it; an unknown value names file and line
     Path jetsonCfg = Files.createDirectories(w.resolve("jetson-cfg"));
     Files.writeString(jetsonCfg.resolve("ecu_info.yaml"), "ecu_id: \"main\"\nbootloader: jetson-uefi\n");
-    fails(1, "E2-0101-301", "is not a Jetson", "apply", "--url", v1.toString(), "--certs", c, "--state-dir", s,
+    fails(1, "E2-0101-301", "devicetree/base/compatible", "apply", "--url", v1.toString(), "--certs", c, "--state-dir", s,
         "--config-dir", jetsonCfg.toString());
     fails(1, "E2-0101-302", "a-file-too", "apply", "--url", v1.toString(), "--certs", c, "--state-dir",
         Files.writeString(w.resolve("a-file-too"), "x").toString(), "--config-dir", jetsonCfg.toString(), "--boot",
