@@ -4,6 +4,7 @@ import dev.otaclient.internal.boot.BootBackend;
 import dev.otaclient.client.BootLoader;
 import dev.otaclient.client.OtaClient;
 import dev.otaclient.client.UpdateRequest;
+import dev.otaclient.internal.ecu.EcuInfo;
 import dev.otaclient.internal.fetch.Cookies;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
@@ -60,7 +61,7 @@ final class ApplyCommand implements Callable<Integer> {
     }
 
     device.requireCerts();
-    BootBackend backend = device.backend();
+    BootBackend backend = device.backend(() -> EcuInfo.load(ecu.configDir.resolve("ecu_info.yaml")));
     OtaClient.Builder builder = OtaClient.builder().ecuId(ecuId).trustedCertificates(device.certs)
         .workDir(workDir != null ? workDir : device.stateDir.resolve("work"));
     switch (backend) {

@@ -64,8 +64,8 @@ final class ServeCommand implements Callable<Integer>, Main.Daemon {
       DirectorySlotController.Options slots = exitOnReboot
           ? DirectorySlotController.Options.defaults().withExitProcess(() -> System.exit(0))
           : DirectorySlotController.Options.defaults();
-      EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, device.certs, device.stateDir)
-          .withBackend(device.backend()).withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir)
+      EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, device.certs, device.stateDir, device.override())
+          .withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir)
           .withClientUpdate(clientUpdate());
       ServeReport.log(configDir, cfg, proxyCacheDir);
       CountDownLatch stop = new CountDownLatch(1);

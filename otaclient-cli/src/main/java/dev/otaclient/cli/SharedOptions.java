@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -195,15 +197,25 @@ final class SharedOptions {
         description = "Directory-slot state root, for the directory backend (default ${DEFAULT-VALUE}).")
     Path stateDir;
 
-    @Option(names = "--boot", defaultValue = "directory", description = "Boot backend: directory, grub, grub-legacy, jetson-cboot, jetson-uefi or rpi-tryboot (default ${DEFAULT-VALUE}).")
+    @Option(names = "--boot", paramLabel = "NAME", description = "Boot backend: directory, grub, grub-legacy, "
+        + "jetson-cboot, jetson-uefi, rpi-tryboot or auto_detect (default: the bootloader key of ecu_info.yaml, "
+        + "else directory).")
     String boot;
 
-    BootBackend backend() {
-      try {
-        return BootBackend.parse(boot);
-      } catch (OtaException e) {
-        throw CliFailure.usage("--boot: " + e.detail());
+    /** {@code --boot}, when given: it overrides the configuration. */
+    Optional<BootBackend> override() {
+      if (boot == null) {
+        return Optional.empty();
       }
+      if (!BootBackend.isKnown(boot)) {
+        throw CliFailure.usage("--boot: unknown boot backend '" + boot + "' (" + BootBackend.names() + ")");
+      }
+      return Optional.of(BootBackend.resolve(boot)); // auto_detect may fail: an OtaException, not a usage error
+    }
+
+    /** {@code --boot}, else the {@code bootloader} of {@code ecu} (read only when needed). */
+    BootBackend backend(Supplier<EcuInfo> ecu) {
+      return override().orElseGet(() -> ecu.get().bootBackend());
     }
 
     /** An update needs a CA store: without one every image is refused, so say so before starting. */

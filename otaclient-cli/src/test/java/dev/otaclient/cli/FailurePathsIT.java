@@ -98,6 +98,18 @@ class FailurePathsIT {
         w.resolve("no-certs").toString(), "--state-dir", s);
     fails(2, "usage", "--image-version", "apply", "--url", "http://127.0.0.1:1/", "--certs", c, "--state-dir", s);
     fails(2, "usage", "--boot", "apply", "--url", v1.toString(), "--certs", c, "--state-dir", s, "--boot", "fancy");
+    // the bootloader key of ecu_info.yaml selects the backend; --boot overrides it; an unknown value names file and line
+    Path jetsonCfg = Files.createDirectories(w.resolve("jetson-cfg"));
+    Files.writeString(jetsonCfg.resolve("ecu_info.yaml"), "ecu_id: \"main\"\nbootloader: jetson-uefi\n");
+    fails(1, "E2-0101-301", "devicetree/base/compatible", "apply", "--url", v1.toString(), "--certs", c, "--state-dir", s,
+        "--config-dir", jetsonCfg.toString());
+    fails(1, "E2-0101-302", "a-file-too", "apply", "--url", v1.toString(), "--certs", c, "--state-dir",
+        Files.writeString(w.resolve("a-file-too"), "x").toString(), "--config-dir", jetsonCfg.toString(), "--boot",
+        "directory");
+    Path unknownCfg = Files.createDirectories(w.resolve("unknown-boot-cfg"));
+    Files.writeString(unknownCfg.resolve("ecu_info.yaml"), "ecu_id: \"main\"\nbootloader: uboot\n");
+    fails(1, "E2-0000-300", unknownCfg.resolve("ecu_info.yaml") + ":2: bootloader: unknown boot loader 'uboot'",
+        "apply", "--url", v1.toString(), "--certs", c, "--state-dir", s, "--config-dir", unknownCfg.toString());
     fails(2, "usage", "--cookies", "apply", "--url", v1.toString(), "--certs", c, "--state-dir", s, "--cookies", "[1]");
     fails(2, "usage", "--cookies", "apply", "--url", v1.toString(), "--certs", c, "--state-dir", s, "--cookies",
         "@" + w.resolve("no-cookies.json"));
@@ -224,6 +236,10 @@ class FailurePathsIT {
     Files.writeString(badCfg.resolve("ecu_info.yaml"), "ecu_id: \"e1\"\nip_addr: \"999.1.1.1\"\n");
     daemonFails(1, "E2-0000-300", "ip_addr", "serve", "--config-dir", badCfg.toString(), "--certs", c,
         "--state-dir", w.resolve("st2").toString(), "--port", "0");
+    Path unknownBoot = Files.createDirectories(w.resolve("unknown-boot"));
+    Files.writeString(unknownBoot.resolve("ecu_info.yaml"), "ecu_id: \"e1\"\nbootloader: u-boot\n");
+    daemonFails(1, "E2-0000-300", "ecu_info.yaml:2: bootloader: unknown boot loader 'u-boot'", "serve", "--config-dir",
+        unknownBoot.toString(), "--certs", c, "--state-dir", w.resolve("st5").toString(), "--port", "0");
     Path st3 = Files.createDirectories(w.resolve("st3"));
     try (FileChannel ch = FileChannel.open(st3.resolve("otaclient.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
          FileLock held = ch.lock()) {

@@ -1,9 +1,11 @@
 package dev.otaclient.reliability;
 
 import dev.otaclient.internal.boot.CommandRunner;
-import dev.otaclient.internal.boot.GrubController;
+import dev.otaclient.internal.boot.BootController;
 import dev.otaclient.internal.boot.GrubLoopRig;
+import dev.otaclient.internal.boot.GrubSlotsRig;
 import dev.otaclient.internal.boot.HealthCheck;
+import dev.otaclient.internal.boot.Rebooter;
 import dev.otaclient.internal.image.CaStore;
 import dev.otaclient.internal.update.UpdateEngine;
 import dev.otaclient.internal.update.UpdateSettings;
@@ -44,14 +46,17 @@ public final class GrubCrashProbe {
     // the reboot of a supervised daemon: record the request and stop (the test reboots the rig)
     // A stop still pending then lands at the reboot request, the last moment it can (a reboot
     // would flush the file systems): the point then is "no later than the reboot request".
-    GrubController boot = GrubLoopRig.controllerAt(work, () -> {
+    Rebooter rebooter = () -> {
       ProbeDevice.ev("REBOOT_REQUESTED");
       stopIfPending(work);
       Runtime.getRuntime().halt(0);
-    }, signal);
+    };
+    // OTA_PROBE_LAYOUT=slots: the per-slot layout of GrubSlotsRig (migration at start-up), else the 2022 one
+    BootController boot = "slots".equals(System.getenv("OTA_PROBE_LAYOUT"))
+        ? GrubSlotsRig.controllerAt(work, rebooter, signal) : GrubLoopRig.controllerAt(work, rebooter, signal);
     UpdateEngine client = new UpdateEngine("main", boot, UpdateSettings.defaults(CaStore.load(cas)).withThreads(4, 4));
     // a stop still pending lands at the end of the run (of the finalisation, in mode start)
-    ProbeDevice.run(args, client, boot::activeDevice, () -> stopIfPending(work));
+    ProbeDevice.run(args, client, boot::activeSlotId, () -> stopIfPending(work));
   }
 
   private static void stopIfPending(Path work) {

@@ -71,12 +71,19 @@ public final class EcuDaemon implements AutoCloseable {
 
     /**
      * Reads {@code ecu_info.yaml}, {@code proxy_info.yaml} and {@code tls.yaml} from
-     * {@code configDir} (each optional, with the documented defaults); directory slots, the default port.
+     * {@code configDir} (each optional, with the documented defaults); the boot backend that
+     * {@code ecu_info.yaml} names (directory slots when it names none), the default port.
      */
     public static Config fromDirectory(Path configDir, Path certsDir, Path stateDir) {
-      return new Config(EcuInfo.load(configDir.resolve("ecu_info.yaml")),
-          ProxyInfo.load(configDir.resolve("proxy_info.yaml")), TlsConfig.load(configDir.resolve("tls.yaml")),
-          certsDir, BootBackend.DIRECTORY, stateDir, DirectorySlotController.Options.defaults(),
+      return fromDirectory(configDir, certsDir, stateDir, Optional.empty());
+    }
+
+    /** As {@link #fromDirectory(Path, Path, Path)}, with {@code backend}, when given, instead of the file's. */
+    public static Config fromDirectory(Path configDir, Path certsDir, Path stateDir, Optional<BootBackend> backend) {
+      EcuInfo ecu = EcuInfo.load(configDir.resolve("ecu_info.yaml"));
+      return new Config(ecu, ProxyInfo.load(configDir.resolve("proxy_info.yaml")),
+          TlsConfig.load(configDir.resolve("tls.yaml")),
+          certsDir, backend.orElseGet(ecu::bootBackend), stateDir, DirectorySlotController.Options.defaults(),
           GrpcServer.DEFAULT_PORT, Path.of("/ota-cache"), TrustPolicy.REQUIRE_CA, EcuNodeSettings.defaults(),
           ClientUpdateSettings.defaults());
     }

@@ -200,7 +200,8 @@ public final class DirectorySlotController extends SlotStateMachine {
     return finalizeAtStartup();
   }
 
-  private void bootLoader(boolean armedSlotFails) {
+  /** The simulated boot loader alone (tests model a reboot with it, finalisation comes at the next start). */
+  void bootLoader(boolean armedSlotFails) {
     Optional<String> next = armedSlotId();
     AtomicFiles.delete(state.resolve(NEXT_BOOT));
     String boot = defaultSlotId();

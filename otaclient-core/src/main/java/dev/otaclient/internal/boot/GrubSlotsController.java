@@ -203,6 +203,11 @@ public final class GrubSlotsController extends PartitionedSlots {
         entryFile(GrubSlotConfig.SLOT_B))) {
       n += TempNames.removeLeftoversOf(written);
     }
+    // the set-up rewrites files of the running root too (prepareSlotRoot); a cut mid-write leaves temp files
+    for (String f : List.of("etc/fstab", "etc/default/grub", "etc/grub.d/" + GrubSlotConfig.HOOK_NAME,
+        "etc/grub.d/" + GrubSlotConfig.UEFI_FIRMWARE_HOOK)) {
+      n += TempNames.removeLeftoversOf(layout.root().resolve(f));
+    }
     if (n > 0) {
       log.info("removed {} temporary files left by interrupted writes", n);
     }

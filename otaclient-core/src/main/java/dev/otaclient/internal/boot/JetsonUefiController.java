@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * the old slot, which then reports the fallback FAILURE. The BSP guard: an image whose rootfs is of
  * another BSP release than the running firmware is refused before anything is armed.
  *
- * <p>Evidence of a switched boot: the running slot's {@code slot_in_use} names it (TIER IV's rule).
+ * <p>Evidence of a switched boot: the running slot's {@code slot_in_use} names it (TIER IV's rule) and
+ * the other slot handed over to it.
  */
 public final class JetsonUefiController extends PartitionedSlots {
   static final BspVersion MINIMUM = new BspVersion(34, 0, 0);
@@ -48,6 +49,11 @@ public final class JetsonUefiController extends PartitionedSlots {
   static final String OS_INDICATIONS = "OsIndications-8be4df61-93ca-11d2-aa0d-00e098032b8c";
   /** Attributes (non-volatile, boot and runtime access) then EFI_OS_INDICATIONS_FILE_CAPSULE_DELIVERY_SUPPORTED. */
   static final byte[] CAPSULE_TRIGGER = {7, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0};
+  /** NVIDIA's rootfs health variables (vendor GUID of L4T's public variables). */
+  static final List<String> ROOTFS_STATUS = List.of("RootfsStatusSlotA-781e084c-a330-417c-b678-38e696380cb9",
+      "RootfsStatusSlotB-781e084c-a330-417c-b678-38e696380cb9");
+  /** Attributes (non-volatile, boot and runtime access) then status 0: bootable. */
+  static final byte[] ROOTFS_BOOTABLE = {7, 0, 0, 0, 0, 0, 0, 0};
   static final String LAUNCHER = "EFI/BOOT/BOOTAA64.efi";
   static final String LAUNCHER_VERSION = "EFI/BOOT/l4tlauncher_version";
   static final String CAPSULE_DIR = "EFI/UpdateCapsule";
@@ -209,7 +215,18 @@ public final class JetsonUefiController extends PartitionedSlots {
 
   @Override
   protected boolean bootedBySwitch() throws IOException {
-    return activeFiles().slotInUse().filter(activeSlotId()::equals).isPresent();
+    if (activeFiles().slotInUse().filter(activeSlotId()::equals).isEmpty()) {
+      return false;
+    }
+    // TIER IV's client stops at the check above; the firmware leaves no trace of a switched boot, so the
+    // slot we came from must also have handed over to this one (update and rollback both write that)
+    try {
+      return withStandbyFiles(SlotFiles::slotInUse).filter(activeSlotId()::equals).isPresent();
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot read slot {}'s status files ({}): taking slot_in_use alone as evidence of a switched boot",
+          standbySlotId(), e.getMessage());
+      return true;
+    }
   }
 
   @Override
@@ -291,6 +308,9 @@ public final class JetsonUefiController extends PartitionedSlots {
     });
     boolean capsule = prepareFirmware(slotRoot);
     releaseMounts(ErrorCode.POST_UPDATE);
+    if (otaBootDevice == OtaBootDevice.QSPI) {
+      resetRootfsStatus();
+    }
     if (capsule) {
       triggerCapsule();
       log.info("firmware capsule armed: the firmware applies it and switches to slot {} at the next boot", standby);
@@ -432,6 +452,28 @@ public final class JetsonUefiController extends PartitionedSlots {
         AtomicFiles.copy(writeTemp(CAPSULE_TRIGGER), dir.resolve(OS_INDICATIONS));
         Fsync.filesystem(esp);
       });
+    }
+  }
+
+  /**
+   * UEFI marks a rootfs slot unbootable once its boots failed and never starts it again, so after a
+   * failed update the next one would silently fall back. As TIER IV's client does on QSPI devices, both
+   * flags are reset to bootable (best effort: a failure is logged, the update goes on). efivarfs files
+   * are immutable and cannot be renamed over: the flag is cleared and the variable written in place.
+   */
+  private void resetRootfsStatus() {
+    for (String name : ROOTFS_STATUS) {
+      Path var = layout.efivars().resolve(name);
+      if (!Files.exists(var)) {
+        continue;
+      }
+      cmd.runAllowingFailure(ErrorCode.POST_UPDATE, List.of("chattr", "-i", var.toString()));
+      try {
+        Files.write(var, ROOTFS_BOOTABLE);
+        log.info("{} reset to bootable", name);
+      } catch (IOException e) {
+        log.warn("could not reset {} to bootable: {}", name, e.getMessage());
+      }
     }
   }
 

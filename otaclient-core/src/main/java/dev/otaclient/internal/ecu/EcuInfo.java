@@ -1,5 +1,6 @@
 package dev.otaclient.internal.ecu;
 
+import dev.otaclient.internal.boot.BootBackend;
 import dev.otaclient.internal.update.RequestRules;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,9 +23,11 @@ import org.yaml.snakeyaml.nodes.Node;
  * @param ipAddr the address this ECU's OTA service binds to (an IP literal)
  * @param secondaries directly connected children only, in file order (the order of fan-out answers)
  * @param availableEcuIds every ECU taking part in OTA; returned verbatim by Status
+ * @param bootloader the {@code bootloader} key as written (a name {@link BootBackend#isKnown} accepts),
+ *     empty when the file has none
  */
 public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<SecondaryEcu> secondaries,
-    List<String> availableEcuIds) {
+    List<String> availableEcuIds, Optional<String> bootloader) {
 
   private static final Logger LOG = LoggerFactory.getLogger(EcuInfo.class);
 
@@ -38,9 +41,7 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
   public static final String DEFAULT_IP_ADDR = "127.0.0.1";
 
   private static final Set<String> KNOWN_KEYS =
-      Set.of("format_version", "ecu_id", "ip_addr", "secondaries", "available_ecu_ids");
-  /** Keys of later Python versions that this client reads past without using them. */
-  private static final Set<String> LATER_KEYS = Set.of("bootloader");
+      Set.of("format_version", "ecu_id", "ip_addr", "secondaries", "available_ecu_ids", "bootloader");
   private static final Set<String> SECONDARY_KEYS = Set.of("ecu_id", "ip_addr", "port");
 
   public EcuInfo {
@@ -48,6 +49,22 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
     Objects.requireNonNull(ipAddr);
     secondaries = List.copyOf(secondaries);
     availableEcuIds = List.copyOf(availableEcuIds);
+    Objects.requireNonNull(bootloader);
+  }
+
+  /** Without a {@code bootloader} key. */
+  public EcuInfo(int formatVersion, String ecuId, String ipAddr, List<SecondaryEcu> secondaries,
+      List<String> availableEcuIds) {
+    this(formatVersion, ecuId, ipAddr, secondaries, availableEcuIds, Optional.empty());
+  }
+
+  /**
+   * The boot backend this file names; {@code auto_detect} detects it on this machine. Without the key,
+   * directory slots: TIER IV's client detects then, but a detected GRUB would format the first spare
+   * ext4 partition of a machine that merely carries an {@code ecu_info.yaml}, so detection is asked for.
+   */
+  public BootBackend bootBackend() {
+    return bootloader.map(BootBackend::resolve).orElse(BootBackend.DIRECTORY);
   }
 
   /** What a missing file means: one ECU called {@code autoware} on the loopback address. */
@@ -72,7 +89,7 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
    */
   public static EcuInfo parse(String yaml, String fileName) {
     ConfigYaml.Fields f = ConfigYaml.parseMapping(yaml, fileName);
-    warnUnknown(f, KNOWN_KEYS, LATER_KEYS);
+    warnUnknown(f, KNOWN_KEYS);
 
     long formatVersion = f.integer("format_version").orElse(1L);
     if (formatVersion < 1 || formatVersion > Integer.MAX_VALUE) {
@@ -91,7 +108,7 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
     List<Node> items = f.list("secondaries").orElse(List.of());
     for (int i = 0; i < items.size(); i++) {
       ConfigYaml.Fields s = f.mappingItem("secondaries", i, items.get(i));
-      warnUnknown(s, SECONDARY_KEYS, Set.of());
+      warnUnknown(s, SECONDARY_KEYS);
       String id = s.string("ecu_id").orElseThrow(() -> s.fail("ecu_id", "required field is missing"));
       checkId(s, "ecu_id", id);
       if (id.equals(ecuId)) {
@@ -122,7 +139,11 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
         throw ConfigYaml.error(fileName, f.valueNode("available_ecu_ids"), path, "duplicate id '" + id + "'");
       }
     }
-    return new EcuInfo((int) formatVersion, ecuId, ipAddr, secondaries, available);
+    Optional<String> bootloader = f.string("bootloader");
+    if (bootloader.isPresent() && !BootBackend.isKnown(bootloader.get())) {
+      throw f.fail("bootloader", "unknown boot loader '" + bootloader.get() + "' (" + BootBackend.names() + ")");
+    }
+    return new EcuInfo((int) formatVersion, ecuId, ipAddr, secondaries, available, bootloader);
   }
 
   /** The direct child with this id, if any. */
@@ -142,11 +163,9 @@ public record EcuInfo(int formatVersion, String ecuId, String ipAddr, List<Secon
     }
   }
 
-  private static void warnUnknown(ConfigYaml.Fields f, Set<String> known, Set<String> later) {
+  private static void warnUnknown(ConfigYaml.Fields f, Set<String> known) {
     for (String key : f.keys()) {
-      if (later.contains(key)) {
-        LOG.info("{}: '{}' is not used by this client, ignored", f.fileName(), f.pathOf(key));
-      } else if (!known.contains(key)) {
+      if (!known.contains(key)) {
         // Unknown keys are tolerated so that files written for newer clients still load.
         LOG.warn("{}: unknown key '{}' ignored", f.fileName(), f.pathOf(key));
       }

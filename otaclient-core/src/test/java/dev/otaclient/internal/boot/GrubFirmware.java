@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * names an entry by index, id or title, an unknown one falls back to the first entry. The chosen
  * entry's kernel and initrd must be files on the boot partition and its {@code root=} must be a slot.
  */
-final class GrubFirmware {
+public final class GrubFirmware {
   private static final Pattern SOURCE = Pattern.compile("(?m)^\\s*source\\s+\\$\\{config_directory}/(\\S+)");
   private static final Pattern DEFAULT = Pattern.compile("(?m)^\\s*set default=\"([^\"]*)\"");
   private static final Pattern TITLE = Pattern.compile("^\\s*menuentry\\s+(?:'([^']*)'|\"([^\"]*)\"|(\\S+))");
@@ -31,7 +31,7 @@ final class GrubFirmware {
   private static final Pattern ROOT = Pattern.compile("\\sroot=(\\S+)");
 
   /** The firmware's choice: the slot, which entry, whether it was the one-shot, the files loaded. */
-  record Choice(String slot, String entry, boolean oneShot, String image, String kernel, String initrd, String grubCfg) {}
+  public record Choice(String slot, String entry, boolean oneShot, String image, String kernel, String initrd, String grubCfg) {}
 
   private GrubFirmware() {}
 

@@ -203,6 +203,10 @@ class JetsonUefiLoopDeviceTest {
         Files.writeString(nv("capsule"), "3\n");
       }
     }
+    Path health = work.resolve("efivars").resolve(JetsonUefiController.ROOTFS_STATUS.get(target));
+    if (target != current && Files.exists(health) && Files.readAllBytes(health)[4] != 0) {
+      target = current; // a slot marked unbootable is not started: the chain stays
+    }
     Files.writeString(nv("current"), target + "\n");
     Files.writeString(nv("active"), target + "\n");
     for (Path m : List.of(work.resolve("mnt/standby"), work.resolve("mnt/refroot"), root)) {
@@ -210,6 +214,26 @@ class JetsonUefiLoopDeviceTest {
     }
     sh("mount", devices.get(Integer.toString(target)), root.toString());
     return target;
+  }
+
+  /**
+   * The firmware at a reboot into a slot that does not come up: the switch happens as in {@link #reboot},
+   * then the new rootfs never marks its boot good, UEFI's retry count runs out and it falls back to the
+   * chain and rootfs it came from. Returns the slot that runs.
+   */
+  int rebootIntoAHangingSlot() throws IOException {
+    int before = Integer.parseInt(Files.readString(nv("current")).strip());
+    int target = reboot();
+    if (target != before) {
+      // the retries are used up: the firmware marks the slot unbootable and never starts it again
+      Files.write(work.resolve("efivars").resolve(JetsonUefiController.ROOTFS_STATUS.get(target)),
+          new byte[] {7, 0, 0, 0, (byte) 0xff, 0, 0, 0});
+      Files.writeString(nv("current"), before + "\n");
+      Files.writeString(nv("active"), before + "\n");
+      SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("umount", root.toString()));
+      sh("mount", devices.get(Integer.toString(before)), root.toString());
+    }
+    return before;
   }
 
   JetsonUefiController controller() {
@@ -260,6 +284,39 @@ class JetsonUefiLoopDeviceTest {
     BootState s = controller().finalizeAtStartup();
     assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
     assertThat(s.failureReason()).startsWith("E2-0101-304");
+  }
+
+  @Test
+  void aNewSlotThatDoesNotComeUpIsLeftByTheFirmwaresFallbackAndReported() throws Exception {
+    JetsonUefiController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    writeRootfs(sb.root(), "35", "4.1");
+    c.commitSwitch(sb);
+    assertThat(rebootIntoAHangingSlot()).isEqualTo(0);
+    BootState s = controller().finalizeAtStartup();
+    assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+    assertThat(s.failureReason()).startsWith("E2-0101-304").contains("slot 1");
+    assertThat(Files.readString(nv("active")).strip()).isEqualTo("0");
+  }
+
+  @Test
+  void theNextUpdateResetsTheUnbootableMarkOfASlotThatFailedBefore() throws Exception {
+    JetsonUefiController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    writeRootfs(sb.root(), "35", "4.1");
+    c.commitSwitch(sb);
+    assertThat(rebootIntoAHangingSlot()).isEqualTo(0);
+    JetsonUefiController again = controller();
+    assertThat(again.finalizeAtStartup().status()).isEqualTo(OtaStatus.FAILURE);
+    Standby retry = again.prepareStandby("v2", false);
+    writeRootfs(retry.root(), "35", "4.1");
+    again.commitSwitch(retry);
+    assertThat(work.resolve("efivars").resolve(JetsonUefiController.ROOTFS_STATUS.get(1)))
+        .hasBinaryContent(JetsonUefiController.ROOTFS_BOOTABLE);
+    assertThat(reboot()).as("slot 1 is started again").isEqualTo(1);
+    assertThat(controller().finalizeAtStartup().status()).isEqualTo(OtaStatus.SUCCESS);
   }
 
   @Test

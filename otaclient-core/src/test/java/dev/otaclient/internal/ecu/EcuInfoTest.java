@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.otaclient.error.ErrorCode;
+import dev.otaclient.internal.boot.BootBackend;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.FailureType;
 import dev.otaclient.error.OtaException;
@@ -13,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import java.util.stream.Stream;
@@ -79,6 +81,24 @@ class EcuInfoTest {
     assertThat(info.formatVersion()).isEqualTo(1);
     assertThat(info.secondaries()).containsExactly(
         new SecondaryEcu("a", "127.0.0.1", 50100), new SecondaryEcu("b", "fd00::2", 50051));
+    assertThat(info.bootloader()).contains("grub");
+    assertThat(info.bootBackend()).isEqualTo(BootBackend.GRUB);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"grub, GRUB", "cboot, JETSON_CBOOT", "jetson-cboot, JETSON_CBOOT", "jetson-uefi, JETSON_UEFI",
+      "rpi_boot, RPI_TRYBOOT", "grub-legacy, GRUB_LEGACY", "directory, DIRECTORY"})
+  void theBootloaderKeySelectsTheBackendByTierIvsNamesAndOurs(String value, BootBackend expected) {
+    EcuInfo info = EcuInfo.parse("ecu_id: main\nbootloader: " + value + "\n", "ecu_info.yaml");
+    assertThat(info.bootBackend()).isEqualTo(expected);
+  }
+
+  @Test
+  void withoutABootloaderKeyTheBackendIsDirectorySlotsNotADetectedOne() {
+    assertThat(EcuInfo.parse("ecu_id: main\n", "ecu_info.yaml").bootBackend()).isEqualTo(BootBackend.DIRECTORY);
+    assertThat(EcuInfo.defaults().bootBackend()).isEqualTo(BootBackend.DIRECTORY);
+    assertThat(EcuInfo.parse("ecu_id: main\nbootloader: auto_detect\n", "ecu_info.yaml").bootloader())
+        .contains("auto_detect");
   }
 
   @Test
@@ -135,6 +155,8 @@ class EcuInfoTest {
         Arguments.of("available ids not list", "ecu_id: a\\navailable_ecu_ids: a\\n", "available_ecu_ids: must be a list"),
         Arguments.of("available id not string", "ecu_id: a\\navailable_ecu_ids: [a, 7]\\n", "available_ecu_ids[1]: must be a string, got an integer '7'"),
         Arguments.of("available id duplicated", "ecu_id: a\\navailable_ecu_ids: [a, b, a]\\n", "available_ecu_ids[2]: duplicate id 'a'"),
+        Arguments.of("unknown bootloader", "ecu_id: a\\nbootloader: uboot\\n", "ecu_info.yaml:2: bootloader: unknown boot loader 'uboot' (directory, grub,"),
+        Arguments.of("bootloader not a string", "ecu_id: a\\nbootloader: 3\\n", "ecu_info.yaml:2: bootloader: must be a string, got an integer '3'"),
         Arguments.of("arbitrary type tag", "ecu_id: !!java.io.File /etc\\n", "not valid YAML: Global tag is not allowed"));
   }
 
