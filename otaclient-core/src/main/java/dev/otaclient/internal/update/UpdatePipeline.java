@@ -70,7 +70,7 @@ final class UpdatePipeline {
     cancel.onStop(pool::shutdownNow);
     Path privateWork = PrivateWorkDir.create(settings.workDir());
     InstallPayload payload = null;
-    try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
+    try (ImageSource source = ImageSources.open(request.location(), request.cookies(), request.http(settings.http()),
         settings.retry(), settings.downloadConcurrency())) {
       // closing the transport wakes every thread blocked on the network
       cancel.onStop(source::close);
