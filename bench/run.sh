@@ -3,18 +3,21 @@
 #
 #   bench/run.sh [--quick]
 #
-# --quick: ~10 000 files / 300 MiB (under 5 minutes on 2 cores); default: ~60 000 files / 2 GiB.
+# --quick: the small image, ~3 000 files / 180 MiB (under 5 minutes on 2 cores); default: ~60 000
+# files / 2 GiB, then the small image's run as well (BENCH_SMALL=0 skips it).
 # Environment:
 #   BENCH_WORKDIR   work directory (default bench/work); everything is written below it
 #   BENCH_PORT      nginx port on 127.0.0.1 (default 18080)
 #   BENCH_REGEN=1   regenerate the workload even when a matching one exists
 #   BENCH_LOW_JAVA_OPTS / BENCH_LOW_THREADS   the documented low-memory setting (see docs/benchmarks.md)
-#   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low v1 5 6"; the references
+#   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low v1 5 6 cap"; the references
 #                   of scenarios 1-4 run only when one of 1-4, zstd, low, v1 is selected; v1: full and
 #                   delta installs of the same trees as OTA image v1 (otaclient image build --format v1)
 #   BENCH_S5_CALLERS / BENCH_S5_SECONDS   scenario 5: concurrent Status callers (default 1,8,32) and
 #                   measured seconds per caller count and phase (default 3 quick, 10 full)
 #   BENCH_PROXY_PORT   scenario 6: ota_proxy port on 127.0.0.1 (default BENCH_PORT + 1)
+#   BENCH_CAP       the cap row (small image only): the download cap in bytes/s (default 15728640, 15 MiB/s,
+#                   ~12 s of transfer for the small image's ~175 MiB)
 #
 # Prints the result table and writes it to <workdir>/<profile>/report.md; raw figures are in
 # results.jsonl next to it. All runs are warm-cache (caches cannot be dropped in a container); every
@@ -29,8 +32,8 @@ files=60000
 bytes=$((2048 * 1024 * 1024))
 if [[ "${1:-}" == "--quick" ]]; then
   profile=quick
-  files=10000
-  bytes=$((300 * 1024 * 1024))
+  files=3000
+  bytes=$((180 * 1024 * 1024))
 elif [[ -n "${1:-}" ]]; then
   echo "usage: bench/run.sh [--quick]" >&2
   exit 2
@@ -42,7 +45,7 @@ default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otacli
 [[ -n "$default_opts" ]] || { echo "bench: cannot read the default JVM options from $repo/otaclient" >&2; exit 1; }
 low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
 low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
-only=" ${BENCH_ONLY:-1-4 zstd low v1 5 6} "
+only=" ${BENCH_ONLY:-1-4 zstd low v1 5 6 cap} "
 only=${only//,/ }
 want() { [[ "$only" == *" $1 "* ]]; }
 s5_callers=${BENCH_S5_CALLERS:-1,8,32}
@@ -97,17 +100,12 @@ else
   say "reusing the workload in $W/trees ($stamp)"
 fi
 # Scenario 6 runs four clients at once: on the full workload that would be four 2 GiB installs, so it
-# uses a tree of its own, quick-size in the full profile and a third of that in the quick one (which
-# must stay within 5 minutes: four quick v1 installs took ~55 s).
-if [[ $profile == full ]]; then
-  s6_files=10000
-  s6_bytes=$((300 * 1024 * 1024))
-else
-  s6_files=3000
-  s6_bytes=$((100 * 1024 * 1024))
-fi
+# uses a tree of its own there (10 000 files / 300 MiB); the quick profile's image is small already
+# and is used as it is.
+s6_files=10000
+s6_bytes=$((300 * 1024 * 1024))
 s6_img=v1
-if want 6; then
+if want 6 && [[ $profile == full ]]; then
   s6_img=s6
   s6_stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$s6_files bytes=$s6_bytes"
   if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/s6-workload.stamp" 2>/dev/null)" != "$s6_stamp" ]]; then
@@ -264,6 +262,8 @@ fi
 
 # ------------------------------------------------------------------ our scenarios
 # apply NAME SETTINGS STATE IMAGE VERSION TREE SLOT REFS [JAVA_OPTS...] : one update, recorded
+# (harness_extra: more Harness options, e.g. the cap)
+harness_extra=()
 apply() {
   local name=$1 settings=$2 state=$3 image=$4 version=$5 tree=$6 refs=$7
   shift 7
@@ -273,7 +273,7 @@ apply() {
     threads=(--workers "$lw" --downloads "$ld")
   fi
   timed "$name" "$W/$name.json" -- java "$@" -cp "$jar:$W/classes" Harness apply --state-dir "$state" \
-    --certs "$W/ca/certs" --image "$base/$image/" --version "$version" "${threads[@]}"
+    --certs "$W/ca/certs" --image "$base/$image/" --version "$version" "${threads[@]}" "${harness_extra[@]}"
   local slot
   slot=$(readlink "$state/active")
   python3 "$here/benchtool.py" check --slot "$state/$slot" --tree "$W/trees/$tree" > "$W/$name.check.json"
@@ -291,7 +291,8 @@ print(json.dumps({"kind": "ours", "name": name, "settings": settings, "wall": fl
     "files_processed": r["total_regular_files"], "bytes_processed": total, "download_bytes": r["download_bytes"],
     "files_download": r["files_download"], "files_copy": r["files_copy"], "files_link": r["files_link"],
     "write_bytes": r["io_after"]["write_bytes"] - r["io_before"]["write_bytes"],
-    "tree_ok": c["ok"], "check": c, "refs": [x.split("=", 1)[::-1] for x in refs.split(",") if x]}))
+    "tree_ok": c["ok"], "check": c, "refs": [x.split("=", 1)[::-1] for x in refs.split(",") if x],
+    **{k: r[k] for k in ("cap", "cap_window_seconds", "cap_window_bytes") if k in r}}))
 EOF
   say "  $name ($settings): $wall s, peak RSS $((rss_kb / 1024)) MiB, check ok=$(python3 -c "import json;print(json.load(open('$W/$name.check.json'))['ok'])")"
 }
@@ -349,6 +350,19 @@ if want v1; then
   # shellcheck disable=SC2086
   apply s2-delta-v1f default "$state" v1f2 v2 v2 \
     "rsync=rsync-v1-to-v2,legacy image=ours:s2-delta-default" $default_opts
+  rm -rf "$state"
+fi
+
+# ------------------------------------------------------------------ cap: download bandwidth cap accuracy
+if want cap && [[ $profile == quick ]]; then
+  cap=${BENCH_CAP:-15728640}
+  say "cap: full install of v1 capped at $cap bytes/s (achieved rate over the transfer window / cap)"
+  state="$W/dev-cap"
+  rm -rf "$state"
+  harness_extra=(--max-download-rate "$cap")
+  # shellcheck disable=SC2086
+  apply s7-cap default "$state" v1 v1 v1 "" $default_opts
+  harness_extra=()
   rm -rf "$state"
 fi
 
@@ -444,3 +458,11 @@ python3 "$here/benchtool.py" expect --image "$W/images/v3" --since "$W/images/v1
 python3 "$here/benchtool.py" verdicts --workdir "$W" >> "$results"
 python3 "$here/benchtool.py" report --results "$results" --markdown "$W/report.md"
 say "done in $(($(date +%s) - t_start)) s; report: $W/report.md"
+# the full run also measures the small image (fixed costs show there): the quick profile's run, after
+# this run's nginx has stopped
+if [[ $profile == full && "${BENCH_SMALL:-1}" == 1 ]]; then
+  cleanup
+  trap - EXIT
+  say "the small image: bench/run.sh --quick"
+  "$0" --quick
+fi
