@@ -156,7 +156,10 @@ def check(a):
     # the client adds /opt/ota/image-meta (and its parents if the image lacks them)
     extra = [p for p in slot if p not in tree and not (p.startswith("opt/ota/image-meta") or p in ("opt", "opt/ota"))]
     missing = [p for p in tree if p not in slot]
-    differ = [p for p in tree if p in slot and slot[p] != tree[p] and not p.startswith("opt/ota/image-meta")]
+    # a persistent file holds the device's content, not the image's: its size may differ
+    kept = set(p.lstrip("/") for p in (a.persistent or []))
+    same = lambda p: slot[p] == tree[p] or (p in kept and slot[p][:4] == tree[p][:4])
+    differ = [p for p in tree if p in slot and not same(p) and not p.startswith("opt/ota/image-meta")]
     print(json.dumps({"ok": not (extra or missing or differ), "entries": len(tree), "extra": len(extra),
                       "missing": len(missing), "differ": len(differ),
                       "examples": (extra[:3] + missing[:3] + [(p, slot[p], tree[p]) for p in differ[:3]])}))
@@ -485,6 +488,7 @@ def main(argv):
     k = sub.add_parser("check")
     k.add_argument("--slot", required=True)
     k.add_argument("--tree", required=True)
+    k.add_argument("--persistent", action="append", help="a persistent path: its size may differ from the tree's")
     rp = sub.add_parser("report")
     rp.add_argument("--results", required=True)
     rp.add_argument("--markdown")

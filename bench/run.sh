@@ -85,7 +85,7 @@ javac -nowarn -d "$W/classes" -cp "$jar" "$here/Harness.java" "$here/StatusLoad.
 harness=(java -cp "$jar:$W/classes" Harness)
 
 # ------------------------------------------------------------------ workload (cached by its stamp)
-stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$files bytes=$bytes"
+stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$files bytes=$bytes persist=/etc/hostname"
 if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/workload.stamp" 2>/dev/null)" != "$stamp" ]]; then
   say "generating the workload ($files files, $((bytes / 1048576)) MiB; v2 and v3 change ~10 % each)"
   rm -rf "$W/trees" "$W/images" "$W/workload.stamp" "$W/images.stamp"
@@ -95,6 +95,8 @@ if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/workload.stamp" 2>/dev/null)" != "$
   python3 "$here/gen_rootfs.py" mutate --tree "$W/trees/v2" --seed 2 --fraction 0.10 > "$W/gen-v2.json"
   cp -a "$W/trees/v2" "$W/trees/v3"
   python3 "$here/gen_rootfs.py" mutate --tree "$W/trees/v3" --seed 3 --fraction 0.10 > "$W/gen-v3.json"
+  # a persistent file, as a device has: the images list it; the chain changes it on the device (below)
+  for v in v1 v2 v3; do echo "bench-image" > "$W/trees/$v/etc/hostname"; done
   echo "$stamp" > "$W/workload.stamp"
 else
   say "reusing the workload in $W/trees ($stamp)"
@@ -133,11 +135,12 @@ if [[ "$(cat "$W/images.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
   "${harness[@]}" ca --out "$W/ca"
   # Plain images copy data/ (the rootfs keeps st_nlink 1); the zstd images then hard-link it, which
   # raises every rootfs file's link count, so they are built last and only from trees built already.
-  build v1 "$W/trees/v1"
-  build v2 "$W/trees/v2"
-  build v3 "$W/trees/v3"
-  build v1z "$W/trees/v1" --compress --hard-link-data
-  build v2z "$W/trees/v2" --compress --hard-link-data
+  echo "/etc/hostname" > "$W/persistents.txt"
+  build v1 "$W/trees/v1" --persistents "$W/persistents.txt"
+  build v2 "$W/trees/v2" --persistents "$W/persistents.txt"
+  build v3 "$W/trees/v3" --persistents "$W/persistents.txt"
+  build v1z "$W/trees/v1" --compress --hard-link-data --persistents "$W/persistents.txt"
+  build v2z "$W/trees/v2" --compress --hard-link-data --persistents "$W/persistents.txt"
   echo "$img_stamp" > "$W/images.stamp"
 fi
 if want v1 && [[ "$(cat "$W/images/v1f.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
@@ -276,7 +279,8 @@ apply() {
     --certs "$W/ca/certs" --image "$base/$image/" --version "$version" "${threads[@]}" "${harness_extra[@]}"
   local slot
   slot=$(readlink "$state/active")
-  python3 "$here/benchtool.py" check --slot "$state/$slot" --tree "$W/trees/$tree" > "$W/$name.check.json"
+  python3 "$here/benchtool.py" check --slot "$state/$slot" --tree "$W/trees/$tree" --persistent /etc/hostname \
+    > "$W/$name.check.json"
   python3 - "$W/$name.json" "$W/$name.check.json" "$name" "$settings" "$wall" "$rss_kb" "$user" "$sys" "$refs" \
       "$W/images/$image" "$W/images/$tree" >> "$results" <<'EOF'
 import json, os, sys
@@ -304,6 +308,9 @@ chain() { # SETTINGS [JAVA_OPTS...]
   rm -rf "$state"
   apply "s1-full-$settings" "$settings" "$state" v1 v1 v1 \
     "parallel curl + sync=curl-v1,cp -a=cp-v1" "$@"
+  # the device names itself after its first install: the persistent file now differs from every
+  # image's, and each update carries it over (s4's standby holds it; it must not be downloaded)
+  echo "device-$settings" > "$state/$(readlink "$state/active")/etc/hostname"
   apply "s2-delta-$settings" "$settings" "$state" v2 v2 v2 \
     "rsync=rsync-v1-to-v2,rsync --checksum=rsync-v1-to-v2-checksum" "$@"
   python3 "$here/benchtool.py" snapshot --tree "$state/slot_b" --out "$W/snap-s3-$settings.json"

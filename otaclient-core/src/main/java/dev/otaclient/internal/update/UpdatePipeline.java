@@ -117,7 +117,8 @@ final class UpdatePipeline {
 
         counters.phase(UpdatePhase.REGULAR);
         RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), payload.contents(tree), counters,
-            journal, standby.reusedInPlace(), pool, settings.workers() * 4);
+            journal, standby.reusedInPlace(), pool, settings.workers() * 4,
+            PersistentStep.Cover.of(image, boot.activeRoot()));
         regulars.run(plan);
         cancel.checkpoint();
 

@@ -189,6 +189,36 @@ class UpdateEngineTest {
     assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
   }
 
+  /**
+   * The standby holds the image, but its persistent /etc/hostname is the one carried over from the
+   * active slot, which the device has since changed: it must not be downloaded (the image's content is
+   * nowhere on the device) only to be replaced by the active slot's copy.
+   */
+  @Test
+  void aNoOpWithAChangedPersistentFileDownloadsNothing(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    Path b = installV1(tmp.resolve("b"));
+    Files.writeString(a.resolve("etc/hostname"), "renamed-ecu\n");
+    Files.writeString(b.resolve("etc/hostname"), "renamed-ecu\n");
+    TestSlots slots = new TestSlots(a, b);
+    int logBefore = nginx.accessLog().size();
+    Progress[] last = new Progress[1];
+    UpdateEngine c = client(slots);
+    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+    EcuStatus s = c.update(UpdateRequest.of("v1", url("v1"), "{}"));
+
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(last[0].downloadBytes()).isZero();
+    assertThat(last[0].filesProcessedDownload()).isZero();
+    assertThat(last[0].regularFilesProcessed()).isEqualTo(last[0].totalRegularFiles());
+    List<String> log = nginx.accessLog();
+    assertThat(log.subList(logBefore, log.size())).noneMatch(l -> l.contains("/data/") || l.contains("/data.zst/"));
+    assertThat(Files.readString(b.resolve("etc/hostname"))).isEqualTo("renamed-ecu\n");
+    // the rest is exactly the image
+    assertThat(TreeSnapshot.of(b, META).diff(TreeSnapshot.of(v1)).lines().toList())
+        .singleElement().asString().startsWith("~ /etc/hostname: ");
+  }
+
   @Test
   void inPlaceUpdateOfAStaleStandbyRemovesWhatIsGoneAndKeepsWhatIsUnchanged(@TempDir Path tmp) throws Exception {
     Path a = installV1(tmp.resolve("a"));
