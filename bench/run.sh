@@ -41,7 +41,7 @@ fi
 W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/$profile" && cd "${BENCH_WORKDIR:-$here/work}/$profile" && pwd)
 port=${BENCH_PORT:-18080}
 # "default": the JVM options users get, those of the ./otaclient launcher (and docs/otaclient.service)
-default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient")
+default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
 [[ -n "$default_opts" ]] || { echo "bench: cannot read the default JVM options from $repo/otaclient" >&2; exit 1; }
 low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
 low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
@@ -53,6 +53,10 @@ s5_seconds=${BENCH_S5_SECONDS:-$([[ $profile == quick ]] && echo 3 || echo 10)}
 s5_warmup=$([[ $profile == quick ]] && echo 1 || echo 2)
 proxy_port=${BENCH_PROXY_PORT:-$((port + 1))}
 jar="$repo/otaclient-cli/target/otaclient.jar"
+# the launcher also uses the AppCDS archive the package step leaves beside the jar (when there is one)
+if [[ -f "$repo/otaclient-cli/target/otaclient.jsa" ]]; then
+  default_opts="$default_opts -XX:SharedArchiveFile=$repo/otaclient-cli/target/otaclient.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+fi
 results="$W/results.jsonl"
 t_start=$(date +%s)
 : > "$W/run.log"

@@ -79,6 +79,9 @@ echo "|---|---|---|---|---|"
 setting "JDK 17, launcher defaults ($default_opts)" java $default_opts -jar "$jar"
 # shellcheck disable=SC2086
 setting "JDK 17, launcher defaults, -Xshare:off (no CDS at all)" java $default_opts -Xshare:off -jar "$jar"
+if [[ -f "$repo/otaclient-cli/target/otaclient.jsa" ]]; then
+  setting "./otaclient launcher (defaults + AppCDS archive of the package step, training: demo)" "$repo/otaclient"
+fi
 # AppCDS: a dynamic archive from one training run of the same command
 # shellcheck disable=SC2086
 java $default_opts -XX:ArchiveClassesAtExit="$S/app17.jsa" -jar "$jar" apply --url "http://127.0.0.1:$port/v1/" \
