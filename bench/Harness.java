@@ -26,10 +26,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * Harness ca --out DIR                      test CA: DIR/certs/ (CA store), DIR/sign.key, DIR/sign.pem,
  *                                           DIR/intermediate.pem
  * Harness apply --state-dir D --certs C --image URL|DIR --version V [--workers N] [--downloads M]
- *               [--proxy http://HOST:PORT]
+ *               [--proxy http://HOST:PORT] [--max-download-rate BYTES_PER_S]
  *     one local update on directory slots, in-process reboot; prints one JSON line with the final
  *     status, the engine's wall time, its progress counters and this process's I/O counters;
- *     with --proxy every request goes through that forward proxy (an ota_proxy)
+ *     with --proxy every request goes through that forward proxy (an ota_proxy); with
+ *     --max-download-rate the engine's cap, and the transfer window: the wire counter sampled every
+ *     20 ms, from its first sample above zero to the first that reached its final value
  * </pre>
  */
 public final class Harness {
@@ -92,6 +94,11 @@ public final class Harness {
       settings = settings.withHttp(settings.http().withProxy(new InetSocketAddress(u.getHost(), u.getPort())));
     }
 
+    long cap = Long.parseLong(option(args, "--max-download-rate", "0"));
+    if (cap > 0) {
+      settings = settings.withHttp(settings.http().withBandwidthLimit(cap));
+    }
+
     UpdateEngine client = new UpdateEngine("autoware", new DirectorySlotController(state), settings);
     client.start();
     // The status carries progress only while UPDATING; keep the last snapshot seen (at POST_PROCESSING
@@ -99,9 +106,42 @@ public final class Harness {
     AtomicReference<Progress> last = new AtomicReference<>(Progress.EMPTY);
     client.addListener(s -> s.progress().ifPresent(last::set));
     String before = io();
+    // (nanoTime, wire bytes) whenever the counter moved: the cap's window is read from these
+    List<long[]> samples = new ArrayList<>();
+    Thread sampler = new Thread(() -> {
+      long seen = 0;
+      while (!Thread.currentThread().isInterrupted()) {
+        long now = client.status().progress().map(Progress::downloadBytes).orElse(seen);
+        if (now != seen) {
+          samples.add(new long[] {System.nanoTime(), now});
+          seen = now;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "cap-sampler");
+    if (cap > 0) {
+      sampler.start();
+    }
     long t0 = System.nanoTime();
     EcuStatus end = client.update(UpdateRequest.of(option(args, "--version", null), option(args, "--image", null), "{}"));
     double seconds = (System.nanoTime() - t0) / 1e9;
+    sampler.interrupt();
+    try {
+      sampler.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    String window = "";
+    if (samples.size() >= 2) {
+      long[] from = samples.get(0);
+      long[] to = samples.get(samples.size() - 1);
+      window = String.format(Locale.ROOT, ",\"cap\":%d,\"cap_window_seconds\":%.3f,\"cap_window_bytes\":%d", cap,
+          (to[0] - from[0]) / 1e9, to[1] - from[1]);
+    }
     Progress p = last.get();
     Runtime rt = Runtime.getRuntime();
     System.out.println(String.format(Locale.ROOT,
@@ -109,11 +149,11 @@ public final class Harness {
             + "\"workers\":%d,\"downloads\":%d,\"total_regular_files\":%d,\"files_copy\":%d,\"files_link\":%d,"
             + "\"files_download\":%d,\"size_copy\":%d,\"size_link\":%d,\"size_download\":%d,\"download_bytes\":%d,"
             + "\"errors_download\":%d,\"heap_max\":%d,\"heap_committed\":%d,\"proxy\":%s,\"io_before\":%s,"
-            + "\"io_after\":%s}",
+            + "\"io_after\":%s%s}",
         end.status(), end.version(), quote(end.failureReason()), seconds, workers, downloads,
         p.totalRegularFiles(), p.filesProcessedCopy(), p.filesProcessedLink(), p.filesProcessedDownload(),
         p.fileSizeProcessedCopy(), p.fileSizeProcessedLink(), p.fileSizeProcessedDownload(), p.downloadBytes(),
-        p.errorsDownload(), rt.maxMemory(), rt.totalMemory(), quote(proxy), before, io()));
+        p.errorsDownload(), rt.maxMemory(), rt.totalMemory(), quote(proxy), before, io(), window));
     System.exit("SUCCESS".equals(end.status().name()) ? 0 : 1);
   }
 

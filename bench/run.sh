@@ -3,18 +3,21 @@
 #
 #   bench/run.sh [--quick]
 #
-# --quick: ~10 000 files / 300 MiB (under 5 minutes on 2 cores); default: ~60 000 files / 2 GiB.
+# --quick: the small image, ~3 000 files / 180 MiB (under 5 minutes on 2 cores); default: ~60 000
+# files / 2 GiB, then the small image's run as well (BENCH_SMALL=0 skips it).
 # Environment:
 #   BENCH_WORKDIR   work directory (default bench/work); everything is written below it
 #   BENCH_PORT      nginx port on 127.0.0.1 (default 18080)
 #   BENCH_REGEN=1   regenerate the workload even when a matching one exists
 #   BENCH_LOW_JAVA_OPTS / BENCH_LOW_THREADS   the documented low-memory setting (see docs/benchmarks.md)
-#   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low v1 5 6"; the references
+#   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low v1 5 6 cap"; the references
 #                   of scenarios 1-4 run only when one of 1-4, zstd, low, v1 is selected; v1: full and
 #                   delta installs of the same trees as OTA image v1 (otaclient image build --format v1)
 #   BENCH_S5_CALLERS / BENCH_S5_SECONDS   scenario 5: concurrent Status callers (default 1,8,32) and
 #                   measured seconds per caller count and phase (default 3 quick, 10 full)
 #   BENCH_PROXY_PORT   scenario 6: ota_proxy port on 127.0.0.1 (default BENCH_PORT + 1)
+#   BENCH_CAP       the cap row (small image only): the download cap in bytes/s (default 15728640, 15 MiB/s,
+#                   ~12 s of transfer for the small image's ~175 MiB)
 #
 # Prints the result table and writes it to <workdir>/<profile>/report.md; raw figures are in
 # results.jsonl next to it. All runs are warm-cache (caches cannot be dropped in a container); every
@@ -29,8 +32,8 @@ files=60000
 bytes=$((2048 * 1024 * 1024))
 if [[ "${1:-}" == "--quick" ]]; then
   profile=quick
-  files=10000
-  bytes=$((300 * 1024 * 1024))
+  files=3000
+  bytes=$((180 * 1024 * 1024))
 elif [[ -n "${1:-}" ]]; then
   echo "usage: bench/run.sh [--quick]" >&2
   exit 2
@@ -38,11 +41,11 @@ fi
 W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/$profile" && cd "${BENCH_WORKDIR:-$here/work}/$profile" && pwd)
 port=${BENCH_PORT:-18080}
 # "default": the JVM options users get, those of the ./otaclient launcher (and docs/otaclient.service)
-default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient")
+default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
 [[ -n "$default_opts" ]] || { echo "bench: cannot read the default JVM options from $repo/otaclient" >&2; exit 1; }
 low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
 low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
-only=" ${BENCH_ONLY:-1-4 zstd low v1 5 6} "
+only=" ${BENCH_ONLY:-1-4 zstd low v1 5 6 cap} "
 only=${only//,/ }
 want() { [[ "$only" == *" $1 "* ]]; }
 s5_callers=${BENCH_S5_CALLERS:-1,8,32}
@@ -50,6 +53,10 @@ s5_seconds=${BENCH_S5_SECONDS:-$([[ $profile == quick ]] && echo 3 || echo 10)}
 s5_warmup=$([[ $profile == quick ]] && echo 1 || echo 2)
 proxy_port=${BENCH_PROXY_PORT:-$((port + 1))}
 jar="$repo/otaclient-cli/target/otaclient.jar"
+# the launcher also uses the AppCDS archive the package step leaves beside the jar (when there is one)
+if [[ -f "$repo/otaclient-cli/target/otaclient.jsa" ]]; then
+  default_opts="$default_opts -XX:SharedArchiveFile=$repo/otaclient-cli/target/otaclient.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+fi
 results="$W/results.jsonl"
 t_start=$(date +%s)
 : > "$W/run.log"
@@ -82,7 +89,7 @@ javac -nowarn -d "$W/classes" -cp "$jar" "$here/Harness.java" "$here/StatusLoad.
 harness=(java -cp "$jar:$W/classes" Harness)
 
 # ------------------------------------------------------------------ workload (cached by its stamp)
-stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$files bytes=$bytes"
+stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$files bytes=$bytes persist=/etc/hostname"
 if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/workload.stamp" 2>/dev/null)" != "$stamp" ]]; then
   say "generating the workload ($files files, $((bytes / 1048576)) MiB; v2 and v3 change ~10 % each)"
   rm -rf "$W/trees" "$W/images" "$W/workload.stamp" "$W/images.stamp"
@@ -92,22 +99,19 @@ if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/workload.stamp" 2>/dev/null)" != "$
   python3 "$here/gen_rootfs.py" mutate --tree "$W/trees/v2" --seed 2 --fraction 0.10 > "$W/gen-v2.json"
   cp -a "$W/trees/v2" "$W/trees/v3"
   python3 "$here/gen_rootfs.py" mutate --tree "$W/trees/v3" --seed 3 --fraction 0.10 > "$W/gen-v3.json"
+  # a persistent file, as a device has: the images list it; the chain changes it on the device (below)
+  for v in v1 v2 v3; do echo "bench-image" > "$W/trees/$v/etc/hostname"; done
   echo "$stamp" > "$W/workload.stamp"
 else
   say "reusing the workload in $W/trees ($stamp)"
 fi
 # Scenario 6 runs four clients at once: on the full workload that would be four 2 GiB installs, so it
-# uses a tree of its own, quick-size in the full profile and a third of that in the quick one (which
-# must stay within 5 minutes: four quick v1 installs took ~55 s).
-if [[ $profile == full ]]; then
-  s6_files=10000
-  s6_bytes=$((300 * 1024 * 1024))
-else
-  s6_files=3000
-  s6_bytes=$((100 * 1024 * 1024))
-fi
+# uses a tree of its own there (10 000 files / 300 MiB); the quick profile's image is small already
+# and is used as it is.
+s6_files=10000
+s6_bytes=$((300 * 1024 * 1024))
 s6_img=v1
-if want 6; then
+if want 6 && [[ $profile == full ]]; then
   s6_img=s6
   s6_stamp="gen=$(sha256sum "$here/gen_rootfs.py" | cut -c1-16) files=$s6_files bytes=$s6_bytes"
   if [[ "${BENCH_REGEN:-0}" == 1 || "$(cat "$W/s6-workload.stamp" 2>/dev/null)" != "$s6_stamp" ]]; then
@@ -135,11 +139,12 @@ if [[ "$(cat "$W/images.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
   "${harness[@]}" ca --out "$W/ca"
   # Plain images copy data/ (the rootfs keeps st_nlink 1); the zstd images then hard-link it, which
   # raises every rootfs file's link count, so they are built last and only from trees built already.
-  build v1 "$W/trees/v1"
-  build v2 "$W/trees/v2"
-  build v3 "$W/trees/v3"
-  build v1z "$W/trees/v1" --compress --hard-link-data
-  build v2z "$W/trees/v2" --compress --hard-link-data
+  echo "/etc/hostname" > "$W/persistents.txt"
+  build v1 "$W/trees/v1" --persistents "$W/persistents.txt"
+  build v2 "$W/trees/v2" --persistents "$W/persistents.txt"
+  build v3 "$W/trees/v3" --persistents "$W/persistents.txt"
+  build v1z "$W/trees/v1" --compress --hard-link-data --persistents "$W/persistents.txt"
+  build v2z "$W/trees/v2" --compress --hard-link-data --persistents "$W/persistents.txt"
   echo "$img_stamp" > "$W/images.stamp"
 fi
 if want v1 && [[ "$(cat "$W/images/v1f.stamp" 2>/dev/null)" != "$img_stamp" ]]; then
@@ -264,6 +269,8 @@ fi
 
 # ------------------------------------------------------------------ our scenarios
 # apply NAME SETTINGS STATE IMAGE VERSION TREE SLOT REFS [JAVA_OPTS...] : one update, recorded
+# (harness_extra: more Harness options, e.g. the cap)
+harness_extra=()
 apply() {
   local name=$1 settings=$2 state=$3 image=$4 version=$5 tree=$6 refs=$7
   shift 7
@@ -273,10 +280,11 @@ apply() {
     threads=(--workers "$lw" --downloads "$ld")
   fi
   timed "$name" "$W/$name.json" -- java "$@" -cp "$jar:$W/classes" Harness apply --state-dir "$state" \
-    --certs "$W/ca/certs" --image "$base/$image/" --version "$version" "${threads[@]}"
+    --certs "$W/ca/certs" --image "$base/$image/" --version "$version" "${threads[@]}" "${harness_extra[@]}"
   local slot
   slot=$(readlink "$state/active")
-  python3 "$here/benchtool.py" check --slot "$state/$slot" --tree "$W/trees/$tree" > "$W/$name.check.json"
+  python3 "$here/benchtool.py" check --slot "$state/$slot" --tree "$W/trees/$tree" --persistent /etc/hostname \
+    > "$W/$name.check.json"
   python3 - "$W/$name.json" "$W/$name.check.json" "$name" "$settings" "$wall" "$rss_kb" "$user" "$sys" "$refs" \
       "$W/images/$image" "$W/images/$tree" >> "$results" <<'EOF'
 import json, os, sys
@@ -291,7 +299,8 @@ print(json.dumps({"kind": "ours", "name": name, "settings": settings, "wall": fl
     "files_processed": r["total_regular_files"], "bytes_processed": total, "download_bytes": r["download_bytes"],
     "files_download": r["files_download"], "files_copy": r["files_copy"], "files_link": r["files_link"],
     "write_bytes": r["io_after"]["write_bytes"] - r["io_before"]["write_bytes"],
-    "tree_ok": c["ok"], "check": c, "refs": [x.split("=", 1)[::-1] for x in refs.split(",") if x]}))
+    "tree_ok": c["ok"], "check": c, "refs": [x.split("=", 1)[::-1] for x in refs.split(",") if x],
+    **{k: r[k] for k in ("cap", "cap_window_seconds", "cap_window_bytes") if k in r}}))
 EOF
   say "  $name ($settings): $wall s, peak RSS $((rss_kb / 1024)) MiB, check ok=$(python3 -c "import json;print(json.load(open('$W/$name.check.json'))['ok'])")"
 }
@@ -303,6 +312,9 @@ chain() { # SETTINGS [JAVA_OPTS...]
   rm -rf "$state"
   apply "s1-full-$settings" "$settings" "$state" v1 v1 v1 \
     "parallel curl + sync=curl-v1,cp -a=cp-v1" "$@"
+  # the device names itself after its first install: the persistent file now differs from every
+  # image's, and each update carries it over (s4's standby holds it; it must not be downloaded)
+  echo "device-$settings" > "$state/$(readlink "$state/active")/etc/hostname"
   apply "s2-delta-$settings" "$settings" "$state" v2 v2 v2 \
     "rsync=rsync-v1-to-v2,rsync --checksum=rsync-v1-to-v2-checksum" "$@"
   python3 "$here/benchtool.py" snapshot --tree "$state/slot_b" --out "$W/snap-s3-$settings.json"
@@ -349,6 +361,19 @@ if want v1; then
   # shellcheck disable=SC2086
   apply s2-delta-v1f default "$state" v1f2 v2 v2 \
     "rsync=rsync-v1-to-v2,legacy image=ours:s2-delta-default" $default_opts
+  rm -rf "$state"
+fi
+
+# ------------------------------------------------------------------ cap: download bandwidth cap accuracy
+if want cap && [[ $profile == quick ]]; then
+  cap=${BENCH_CAP:-15728640}
+  say "cap: full install of v1 capped at $cap bytes/s (achieved rate over the transfer window / cap)"
+  state="$W/dev-cap"
+  rm -rf "$state"
+  harness_extra=(--max-download-rate "$cap")
+  # shellcheck disable=SC2086
+  apply s7-cap default "$state" v1 v1 v1 "" $default_opts
+  harness_extra=()
   rm -rf "$state"
 fi
 
@@ -444,3 +469,11 @@ python3 "$here/benchtool.py" expect --image "$W/images/v3" --since "$W/images/v1
 python3 "$here/benchtool.py" verdicts --workdir "$W" >> "$results"
 python3 "$here/benchtool.py" report --results "$results" --markdown "$W/report.md"
 say "done in $(($(date +%s) - t_start)) s; report: $W/report.md"
+# the full run also measures the small image (fixed costs show there): the quick profile's run, after
+# this run's nginx has stopped
+if [[ $profile == full && "${BENCH_SMALL:-1}" == 1 ]]; then
+  cleanup
+  trap - EXIT
+  say "the small image: bench/run.sh --quick"
+  "$0" --quick
+fi

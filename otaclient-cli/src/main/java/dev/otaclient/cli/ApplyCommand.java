@@ -5,6 +5,7 @@ import dev.otaclient.client.BootLoader;
 import dev.otaclient.client.OtaClient;
 import dev.otaclient.client.UpdateRequest;
 import dev.otaclient.internal.ecu.EcuInfo;
+import dev.otaclient.internal.ecu.OtaclientSettings;
 import dev.otaclient.internal.fetch.Cookies;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
@@ -47,6 +48,8 @@ final class ApplyCommand implements Callable<Integer> {
 
   @Mixin SharedOptions.ProgressOptions progress;
 
+  @Mixin SharedOptions.DownloadRate downloadRate;
+
   @Override
   public Integer call() throws Exception {
     // the checks an ECU applies to a request, before anything is opened
@@ -62,8 +65,10 @@ final class ApplyCommand implements Callable<Integer> {
 
     device.requireCerts();
     BootBackend backend = device.backend(() -> EcuInfo.load(ecu.configDir.resolve("ecu_info.yaml")));
+    OtaclientSettings own = downloadRate.over(ecu.settings());
     OtaClient.Builder builder = OtaClient.builder().ecuId(ecuId).trustedCertificates(device.certs)
-        .workDir(workDir != null ? workDir : device.stateDir.resolve("work"));
+        .workDir(workDir != null ? workDir : device.stateDir.resolve("work"))
+        .releaseKey(own.releaseKey()).maxDownloadRate(own.maxDownloadRate().orElse(0));
     switch (backend) {
       case DIRECTORY -> builder.directorySlots(device.stateDir);
       case GRUB -> builder.bootLoader(BootLoader.GRUB);

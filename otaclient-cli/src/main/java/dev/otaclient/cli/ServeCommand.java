@@ -25,8 +25,10 @@ import picocli.CommandLine.Option;
     description = "Run the OTA client daemon of this ECU: finalise the last update, then serve gRPC.")
 final class ServeCommand implements Callable<Integer>, Main.Daemon {
   @Option(names = "--config-dir", defaultValue = "/boot/ota",
-      description = "Holds ecu_info.yaml, proxy_info.yaml, tls.yaml (default ${DEFAULT-VALUE}).")
+      description = "Holds ecu_info.yaml, proxy_info.yaml, tls.yaml, otaclient.yaml (default ${DEFAULT-VALUE}).")
   Path configDir;
+
+  @Mixin SharedOptions.DownloadRate downloadRate;
 
   @Mixin SharedOptions.Device device;
 
@@ -67,6 +69,7 @@ final class ServeCommand implements Callable<Integer>, Main.Daemon {
       EcuDaemon.Config cfg = EcuDaemon.Config.fromDirectory(configDir, device.certs, device.stateDir, device.override())
           .withPort(port).withSlotOptions(slots).withProxyCacheDir(proxyCacheDir)
           .withClientUpdate(clientUpdate());
+      cfg = cfg.withSettings(downloadRate.over(cfg.settings()));
       ServeReport.log(configDir, cfg, proxyCacheDir);
       CountDownLatch stop = new CountDownLatch(1);
       try (SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());

@@ -2,6 +2,7 @@ package dev.otaclient.cli;
 
 import dev.otaclient.grpc.EcuDaemon;
 import dev.otaclient.internal.ecu.EcuInfo;
+import dev.otaclient.internal.ecu.OtaclientSettings;
 import dev.otaclient.internal.ecu.ProxyInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,11 @@ final class ServeReport {
     Path tlsFile = configDir.resolve("tls.yaml");
     LOG.info("{}: {}; gRPC {} as server, {} towards secondaries", tlsFile, read(tlsFile),
         c.tls().server().isPresent() ? "TLS" : "plaintext", c.tls().client().isPresent() ? "TLS" : "plaintext");
+    Path ownFile = configDir.resolve(OtaclientSettings.FILE_NAME);
+    OtaclientSettings own = c.settings();
+    LOG.info("{}: {}; {}, OTA image v1 release key '{}'{}", ownFile,
+        read(ownFile).equals("read") ? "read" : "not found, defaults apply", own.describeRate(), own.releaseKey(),
+        own.source().contains("--max-download-rate") ? " (cap from --max-download-rate)" : "");
     LOG.info("trust store {}, boot backend {}, state {}", c.certsDir(), c.backend(), c.stateDir());
   }
 

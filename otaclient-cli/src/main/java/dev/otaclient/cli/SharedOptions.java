@@ -2,6 +2,7 @@ package dev.otaclient.cli;
 
 import dev.otaclient.internal.boot.BootBackend;
 import dev.otaclient.internal.ecu.EcuInfo;
+import dev.otaclient.internal.ecu.OtaclientSettings;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fetch.Cookies;
 import dev.otaclient.internal.image.ImageLocation;
@@ -172,13 +173,38 @@ final class SharedOptions {
     String ecuId;
 
     @Option(names = "--config-dir", paramLabel = "DIR", defaultValue = "/boot/ota",
-        description = "Where ecu_info.yaml is looked for when --ecu-id is not given (default ${DEFAULT-VALUE}).")
+        description = "Holds ecu_info.yaml (looked for when --ecu-id is not given) and otaclient.yaml (default ${DEFAULT-VALUE}).")
     Path configDir;
+
+    /** {@code <config-dir>/otaclient.yaml}, or its defaults when the file is missing. */
+    OtaclientSettings settings() {
+      return OtaclientSettings.load(configDir.resolve(OtaclientSettings.FILE_NAME));
+    }
 
     String id() {
       String id = ecuId != null ? ecuId : EcuInfo.load(configDir.resolve("ecu_info.yaml")).ecuId();
       RequestArgs.refuse("--ecu-id", RequestRules.ecuId(id));
       return id;
+    }
+  }
+
+  /** {@code --max-download-rate}: replaces the download cap of otaclient.yaml for this run. */
+  static final class DownloadRate {
+    @Option(names = "--max-download-rate", paramLabel = "RATE",
+        description = "Cap downloads at RATE bytes/s over all connections, e.g. 20M or 512k (binary multiples);"
+            + " 0 for no cap. Replaces max_download_rate of <config-dir>/otaclient.yaml.")
+    String rate;
+
+    /** {@code file} with the option's cap, when the option was given. */
+    OtaclientSettings over(OtaclientSettings file) {
+      if (rate == null) {
+        return file;
+      }
+      try {
+        return file.withMaxDownloadRate(OtaclientSettings.parseRate(rate), "--max-download-rate");
+      } catch (IllegalArgumentException e) {
+        throw CliFailure.usage("--max-download-rate: " + e.getMessage());
+      }
     }
   }
 

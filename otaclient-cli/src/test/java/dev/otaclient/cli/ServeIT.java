@@ -37,8 +37,13 @@ class ServeIT {
   /** A running {@code otaclient serve}, its stderr in a file. */
   record Daemon(Process process, Path log, String target) implements AutoCloseable {
     static Daemon start(Path cfg, ReservedPort port, Map<String, String> env, String... extra) throws IOException {
+      return start(cfg, images.cas(), port, env, extra);
+    }
+
+    static Daemon start(Path cfg, Path certs, ReservedPort port, Map<String, String> env, String... extra)
+        throws IOException {
       List<String> cmd = new ArrayList<>(JarRun.command());
-      cmd.addAll(List.of("serve", "--config-dir", cfg.toString(), "--certs", images.cas().toString(),
+      cmd.addAll(List.of("serve", "--config-dir", cfg.toString(), "--certs", certs.toString(),
           "--state-dir", cfg.resolve("state").toString(), "--port", String.valueOf(port.port()),
           "--proxy-cache-dir", cfg.resolve("cache").toString()));
       cmd.addAll(List.of(extra));

@@ -7,6 +7,7 @@ import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fetch.Cookies;
+import dev.otaclient.internal.ecu.OtaclientSettings;
 import dev.otaclient.internal.fetch.HttpSettings;
 import dev.otaclient.internal.fetch.RetryPolicy;
 import dev.otaclient.internal.image.CaStore;
@@ -113,7 +114,7 @@ public final class OtaClient {
           "image location " + r.image() + " has no name to record as the version: give one");
     }
     return new dev.otaclient.internal.update.UpdateRequest(version, r.image(),
-        r.cookies().isEmpty() ? Cookies.none() : Cookies.of(r.cookies()));
+        r.cookies().isEmpty() ? Cookies.none() : Cookies.of(r.cookies())).withMaxDownloadRate(r.maxDownloadRate());
   }
 
   /** Settings of an {@link OtaClient}; every one has a default but the ECU id and the CA store. */
@@ -219,8 +220,9 @@ public final class OtaClient {
      */
     public Builder releaseKey(String key) {
       Objects.requireNonNull(key, "key");
-      if (key.isEmpty() || key.length() > 64 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-        throw new IllegalArgumentException("release key must be 1-64 printable ASCII characters: " + key);
+      String problem = OtaclientSettings.releaseKeyProblem(key);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
       }
       this.releaseKey = key;
       return this;

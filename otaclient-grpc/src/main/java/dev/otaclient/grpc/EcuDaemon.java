@@ -7,6 +7,7 @@ import dev.otaclient.internal.ecu.EcuInfo;
 import dev.otaclient.internal.ecu.EcuNode;
 import dev.otaclient.internal.ecu.EcuNodeSettings;
 import dev.otaclient.internal.ecu.OtaClientEcu;
+import dev.otaclient.internal.ecu.OtaclientSettings;
 import dev.otaclient.internal.ecu.ProxyInfo;
 import dev.otaclient.internal.fetch.HttpSettings;
 import dev.otaclient.internal.image.CaStore;
@@ -54,7 +55,7 @@ public final class EcuDaemon implements AutoCloseable {
    */
   public record Config(EcuInfo ecu, ProxyInfo proxy, TlsConfig tls, Path certsDir, BootBackend backend, Path stateDir,
       DirectorySlotController.Options slotOptions, int port, Path proxyCacheDir, TrustPolicy trustPolicy,
-      EcuNodeSettings nodeSettings, ClientUpdateSettings clientUpdate) {
+      EcuNodeSettings nodeSettings, ClientUpdateSettings clientUpdate, OtaclientSettings settings) {
     public Config {
       Objects.requireNonNull(ecu);
       Objects.requireNonNull(proxy);
@@ -67,10 +68,11 @@ public final class EcuDaemon implements AutoCloseable {
       Objects.requireNonNull(trustPolicy);
       Objects.requireNonNull(nodeSettings);
       Objects.requireNonNull(clientUpdate);
+      Objects.requireNonNull(settings);
     }
 
     /**
-     * Reads {@code ecu_info.yaml}, {@code proxy_info.yaml} and {@code tls.yaml} from
+     * Reads {@code ecu_info.yaml}, {@code proxy_info.yaml}, {@code tls.yaml} and {@code otaclient.yaml} from
      * {@code configDir} (each optional, with the documented defaults); the boot backend that
      * {@code ecu_info.yaml} names (directory slots when it names none), the default port.
      */
@@ -85,7 +87,8 @@ public final class EcuDaemon implements AutoCloseable {
           TlsConfig.load(configDir.resolve("tls.yaml")),
           certsDir, backend.orElseGet(ecu::bootBackend), stateDir, DirectorySlotController.Options.defaults(),
           GrpcServer.DEFAULT_PORT, Path.of("/ota-cache"), TrustPolicy.REQUIRE_CA, EcuNodeSettings.defaults(),
-          ClientUpdateSettings.defaults());
+          ClientUpdateSettings.defaults(),
+          OtaclientSettings.load(configDir.resolve(OtaclientSettings.FILE_NAME)));
     }
 
     /**
@@ -95,47 +98,53 @@ public final class EcuDaemon implements AutoCloseable {
     public static Config of(EcuInfo ecu, Path certsDir, Path stateDir) {
       return new Config(ecu, ProxyInfo.noLocalProxy(), TlsConfig.DISABLED, certsDir, BootBackend.DIRECTORY, stateDir,
           DirectorySlotController.Options.defaults(), 0, stateDir.resolve("ota-cache"), TrustPolicy.REQUIRE_CA,
-          EcuNodeSettings.defaults(), new ClientUpdateSettings(stateDir.resolve("client"), List.of()));
+          EcuNodeSettings.defaults(), new ClientUpdateSettings(stateDir.resolve("client"), List.of()),
+          OtaclientSettings.defaults());
     }
 
     public Config withProxy(ProxyInfo p) {
       return new Config(ecu, p, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
-          nodeSettings, clientUpdate);
+          nodeSettings, clientUpdate, settings);
     }
 
     public Config withTls(TlsConfig t) {
       return new Config(ecu, proxy, t, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
-          nodeSettings, clientUpdate);
+          nodeSettings, clientUpdate, settings);
     }
 
     public Config withPort(int p) {
       return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, p, proxyCacheDir, trustPolicy,
-          nodeSettings, clientUpdate);
+          nodeSettings, clientUpdate, settings);
     }
 
     public Config withBackend(BootBackend b) {
       return new Config(ecu, proxy, tls, certsDir, b, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
-          nodeSettings, clientUpdate);
+          nodeSettings, clientUpdate, settings);
     }
 
     public Config withSlotOptions(DirectorySlotController.Options o) {
       return new Config(ecu, proxy, tls, certsDir, backend, stateDir, o, port, proxyCacheDir, trustPolicy,
-          nodeSettings, clientUpdate);
+          nodeSettings, clientUpdate, settings);
     }
 
     public Config withProxyCacheDir(Path d) {
       return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, d, trustPolicy, nodeSettings,
-          clientUpdate);
+          clientUpdate, settings);
     }
 
     public Config withClientUpdate(ClientUpdateSettings c) {
       return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
-          nodeSettings, c);
+          nodeSettings, c, settings);
     }
 
     public Config withNodeSettings(EcuNodeSettings s) {
       return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy, s,
-          clientUpdate);
+          clientUpdate, settings);
+    }
+
+    public Config withSettings(OtaclientSettings s) {
+      return new Config(ecu, proxy, tls, certsDir, backend, stateDir, slotOptions, port, proxyCacheDir, trustPolicy,
+          nodeSettings, clientUpdate, s);
     }
   }
 
@@ -162,13 +171,18 @@ public final class EcuDaemon implements AutoCloseable {
     TlsConfig tls = c.tls();
 
     BootController boot = c.backend().open(c.stateDir(), c.slotOptions());
+    OtaclientSettings own = c.settings();
     HttpSettings http = HttpSettings.defaults();
+    if (own.maxDownloadRate().isPresent()) {
+      http = http.withBandwidthLimit(own.maxDownloadRate().getAsLong());
+    }
     Optional<InetSocketAddress> via = proxyInfo.clientProxy();
     if (via.isPresent()) {
       http = http.withProxy(via.get());
     }
     UpdateSettings settings = UpdateSettings.defaults(CaStore.load(c.certsDir()))
-        .withTrustPolicy(c.trustPolicy()).withHttp(http).withClientUpdate(c.clientUpdate());
+        .withTrustPolicy(c.trustPolicy()).withHttp(http).withClientUpdate(c.clientUpdate())
+        .withReleaseKey(own.releaseKey());
     UpdateEngine client = new UpdateEngine(info.ecuId(), boot, settings);
     EcuStatus initial = client.start();
     log.info("ECU {}: {} (version '{}') on {} slots, active slot {}", info.ecuId(), initial.status(),

@@ -107,24 +107,44 @@ final class ContentGroup {
    * @return how many members were placed
    */
   <X extends Exception> int place(boolean[] placed, Map<String, Integer> linkTargets, Placer<X> placer) throws X {
-    int done = 0;
+    return place(placed, new boolean[count], linkTargets, placer);
+  }
+
+  /**
+   * As {@link #place(boolean[], Map, Placer)}, leaving out the members marked in {@code skip}
+   * (paths that a later step replaces, see {@link PersistentStep.Cover}): they are neither placed nor
+   * used as a source, and a group whose every remaining member is placed or skipped obtains nothing.
+   */
+  <X extends Exception> int place(boolean[] placed, boolean[] skip, Map<String, Integer> linkTargets,
+      Placer<X> placer) throws X {
     int seed = -1;
-    for (int i = 0; i < count && seed < 0; i++) {
-      if (placed[i]) {
+    int first = -1;
+    for (int i = 0; i < count; i++) {
+      if (skip[i]) {
+        continue;
+      }
+      if (placed[i] && seed < 0) {
         seed = i;
       }
+      if (!placed[i] && first < 0) {
+        first = i;
+      }
     }
+    if (first < 0) {
+      return 0; // nothing left to place
+    }
+    int done = 0;
     if (seed < 0) {
-      seed = 0;
-      placer.obtain(0);
-      placed[0] = true;
+      seed = first;
+      placer.obtain(seed);
+      placed[seed] = true;
       done++;
-      if (member(0).isHardLinked()) {
-        linkTargets.putIfAbsent(member(0).linkKey, 0);
+      if (member(seed).isHardLinked()) {
+        linkTargets.putIfAbsent(member(seed).linkKey, seed);
       }
     }
     for (int i = 0; i < count; i++) {
-      if (placed[i]) {
+      if (placed[i] || skip[i]) {
         continue;
       }
       PlannedFile e = member(i);

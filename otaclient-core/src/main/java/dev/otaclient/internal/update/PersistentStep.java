@@ -69,6 +69,91 @@ final class PersistentStep {
     return copied;
   }
 
+  /**
+   * The image paths this step will overwrite or remove, as the active slot stands when the plan is
+   * made: the regular-file step leaves them out, so a persistent file that differs from the image's
+   * is neither downloaded nor copied only to be replaced (the Python client places it, then
+   * replaces it). Only entries present on the active slot count: a missing one is skipped by
+   * {@link #run}, and the image's file stays.
+   */
+  static final class Cover {
+    static final Cover NONE = new Cover(Path.of("/"), Map.of());
+
+    private final Path activeRoot;
+    /** Persistent paths present on the active slot, to whether they are directories there. */
+    private final Map<String, Boolean> present;
+
+    private Cover(Path activeRoot, Map<String, Boolean> present) {
+      this.activeRoot = activeRoot;
+      this.present = present;
+    }
+
+    static Cover of(ImageTree image, Path activeRoot) {
+      Map<String, Boolean> present = new java.util.HashMap<>();
+      try (EntryReader<PersistentEntry> r = image.readPersistents()) {
+        while (r.hasNext()) {
+          String path = r.next().path();
+          try {
+            BasicFileAttributes a = Files.readAttributes(activeRoot.resolve(path.substring(1)),
+                BasicFileAttributes.class, NOFOLLOW);
+            present.put(path, a.isDirectory());
+          } catch (IOException e) {
+            // missing or unreadable: the step skips or fails on it; the image's file is placed
+          }
+        }
+      }
+      return present.isEmpty() ? NONE : new Cover(activeRoot, present);
+    }
+
+    boolean isEmpty() {
+      return present.isEmpty();
+    }
+
+    /** Whether {@code imagePath} ends up replaced or removed by the persistent step. */
+    boolean replaces(String imagePath) {
+      if (present.isEmpty()) {
+        return false;
+      }
+      if (present.containsKey(imagePath)) {
+        return true;
+      }
+      for (int cut = imagePath.lastIndexOf('/'); cut > 0; cut = imagePath.lastIndexOf('/', cut - 1)) {
+        Boolean dir = present.get(imagePath.substring(0, cut));
+        if (dir == null) {
+          continue;
+        }
+        if (!dir) {
+          return true; // a file or symlink takes the place of the image's directory
+        }
+        if (copiedFromDirectory(cut, imagePath)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /**
+     * Below a persistent directory the step copies what the active slot has: the path is replaced
+     * when the active slot has it, or removed when a non-directory stands on the way to it.
+     */
+    private boolean copiedFromDirectory(int cut, String imagePath) {
+      Path at = activeRoot.resolve(imagePath.substring(1, cut));
+      for (String part : imagePath.substring(cut + 1).split("/")) {
+        at = at.resolve(part);
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(at, BasicFileAttributes.class, NOFOLLOW);
+        } catch (IOException e) {
+          return false; // not on the active slot: the image's file stays
+        }
+        if (!a.isDirectory()) {
+          return true;
+        }
+      }
+      return true;
+    }
+  }
+
   /** Missing parents take the mode and (translated) owner of their active-slot counterpart. */
   private void createParents(String imagePath, Path dst) throws IOException {
     Path parent = dst.getParent();

@@ -51,9 +51,20 @@ final class RegularFileStep {
   private final ExecutorService pool;
   private final int maxInFlight;
   private final AtomicLong kept = new AtomicLong();
+  private final PersistentStep.Cover persistents;
+  /** Members that the persistent step replaces, for the few groups that have any. */
+  private final Map<ContentGroup, boolean[]> skips = new java.util.IdentityHashMap<>();
 
   RegularFileStep(StandbyTree tree, Path activeRoot, ContentFetcher fetcher, ProgressCounters counters,
       PlacementJournal journal, boolean inPlace, ExecutorService pool, int maxInFlight) {
+    this(tree, activeRoot, fetcher, counters, journal, inPlace, pool, maxInFlight, PersistentStep.Cover.NONE);
+  }
+
+  /** @param persistents paths left out because the persistent step replaces them afterwards */
+  RegularFileStep(StandbyTree tree, Path activeRoot, ContentFetcher fetcher, ProgressCounters counters,
+      PlacementJournal journal, boolean inPlace, ExecutorService pool, int maxInFlight,
+      PersistentStep.Cover persistents) {
+    this.persistents = persistents;
     this.tree = tree;
     this.activeRoot = activeRoot;
     this.fetcher = fetcher;
@@ -69,6 +80,22 @@ final class RegularFileStep {
   }
 
   void run(DeltaPlan plan) {
+    if (!persistents.isEmpty()) {
+      for (ContentGroup g : plan.contentGroups()) {
+        boolean[] skip = null;
+        for (int i = 0; i < g.count(); i++) {
+          if (persistents.replaces(g.member(i).path)) {
+            if (skip == null) {
+              skip = new boolean[g.count()];
+            }
+            skip[i] = true;
+          }
+        }
+        if (skip != null) {
+          skips.put(g, skip);
+        }
+      }
+    }
     announceDelta(plan);
     BoundedTasks tasks = new BoundedTasks(pool, maxInFlight);
     for (ContentGroup g : plan.contentGroups()) {
@@ -88,6 +115,9 @@ final class RegularFileStep {
     long downloadSize = 0;
     long network = 0;
     for (ContentGroup g : plan.contentGroups()) {
+      if (allSkipped(g)) {
+        continue; // nothing of it is placed, nothing fetched
+      }
       ContentGroup.Source s = g.source();
       if (s == ContentGroup.Source.DOWNLOAD) {
         downloads++;
@@ -104,10 +134,23 @@ final class RegularFileStep {
     try {
       placeGroup(g);
     } finally {
-      if (g.source() != ContentGroup.Source.EMPTY) {
+      if (g.source() != ContentGroup.Source.EMPTY && !allSkipped(g)) {
         counters.groupPlaced();
       }
     }
+  }
+
+  private boolean allSkipped(ContentGroup g) {
+    boolean[] skip = skips.get(g);
+    if (skip == null) {
+      return false;
+    }
+    for (boolean b : skip) {
+      if (!b) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void placeGroup(ContentGroup g) throws IOException {
@@ -120,15 +163,23 @@ final class RegularFileStep {
     // whether this group changed any inode after it was stat'ed: then every member is stat'ed again
     // before it is recorded (a hard link or chmod changes the ctime that the record pins)
     boolean touched = false;
+    boolean[] skip = skips.getOrDefault(g, new boolean[n]);
     for (int i = 0; i < n; i++) {
       PlannedFile e = g.member(i);
       targets[i] = tree.locate(e.path);
       tree.safeParent(e.path, targets[i]);
+      if (skip[i]) {
+        // the persistent step puts the active slot's file here: counted as carried over, not placed
+        counters.processed(Op.COPY, g.countedSize(), 0);
+      }
     }
     // 1. content already in the standby at its own path (in-place update or resume)
     if (inPlace) {
       for (int i = 0; i < n; i++) {
         PlannedFile e = g.member(i);
+        if (skip[i]) {
+          continue;
+        }
         long t0 = System.nanoTime();
         keptStat[i] = holdsContent(e, g, targets[i]);
         done[i] = keptStat[i] != null;
@@ -156,7 +207,7 @@ final class RegularFileStep {
     }
     // 2. the first copy of the content, unless kept; 3. everything else: hard link within a link
     // group, else a local copy of the first placed member
-    int placed = g.place(done, linkTargets, new ContentGroup.Placer<IOException>() {
+    int placed = g.place(done, skip, linkTargets, new ContentGroup.Placer<IOException>() {
       @Override
       public void obtain(int member) throws IOException {
         RegularFileStep.this.obtain(g, g.member(member), targets[member]);
@@ -185,8 +236,11 @@ final class RegularFileStep {
       }
     });
     touched |= placed > 0;
-    // 4. record every member in its final state
+    // 4. record every member in its final state (a skipped one is the persistent step's)
     for (int i = 0; i < n; i++) {
+      if (skip[i]) {
+        continue;
+      }
       FileStat st = touched ? null : keptStat[i];
       if (st == null) {
         try {

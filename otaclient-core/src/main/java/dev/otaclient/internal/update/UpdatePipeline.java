@@ -70,7 +70,7 @@ final class UpdatePipeline {
     cancel.onStop(pool::shutdownNow);
     Path privateWork = PrivateWorkDir.create(settings.workDir());
     InstallPayload payload = null;
-    try (ImageSource source = ImageSources.open(request.location(), request.cookies(), settings.http(),
+    try (ImageSource source = ImageSources.open(request.location(), request.cookies(), request.http(settings.http()),
         settings.retry(), settings.downloadConcurrency(), privateWork)) {
       // closing the transport wakes every thread blocked on the network
       cancel.onStop(source::close);
@@ -117,7 +117,8 @@ final class UpdatePipeline {
 
         counters.phase(UpdatePhase.REGULAR);
         RegularFileStep regulars = new RegularFileStep(tree, boot.activeRoot(), payload.contents(tree), counters,
-            journal, standby.reusedInPlace(), pool, settings.workers() * 4);
+            journal, standby.reusedInPlace(), pool, settings.workers() * 4,
+            PersistentStep.Cover.of(image, boot.activeRoot()));
         regulars.run(plan);
         cancel.checkpoint();
 

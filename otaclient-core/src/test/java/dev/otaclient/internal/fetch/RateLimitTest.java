@@ -42,6 +42,15 @@ class RateLimitTest {
   }
 
   @Test
+  void aFastCapSavesUpATenthOfASecond() {
+    RateLimit l = limit(20_000_000);
+    assertThat(l.burst()).isEqualTo(2_000_000);
+    now.addAndGet(60_000_000_000L);
+    assertThat(l.reserve(2_000_000)).isZero();
+    assertThat(l.reserve(20_000_000)).isEqualTo(1_000_000_000L);
+  }
+
+  @Test
   void concurrentReadersShareTheCapInsteadOfEachGettingIt() {
     RateLimit l = limit(1000);
     l.reserve(RateLimit.BURST); // credit used up

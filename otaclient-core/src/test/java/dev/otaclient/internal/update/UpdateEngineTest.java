@@ -169,24 +169,47 @@ class UpdateEngineTest {
     Path a = installV1(tmp.resolve("a"));
     Path b = installV1(tmp.resolve("b"));
     Map<String, Object> before = inodes(b);
-    TestSlots slots = new TestSlots(a, b);
-    int logBefore = nginx.accessLog().size();
-    Progress[] last = new Progress[1];
-    UpdateEngine c = client(slots);
-    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
-    EcuStatus s = c.update(UpdateRequest.of("v1", url("v1"), "{}"));
-
-    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
-    assertThat(last[0].filesProcessedDownload()).isZero();
-    assertThat(last[0].downloadBytes()).isZero();
-    List<String> log = nginx.accessLog();
-    assertThat(log.subList(logBefore, log.size())).noneMatch(l -> l.contains("/data/") || l.contains("/data.zst/"));
+    reapplyV1DownloadingNothing(new TestSlots(a, b));
     // nothing was rewritten: every regular file is still the same inode
     Map<String, Object> after = inodes(b);
     // the lists are saved anew and persistents are copied over again; nothing else is touched
     before.keySet().removeIf(k -> k.startsWith("/opt/ota/image-meta") || PERSISTENTS.contains(k));
     assertThat(after).containsAllEntriesOf(before);
     assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+  }
+
+  /** Installs v1 again on {@code slots}: it succeeds with no download (counter and nginx log); the last progress. */
+  static Progress reapplyV1DownloadingNothing(TestSlots slots) {
+    int logBefore = nginx.accessLog().size();
+    Progress[] last = new Progress[1];
+    UpdateEngine c = client(slots);
+    c.addListener(st -> st.progress().ifPresent(p -> last[0] = p));
+    EcuStatus s = c.update(UpdateRequest.of("v1", url("v1"), "{}"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(last[0].filesProcessedDownload()).isZero();
+    assertThat(last[0].downloadBytes()).isZero();
+    List<String> log = nginx.accessLog();
+    assertThat(log.subList(logBefore, log.size())).noneMatch(l -> l.contains("/data/") || l.contains("/data.zst/"));
+    return last[0];
+  }
+
+  /**
+   * The standby holds the image, but its persistent /etc/hostname is the one carried over from the
+   * active slot, which the device has since changed: it must not be downloaded (the image's content is
+   * nowhere on the device) only to be replaced by the active slot's copy.
+   */
+  @Test
+  void aNoOpWithAChangedPersistentFileDownloadsNothing(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    Path b = installV1(tmp.resolve("b"));
+    Files.writeString(a.resolve("etc/hostname"), "renamed-ecu\n");
+    Files.writeString(b.resolve("etc/hostname"), "renamed-ecu\n");
+    Progress last = reapplyV1DownloadingNothing(new TestSlots(a, b));
+    assertThat(last.regularFilesProcessed()).isEqualTo(last.totalRegularFiles());
+    assertThat(Files.readString(b.resolve("etc/hostname"))).isEqualTo("renamed-ecu\n");
+    // the rest is exactly the image
+    assertThat(TreeSnapshot.of(b, META).diff(TreeSnapshot.of(v1)).lines().toList())
+        .singleElement().asString().startsWith("~ /etc/hostname: ");
   }
 
   @Test
