@@ -105,6 +105,11 @@ public final class Harness {
     // every file has been placed, so its counters are final).
     AtomicReference<Progress> last = new AtomicReference<>(Progress.EMPTY);
     client.addListener(s -> s.progress().ifPresent(last::set));
+    // when each stage was first seen (ms since the request): where the engine's time goes
+    java.util.Map<String, Long> stages = new java.util.concurrent.ConcurrentHashMap<>();
+    long[] origin = {System.nanoTime()};
+    client.addListener(s -> s.update().ifPresent(u ->
+        stages.putIfAbsent(u.phase().name(), (System.nanoTime() - origin[0]) / 1_000_000)));
     String before = io();
     // (nanoTime, wire bytes) whenever the counter moved: the cap's window is read from these
     List<long[]> samples = new ArrayList<>();
@@ -127,6 +132,7 @@ public final class Harness {
       sampler.start();
     }
     long t0 = System.nanoTime();
+    origin[0] = t0;
     EcuStatus end = client.update(UpdateRequest.of(option(args, "--version", null), option(args, "--image", null), "{}"));
     double seconds = (System.nanoTime() - t0) / 1e9;
     sampler.interrupt();
@@ -149,11 +155,11 @@ public final class Harness {
             + "\"workers\":%d,\"downloads\":%d,\"total_regular_files\":%d,\"files_copy\":%d,\"files_link\":%d,"
             + "\"files_download\":%d,\"size_copy\":%d,\"size_link\":%d,\"size_download\":%d,\"download_bytes\":%d,"
             + "\"errors_download\":%d,\"heap_max\":%d,\"heap_committed\":%d,\"proxy\":%s,\"io_before\":%s,"
-            + "\"io_after\":%s%s}",
+            + "\"io_after\":%s,\"stages_ms\":%s%s}",
         end.status(), end.version(), quote(end.failureReason()), seconds, workers, downloads,
         p.totalRegularFiles(), p.filesProcessedCopy(), p.filesProcessedLink(), p.filesProcessedDownload(),
         p.fileSizeProcessedCopy(), p.fileSizeProcessedLink(), p.fileSizeProcessedDownload(), p.downloadBytes(),
-        p.errorsDownload(), rt.maxMemory(), rt.totalMemory(), quote(proxy), before, io(), window));
+        p.errorsDownload(), rt.maxMemory(), rt.totalMemory(), quote(proxy), before, io(), stagesJson(stages), window));
     System.exit("SUCCESS".equals(end.status().name()) ? 0 : 1);
   }
 
@@ -166,6 +172,13 @@ public final class Harness {
         b.append(b.length() > 1 ? "," : "").append('"').append(kv[0]).append("\":").append(kv[1].trim());
       }
     }
+    return b.append('}').toString();
+  }
+
+  private static String stagesJson(java.util.Map<String, Long> stages) {
+    StringBuilder b = new StringBuilder("{");
+    stages.entrySet().stream().sorted(java.util.Map.Entry.comparingByValue()).forEach(e ->
+        b.append(b.length() > 1 ? "," : "").append('"').append(e.getKey()).append("\":").append(e.getValue()));
     return b.append('}').toString();
   }
 

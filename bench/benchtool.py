@@ -222,6 +222,22 @@ def read_time(path):
         return None
 
 
+def multi_row(a):
+    """Clients run at once (c1..c4 in a.dir): one row, wall of them all, peak RSS of the largest."""
+    rows, times = [], []
+    for i in (1, 2, 3, 4):
+        lines = [l for l in open(os.path.join(a.dir, "c%d.json" % i)).read().splitlines() if l.startswith("{")]
+        rows.append(json.loads(lines[-1]))
+        times.append(read_time(os.path.join(a.dir, "c%d.time" % i)))
+    first = rows[0]
+    print(json.dumps({"kind": "ours", "name": a.name, "settings": "default, 4 at once", "wall": float(a.wall),
+                      "rss_kb": max(t[1] for t in times if t), "cpu": sum(t[2] for t in times if t),
+                      "engine": max(r["engine_seconds"] for r in rows),
+                      "status": "SUCCESS" if all(r["status"] == "SUCCESS" for r in rows) else "FAILED",
+                      "files_processed": first["total_regular_files"], "bytes_processed": 0,
+                      "download_bytes": sum(r["download_bytes"] for r in rows), "refs": []}))
+
+
 def proxy_row(a):
     clients = []
     for i in (1, 2, 3, 4):
@@ -507,10 +523,14 @@ def main(argv):
     px.add_argument("--log-offset", required=True)
     px.add_argument("--image", required=True)
     px.add_argument("--refs", default="")
+    mr = sub.add_parser("multi-row")
+    mr.add_argument("--dir", required=True)
+    mr.add_argument("--wall", required=True)
+    mr.add_argument("--name", required=True)
     a = ap.parse_args(argv)
     {"curl-config": curl_config, "expect": expect, "snapshot": snapshot, "replaced": replaced,
      "check": check, "report": report, "verdicts": verdicts, "status-rows": status_rows,
-     "proxy-row": proxy_row}[a.cmd](a)
+     "proxy-row": proxy_row, "multi-row": multi_row}[a.cmd](a)
 
 
 if __name__ == "__main__":

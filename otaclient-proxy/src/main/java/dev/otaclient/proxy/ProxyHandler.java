@@ -35,7 +35,14 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxyHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
-  private static final int CHUNK = 256 * 1024;
+  private static final int CHUNK = 64 * 1024;
+  /**
+   * One copy buffer per server thread, reused by every request it serves: a fresh 256 KiB array per
+   * request made each file of an update a quarter-megabyte of garbage, and with four clients the
+   * young generation, not the cache, set the proxy's peak RSS (docs/benchmarks.md, scenario 6).
+   * A request uses it only on its own thread and only while it runs, so no two requests share one.
+   */
+  private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[CHUNK]);
   /** Cache writes re-check the hard limit at this interval, so a burst cannot fill the disk. */
   private static final long SPACE_CHECK_BYTES = 1 << 20;
   /** Leader attempts a request may go through before it gives up on the cache and just relays. */
@@ -166,7 +173,7 @@ final class ProxyHandler extends Handler.Abstract {
     ClientReply reply = c.reply();
     try (FileChannel ch = hit.channel()) {
       reply.head(200, hit.meta(), c.directives().echo());
-      copy(ch, 0, hit.meta().size(), reply, ByteBuffer.allocate(CHUNK));
+      copy(ch, 0, hit.meta().size(), reply, ByteBuffer.wrap(BUFFERS.get()));
       reply.finish();
     }
   }
@@ -184,7 +191,7 @@ final class ProxyHandler extends Handler.Abstract {
     hits.increment();
     ClientReply reply = c.reply();
     long position = 0;
-    ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+    ByteBuffer buf = ByteBuffer.wrap(BUFFERS.get());
     try (ch) {
       reply.head(200, head, c.directives().echo());
       while (true) {
@@ -237,7 +244,7 @@ final class ProxyHandler extends Handler.Abstract {
       InputStream in = ex.body();
       in.skipNBytes(position);
       bytesFromUpstream.add(position);
-      byte[] buf = new byte[CHUNK];
+      byte[] buf = BUFFERS.get();
       long total = position;
       int n;
       while ((n = in.read(buf)) >= 0) {
@@ -322,7 +329,7 @@ final class ProxyHandler extends Handler.Abstract {
     }
     ClientReply reply = c.reply();
     reply.head(200, meta, c.directives().echo());
-    byte[] buf = new byte[CHUNK];
+    byte[] buf = BUFFERS.get();
     long total = 0;
     long expected = ex.contentLength();
     InputStream in = ex.body();
@@ -391,7 +398,7 @@ final class ProxyHandler extends Handler.Abstract {
     if (location != null) {
       reply.header(HttpHeader.LOCATION, location);
     }
-    byte[] buf = new byte[CHUNK];
+    byte[] buf = BUFFERS.get();
     long total = 0;
     try {
       int n;

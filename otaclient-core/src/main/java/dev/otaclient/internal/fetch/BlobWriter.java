@@ -30,11 +30,16 @@ import java.security.MessageDigest;
  * failure (full or broken standby slot), never retried.
  */
 public final class BlobWriter {
-  /** Chunk size for reading, decoding and writing. */
-  public static final int BUFFER_SIZE = 1 << 20;
+  /**
+   * Chunk size for reading, decoding and writing. 128 KiB: larger chunks saved no measurable time
+   * (the socket delivers far less per read) but cost memory twice per fetching thread, once here and
+   * once in the JDK's cached direct buffer that a heap-buffer write goes through (1 MiB chunks were
+   * about 16 MiB of the peak RSS with 8 threads; docs/benchmarks.md, "Memory, round three").
+   */
+  public static final int BUFFER_SIZE = 1 << 17;
   /**
    * One buffer per fetching thread: an update writes tens of thousands of mostly small files, and a
-   * fresh 1 MiB array per file would be pure garbage-collector load on a small ECU.
+   * fresh array per file would be pure garbage-collector load on a small ECU.
    */
   private static final ThreadLocal<byte[]> BUFFERS = ThreadLocal.withInitial(() -> new byte[BUFFER_SIZE]);
 
