@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.SSLSocket;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.SchemePortResolver;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -22,6 +23,7 @@ import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.RegistryBuilder;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -51,7 +53,7 @@ public final class PooledHttp {
     PoolingHttpClientConnectionManager pool = new InterruptibleSockets()
         .setMaxConnTotal(maxConnections)
         .setMaxConnPerRoute(maxConnections)
-        .setTlsSocketStrategy(DefaultClientTlsStrategy.createSystemDefault())
+        .setTlsSocketStrategy(new LazyTls())
         .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(read).setTcpNoDelay(true).build())
         .setDefaultConnectionConfig(ConnectionConfig.custom()
             .setConnectTimeout(Timeout.of(connectTimeout))
@@ -71,6 +73,35 @@ public final class PooledHttp {
     }
     proxy.ifPresent(p -> builder.setProxy(new HttpHost(URIScheme.HTTP.id, p.getHostString(), p.getPort())));
     return builder.build();
+  }
+
+  /**
+   * The JDK's default TLS setup, made on the first https connection. Building it loads the system trust
+   * store and the TLS stack (~50 ms of a command's start-up, measured in docs/benchmarks.md), which an
+   * update from a plain-HTTP server or an ota_proxy never uses.
+   */
+  static final class LazyTls implements TlsSocketStrategy {
+    private volatile TlsSocketStrategy tls;
+
+    @Override
+    public SSLSocket upgrade(Socket socket, String target, int port, Object attachment, HttpContext context)
+        throws IOException {
+      return strategy().upgrade(socket, target, port, attachment, context);
+    }
+
+    private TlsSocketStrategy strategy() {
+      TlsSocketStrategy t = tls;
+      if (t == null) {
+        synchronized (this) {
+          t = tls;
+          if (t == null) {
+            t = DefaultClientTlsStrategy.createSystemDefault();
+            tls = t;
+          }
+        }
+      }
+      return t;
+    }
   }
 
   /**
