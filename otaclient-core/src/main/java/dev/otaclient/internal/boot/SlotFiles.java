@@ -32,7 +32,11 @@ final class SlotFiles {
   public static final String SLOT_IN_USE = "slot_in_use";
   public static final String FAILURE_REASON = "failure_reason";
   public static final String VERSION_DETAIL = "version_detail";
-  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Made on first use: most slots have no version detail, and the mapper costs start-up time. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(SlotFiles.class);
 
@@ -88,7 +92,7 @@ final class SlotFiles {
       return VersionDetail.NONE;
     }
     try {
-      JsonNode n = JSON.readTree(text.get());
+      JsonNode n = Json.MAPPER.readTree(text.get());
       if (n == null || !n.isObject()) {
         throw new IllegalArgumentException("not a JSON object");
       }
@@ -117,7 +121,7 @@ final class SlotFiles {
     m.put("release_id", d.releaseId());
     m.put("image_id", d.imageId());
     try {
-      AtomicFiles.writeString(dir.resolve(VERSION_DETAIL), JSON.writeValueAsString(m));
+      AtomicFiles.writeString(dir.resolve(VERSION_DETAIL), Json.MAPPER.writeValueAsString(m));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode " + d, e);
     }
