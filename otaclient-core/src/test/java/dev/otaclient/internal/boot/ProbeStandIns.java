@@ -64,7 +64,11 @@ public final class ProbeStandIns {
           n=0; [ -f "$D/stop.count" ] && read -r n < "$D/stop.count"; n=$((n + 1)); echo $n > "$D/stop.count"
           [ "$n" = "$OTA_PROBE_STOP_NTH" ] || return 0
           : > "$D/stop.pending"
-          setsid sh "$D/ota-stop" $PPID "$OTA_PROBE_STOP_DELAY" </dev/null >/dev/null 2>&1 &
+          # right at the event: wait for the stop here (this command is frozen and killed with the group)
+          case "$OTA_PROBE_STOP_DELAY" in
+            0|0.000000) setsid -w sh "$D/ota-stop" $PPID 0 </dev/null >/dev/null 2>&1 ;;
+            *) setsid sh "$D/ota-stop" $PPID "$OTA_PROBE_STOP_DELAY" </dev/null >/dev/null 2>&1 & ;;
+          esac
         }
         ev CMD
         @COMMAND@
