@@ -190,6 +190,8 @@ abstract class UpdateCrashSuite {
     Map<String, String> env = new HashMap<>(stop);
     env.put("OTA_PROBE_LAYOUT", layout());
     env.put("OTA_PROBE_WATCH", String.join(" ", watched()));
+    // the stand-ins first on the child's own PATH too (its sync), in the reference runs as in the trials
+    env.put("PATH", work.resolve("fake") + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
     return ChildProbe.run(DeviceCrashProbe.class, log, args, e -> false, 0, () -> { }, env, true);
   }
 

@@ -371,13 +371,13 @@ public final class JetsonUefiRig implements AutoCloseable {
         List.of("fsck.fat", "-n", work.resolve("esp.img").toString())).exitCode());
   }
 
-  /** The status of both slots (the other mounted read-only for the call): slot → status text or null. */
+  /** The status of both slots (the other mounted for the call, a second mount if the client left it mounted): slot → status text or null. */
   public Map<Integer, String> statusFiles() throws IOException {
     Map<Integer, String> out = new LinkedHashMap<>();
     int me = running();
     out.put(me, AtomicFiles.readString(root().resolve("boot/ota-status/status")).orElse(null));
     Path peek = Files.createDirectories(work.resolve("peek"));
-    sh("mount", "-o", "ro", devices.get(Integer.toString(1 - me)), peek.toString());
+    sh("mount", devices.get(Integer.toString(1 - me)), peek.toString());
     try {
       out.put(1 - me, AtomicFiles.readString(peek.resolve("boot/ota-status/status")).orElse(null));
     } finally {

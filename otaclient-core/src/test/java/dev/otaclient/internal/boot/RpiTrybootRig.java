@@ -220,13 +220,13 @@ public final class RpiTrybootRig implements AutoCloseable {
         List.of("fsck.fat", "-n", work.resolve("boot.img").toString())).exitCode());
   }
 
-  /** The status files of both slots (the other slot mounted read-only for the call): slot → status text or null. */
+  /** The status files of both slots (the other slot mounted for the call, a second mount if the client left it mounted): slot → status text or null. */
   public Map<String, String> statusFiles() throws IOException {
     Map<String, String> out = new LinkedHashMap<>();
     String other = running.equals(A) ? B : A;
     out.put(running, AtomicFiles.readString(root().resolve("boot/ota-status/status")).orElse(null));
     Path peek = Files.createDirectories(work.resolve("peek"));
-    sh("mount", "-o", "ro", devices.get(other), peek.toString());
+    sh("mount", devices.get(other), peek.toString());
     try {
       out.put(other, AtomicFiles.readString(peek.resolve("boot/ota-status/status")).orElse(null));
     } finally {
