@@ -66,6 +66,8 @@ class JetsonUefiCrashTest extends UpdateCrashSuite {
     JetsonUefiRig rig = JetsonUefiRig.provision(work);
     String old = "L4TLauncher R35.3.1";
     rig.onEsp(esp -> {
+      // a new file, not one rewritten in place: fusefat does not truncate a file it rewrites
+      Files.delete(esp.resolve("EFI/BOOT/BOOTAA64.efi"));
       Files.writeString(esp.resolve("EFI/BOOT/BOOTAA64.efi"), old);
       Files.writeString(esp.resolve("EFI/BOOT/l4tlauncher_version"),
           "R35.3.1:" + ContentHash.of(old.getBytes(StandardCharsets.UTF_8)));

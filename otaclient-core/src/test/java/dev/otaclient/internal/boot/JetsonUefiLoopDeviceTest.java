@@ -89,6 +89,35 @@ class JetsonUefiLoopDeviceTest {
     assertThat(controller().finalizeAtStartup().status()).isEqualTo(OtaStatus.SUCCESS);
   }
 
+  /**
+   * Found by the Jetson UEFI crash suite: the version file of a new L4TLauncher was written with a mode
+   * change, which FAT refuses (EPERM from vfat, ENOSYS from fusefat), so every update that brought a
+   * newer launcher failed at the switch.
+   */
+  @Test
+  void anOlderL4tLauncherIsReplacedOnTheFatEspAndItsVersionRecorded() throws Exception {
+    String old = "L4TLauncher R35.3.1";
+    rig.onEsp(esp -> {
+      Files.delete(esp.resolve(JetsonUefiController.LAUNCHER));
+      Files.writeString(esp.resolve(JetsonUefiController.LAUNCHER), old);
+      Files.writeString(esp.resolve(JetsonUefiController.LAUNCHER_VERSION), "R35.3.1:"
+          + dev.otaclient.internal.fs.ContentHash.of(old.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    });
+    JetsonUefiController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    writeRootfs(sb.root(), "35", "4.1");
+    writeFirmware(sb.root(), "GOOD R35.4.1");
+    c.commitSwitch(sb);
+    rig.onEsp(esp -> {
+      assertThat(esp.resolve(JetsonUefiController.LAUNCHER)).hasContent("L4TLauncher R35.4.1");
+      assertThat(esp.resolve("EFI/BOOT/BOOTAA64.efi_bak")).hasContent(old);
+      assertThat(Files.readString(esp.resolve(JetsonUefiController.LAUNCHER_VERSION))).startsWith("R35.4.1:");
+    });
+    assertThat(reboot()).isEqualTo(1);
+    assertThat(controller().finalizeAtStartup().status()).isEqualTo(OtaStatus.SUCCESS);
+  }
+
   @Test
   void aFailedCapsuleLeavesTheOldSlotWhichReportsTheFallback() throws Exception {
     JetsonUefiController c = controller();
