@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Suites 1 and 2 on the GRUB loop-device device ({@link GrubLoopRig}: slot A, slot B and /boot as
  * ext4 loop devices, the firmware modelled from what is on the boot partition). The update (slot A
- * running, v2 into slot B) runs in a child JVM ({@link GrubCrashProbe}) and is stopped at seeded
+ * running, v2 into slot B) runs in a child JVM ({@link DeviceCrashProbe}) and is stopped at seeded
  * points: the preparation of the standby (status files, mounts), the engine's phases, the boot switch
  * (fstab merge, both {@code grub-mkconfig} runs and the grub.cfg rewrite, {@code grub-reboot}, the
  * reboot request) and, after the reboot into slot B, its finalisation (the {@code ota-partition}
@@ -115,9 +115,9 @@ class GrubCrashTest {
     return List.of("update", work.toString(), images.cas().toString(), V2, image.toString());
   }
 
-  /** The probe stops itself (see {@link GrubCrashProbe}): no kill from here, whose timing a loaded machine would skew. */
+  /** The probe stops itself (see {@link DeviceCrashProbe}): no kill from here, whose timing a loaded machine would skew. */
   static ChildProbe.Run child(Path log, List<String> args, java.util.Map<String, String> stop) {
-    return ChildProbe.run(GrubCrashProbe.class, log, args, e -> false, 0, () -> { }, stop, true);
+    return ChildProbe.run(DeviceCrashProbe.class, log, args, e -> false, 0, () -> { }, stop, true);
   }
 
   /**

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The in-place migration of a 2022-layout GRUB device to the per-slot layout ({@link GrubSlotsRig}:
  * /boot, slot A and slot B as ext4 loop devices, Debian's grub-mkconfig and grub-editenv, the firmware
  * modelled by {@link GrubFirmware}) stopped at every step. The migration runs in a child JVM
- * ({@link GrubCrashProbe} with {@code OTA_PROBE_LAYOUT=slots}, mode {@code start}); a reference run lists
+ * ({@link DeviceCrashProbe} with {@code OTA_PROBE_LAYOUT=slots}, mode {@code start}); a reference run lists
  * its steps (every stand-in command's start and end), and each step is a stop point, once right at it
  * and once a seeded moment later, as a kill (SIGKILL of the process group) and as a power cut
  * (EXT4_IOC_SHUTDOWN of /boot and the running root without flushing, then SIGKILL and e2fsck).
@@ -92,7 +92,7 @@ class GrubMigrationCrashTest {
   static ChildProbe.Run child(Path log, Path work, Map<String, String> stop) {
     Map<String, String> env = new HashMap<>(stop);
     env.put("OTA_PROBE_LAYOUT", "slots");
-    return ChildProbe.run(GrubCrashProbe.class, log, List.of("start", work.toString(), images.cas().toString()),
+    return ChildProbe.run(DeviceCrashProbe.class, log, List.of("start", work.toString(), images.cas().toString()),
         e -> false, 0, () -> { }, env, true);
   }
 

@@ -10,7 +10,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * The device side shared by the crash probes ({@link CrashProbe}, {@link GrubCrashProbe}), which run in
+ * The device side shared by the crash probes ({@link CrashProbe}, {@link DeviceCrashProbe}), which run in
  * a child JVM that the test kills: one {@code EV <name> <fields>} line on stdout at every point a kill
  * may land at, and the run itself.
  *

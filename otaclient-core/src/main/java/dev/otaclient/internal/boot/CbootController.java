@@ -211,7 +211,7 @@ final class CbootController extends PartitionedSlots {
     markStandbyUpdating(new SlotFiles(layout.standbyMount().resolve(STATUS_DIR)), newVersion);
     Path boot = layout.standbyMount().resolve("boot");
     Files.createDirectories(boot);
-    return new Standby(layout.standbyMount(), boot, reuse);
+    return new Standby(layout.standbyMount(), boot, reuse, java.util.Set.of("/" + STATUS_DIR));
   }
 
   @Override

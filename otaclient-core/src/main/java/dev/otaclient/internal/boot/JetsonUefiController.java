@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -275,7 +276,8 @@ public final class JetsonUefiController extends PartitionedSlots {
     partitions.bindReadOnly(layout.root(), layout.refrootMount());
     refrootMounted = true;
     markStandbyUpdating(new SlotFiles(Files.createDirectories(layout.standbyMount().resolve(STATUS_DIR))), newVersion);
-    return new Standby(layout.standbyMount(), Files.createDirectories(layout.standbyMount().resolve("boot")), reuse);
+    return new Standby(layout.standbyMount(), Files.createDirectories(layout.standbyMount().resolve("boot")), reuse,
+        Set.of("/" + STATUS_DIR));
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -222,7 +223,8 @@ public final class RpiTrybootController extends PartitionedSlots {
     partitions.bindReadOnly(layout.root(), layout.refrootMount());
     refrootMounted = true;
     markStandbyUpdating(new SlotFiles(Files.createDirectories(layout.standbyMount().resolve(STATUS_DIR))), newVersion);
-    return new Standby(layout.standbyMount(), Files.createDirectories(layout.standbyMount().resolve("boot")), reuse);
+    return new Standby(layout.standbyMount(), Files.createDirectories(layout.standbyMount().resolve("boot")), reuse,
+        Set.of("/" + STATUS_DIR));
   }
 
   @Override

@@ -37,8 +37,14 @@ public final class AtomicFiles {
         }
         ch.force(true);
       }
-      // status files are read by tools and humans; the temp-file default of 0600 would be surprising
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      // status files are read by tools and humans; the temp-file default of 0600 would be surprising.
+      // A file system without Unix modes (FAT: the ESP) refuses the change (EPERM, ENOSYS under FUSE)
+      // and keeps its mount's mode, which is as good there.
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (java.nio.file.FileSystemException | UnsupportedOperationException e) {
+        // the content is what matters; the mode is the mount's
+      }
     });
   }
 

@@ -24,7 +24,11 @@ final class StandbyCleaner {
 
   private StandbyCleaner() {}
 
-  static long clean(StandbyTree tree, DeltaPlan plan) {
+  /**
+   * @param controllerOwned image paths of the boot controller's own directories in the standby (its
+   *     status files, written for this update before the build): kept, with their parents
+   */
+  static long clean(StandbyTree tree, DeltaPlan plan, java.util.Set<String> controllerOwned) {
     Path root = tree.root();
     long[] removed = {0};
     try {
@@ -35,10 +39,11 @@ final class StandbyCleaner {
             return FileVisitResult.CONTINUE;
           }
           String imagePath = imagePath(root, dir);
-          if (imagePath.equals(SlotLayout.STANDARD.workDir())) {
+          if (imagePath.equals(SlotLayout.STANDARD.workDir()) || controllerOwned.contains(imagePath)) {
             return FileVisitResult.SKIP_SUBTREE;
           }
-          if (plan.directories.contains(imagePath)) {
+          if (plan.directories.contains(imagePath)
+              || controllerOwned.stream().anyMatch(owned -> owned.startsWith(imagePath + "/"))) {
             return FileVisitResult.CONTINUE;
           }
           removed[0] += AtomicFiles.deleteTree(dir);

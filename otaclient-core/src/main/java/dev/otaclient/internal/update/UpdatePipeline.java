@@ -101,7 +101,7 @@ final class UpdatePipeline {
       try (PlacementJournal journal = PlacementJournal.open(SlotLayout.in(standby.root(), LAYOUT.journal()),
           standby.reusedInPlace() ? existingManifest(standby.root()) : null, standby.root())) {
         if (standby.reusedInPlace()) {
-          counters.removed(StandbyCleaner.clean(tree, plan));
+          counters.removed(StandbyCleaner.clean(tree, plan, standby.controllerOwned()));
         }
         planner.findActiveSources(plan, boot.activeRoot());
         cancel.checkpoint();

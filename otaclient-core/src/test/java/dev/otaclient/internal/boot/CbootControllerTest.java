@@ -146,7 +146,7 @@ class CbootControllerTest {
     fake.clearCalls();
 
     Standby sb = c.prepareStandby("v2", false);
-    assertThat(sb).isEqualTo(new Standby(slots[1], slots[1].resolve("boot"), false));
+    assertThat(sb).isEqualTo(new Standby(slots[1], slots[1].resolve("boot"), false, java.util.Set.of("/boot/ota-status")));
     assertThat(fake.calls()).containsSubsequence(
         "nvbootctrl -t rootfs set-slot-as-unbootable 1",
         "mkfs.ext4 -F -q -U uuid-1 /dev/nvme0n1p2",

@@ -148,73 +148,29 @@ public final class GrubLoopRig implements AutoCloseable {
     Path env = w.boot.resolve("grub/grubenv");
     // the real tools rewrite grubenv in place and sync it; a synced rename is enough here: the suites
     // test our writes, not GRUB's
-    wrapped(fake, "grub-mkconfig", "\"$D/grub-mkconfig.fixture\" \"$@\"");
-    wrapped(fake, "grub-reboot", "printf '# GRUB Environment Block\\nnext_entry=%s\\n' \"$1\" > '" + env
+    ProbeStandIns.wrapped(fake, "grub-mkconfig", "\"$D/grub-mkconfig.fixture\" \"$@\"");
+    ProbeStandIns.wrapped(fake, "grub-reboot", "printf '# GRUB Environment Block\\nnext_entry=%s\\n' \"$1\" > '" + env
         + ".new' && mv '" + env + ".new' '" + env + "' && sync -f '" + env + "'");
-    wrapped(fake, "grub-editenv", "[ \"$2 $3\" = 'unset next_entry' ] || exit 2; printf '# GRUB Environment Block\\n' > '"
+    ProbeStandIns.wrapped(fake, "grub-editenv", "[ \"$2 $3\" = 'unset next_entry' ] || exit 2; printf '# GRUB Environment Block\\n' > '"
         + env + ".new' && mv '" + env + ".new' '" + env + "' && sync -f '" + env + "'");
-    wrapped(fake, "mkfs.ext4", "/usr/sbin/mkfs.ext4 \"$@\"");
-    wrapped(fake, "mount", "/usr/bin/mount \"$@\"");
-    wrapped(fake, "umount", "/usr/bin/umount \"$@\"");
+    ProbeStandIns.wrapped(fake, "mkfs.ext4", "/usr/sbin/mkfs.ext4 \"$@\"");
+    ProbeStandIns.wrapped(fake, "mount", "/usr/bin/mount \"$@\"");
+    ProbeStandIns.wrapped(fake, "umount", "/usr/bin/umount \"$@\"");
     // the health check of a switched boot: lingers a little, so a stop can land in finalisation
-    wrapped(fake, "ota-health", "sleep 0.1");
+    ProbeStandIns.wrapped(fake, "ota-health", "sleep 0.1");
     fake.table("disk", "/dev/otadisk");
     fake.table("children", "NAME=\"/dev/otadisk\" FSTYPE=\"\"", "NAME=\"" + devices.get("boot") + "\" FSTYPE=\"ext4\"",
         "NAME=\"" + devices.get(A) + "\" FSTYPE=\"ext4\"", "NAME=\"" + devices.get(B) + "\" FSTYPE=\"ext4\"");
   }
 
   /**
-   * A stand-in that reports {@code CMD}/{@code CMD-DONE} events and can stop the device at one of them:
-   * when the event and its occurrence match {@link #stopAt}, a background timer waits the delay, cuts
-   * the power of the given mount points (only loop-device mounts) and SIGKILLs the JVM's process group
-   * (the JVM and every command it runs, as systemd stops a service), independent of how busy the
-   * test's JVM is.
-   */
-  static void wrapped(FakeSystem fake, String name, String command) throws IOException {
-    fake.install(name, """
-        ev() {
-          [ -n "$OTA_PROBE_EVENTS" ] || return 0
-          echo "EV $1 @NAME@" > /proc/$PPID/fd/1
-          [ "$OTA_PROBE_STOP_AT" = "$1 @NAME@" ] || return 0
-          n=0; [ -f "$D/stop.count" ] && read -r n < "$D/stop.count"; n=$((n + 1)); echo $n > "$D/stop.count"
-          [ "$n" = "$OTA_PROBE_STOP_NTH" ] || return 0
-          g=$PPID
-          : > "$D/stop.pending"
-          # which of them are loop-device mounts is settled now, so the cut itself is one perl run
-          cut=""
-          for m in $OTA_PROBE_CUT; do
-            case $(findmnt -n -o SOURCE --mountpoint "$m") in /dev/loop*) cut="$cut $m" ;; esac
-          done
-          (
-            sleep "$OTA_PROBE_STOP_DELAY"
-            [ -z "$cut" ] || perl -e '@CUT@' $cut
-            kill -9 -$g
-          ) </dev/null >/dev/null 2>&1 &
-        }
-        ev CMD
-        @COMMAND@
-        rc=$?
-        ev CMD-DONE
-        exit $rc
-        """.replace("@NAME@", name).replace("@COMMAND@", command).replace("@CUT@", CUT_PERL));
-  }
-
-  /** EXT4_IOC_SHUTDOWN with EXT4_GOING_FLAGS_NOLOGFLUSH on each mount point in @ARGV, in order (see LoopFs). */
-  public static final String CUT_PERL = "for my $m (@ARGV) { open(my $f, \"<\", $m) or die \"open $m: $!\"; "
-      + "ioctl($f, 0x8004587d, pack(\"L\", 2)) or die \"ioctl $m: $!\"; }";
-
-  /**
    * The environment of a child JVM that must stop at the {@code nth} event {@code event} (e.g.
    * {@code CMD-DONE grub-mkconfig}), {@code delayMicros} later, cutting the power of every file system
-   * of the device first when {@code cut}. The child must run in its own process group.
+   * of the device first when {@code cut} ({@link ProbeStandIns#stopAt}).
    */
   public Map<String, String> stopAt(String event, int nth, long delayMicros, boolean cut) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("OTA_PROBE_STOP_AT", event);
-    env.put("OTA_PROBE_STOP_NTH", Integer.toString(nth));
-    env.put("OTA_PROBE_STOP_DELAY", String.format(java.util.Locale.ROOT, "%.6f", delayMicros / 1e6));
-    env.put("OTA_PROBE_CUT", cut ? w.boot + " " + w.root + " " + w.layout.standbyMount() : "");
-    return env;
+    return ProbeStandIns.stopAt(work.resolve("fake"), event, nth, delayMicros, cut,
+        List.of(w.boot, w.root, w.layout.standbyMount()), List.of());
   }
 
   /** Unmounts everything and detaches the loop devices: the device is off (nothing is flushed that was not). */

@@ -151,12 +151,12 @@ public final class GrubSlotsRig implements AutoCloseable {
     FakeSystem fake = new FakeSystem(dir)
         .install("lsblk", FakeSystem.LSBLK)
         .install("reboot", FakeSystem.RECORD_ONLY);
-    GrubLoopRig.wrapped(fake, "chroot", CHROOT);
-    GrubLoopRig.wrapped(fake, "grub-editenv", "/usr/bin/grub-editenv \"$@\"");
-    GrubLoopRig.wrapped(fake, "mkfs.ext4", "/usr/sbin/mkfs.ext4 \"$@\"");
-    GrubLoopRig.wrapped(fake, "mount", "/usr/bin/mount \"$@\"");
-    GrubLoopRig.wrapped(fake, "umount", "/usr/bin/umount \"$@\"");
-    GrubLoopRig.wrapped(fake, "ota-health", "sleep 0.1");
+    ProbeStandIns.wrapped(fake, "chroot", CHROOT);
+    ProbeStandIns.wrapped(fake, "grub-editenv", "/usr/bin/grub-editenv \"$@\"");
+    ProbeStandIns.wrapped(fake, "mkfs.ext4", "/usr/sbin/mkfs.ext4 \"$@\"");
+    ProbeStandIns.wrapped(fake, "mount", "/usr/bin/mount \"$@\"");
+    ProbeStandIns.wrapped(fake, "umount", "/usr/bin/umount \"$@\"");
+    ProbeStandIns.wrapped(fake, "ota-health", "sleep 0.1");
     fake.table("disk", "/dev/otadisk");
     fake.table("children", "NAME=\"/dev/otadisk\" FSTYPE=\"\" UUID=\"\" PARTTYPE=\"\"",
         "NAME=\"" + devices.get("boot") + "\" FSTYPE=\"ext4\" UUID=\"" + GrubWorld.UUID_BOOT + "\" PARTTYPE=\""
@@ -219,13 +219,10 @@ public final class GrubSlotsRig implements AutoCloseable {
     return null;
   }
 
+  /** See {@link ProbeStandIns#stopAt}: the power of /boot, the running root and the standby. */
   public Map<String, String> stopAt(String event, int nth, long delayMicros, boolean cut) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("OTA_PROBE_STOP_AT", event);
-    env.put("OTA_PROBE_STOP_NTH", Integer.toString(nth));
-    env.put("OTA_PROBE_STOP_DELAY", String.format(java.util.Locale.ROOT, "%.6f", delayMicros / 1e6));
-    env.put("OTA_PROBE_CUT", cut ? w.boot + " " + w.root + " " + layout().standbyMount() : "");
-    return env;
+    return ProbeStandIns.stopAt(work.resolve("fake"), event, nth, delayMicros, cut,
+        List.of(w.boot, w.root, layout().standbyMount()), List.of());
   }
 
   public void powerOff() {

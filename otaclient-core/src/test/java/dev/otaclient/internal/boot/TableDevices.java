@@ -22,8 +22,7 @@ final class TableDevices {
       case "directory", "jetson-cboot" -> true;
       case "grub-legacy" -> GrubLoopRig.available();
       case "grub" -> GrubSlotsRig.available();
-      default -> GrubLoopDeviceTest.available() && Files.isExecutable(Path.of("/usr/sbin/mkfs.vfat"))
-          && Files.isExecutable(Path.of("/usr/bin/fusefat"));
+      default -> RpiTrybootRig.available();
     };
   }
 
@@ -246,28 +245,23 @@ final class TableDevices {
     public void close() {}
   }
 
-  /** Jetson UEFI on loop devices ({@link JetsonUefiLoopDeviceTest}'s device and firmware model). */
+  /** Jetson UEFI on loop devices ({@link JetsonUefiRig}'s device and firmware model). */
   static final class JetsonUefi implements TableDevice {
-    private final JetsonUefiLoopDeviceTest t = new JetsonUefiLoopDeviceTest();
+    private final JetsonUefiRig rig;
 
     JetsonUefi(Path work) throws IOException {
-      t.work = work;
-      t.provision();
+      rig = JetsonUefiRig.provision(work.resolve("dev"));
     }
 
     @Override
     public SlotStateMachine start() {
-      return t.controller();
-    }
-
-    private int nv(String f) throws IOException {
-      return Integer.parseInt(Files.readString(t.nv(f)).strip());
+      return rig.controller(() -> { }, HealthCheck.none());
     }
 
     @Override
     public String running() {
       try {
-        return ab(nv("current") == 0);
+        return ab(rig.running() == 0);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
@@ -275,73 +269,76 @@ final class TableDevices {
 
     @Override
     public String reboot() throws IOException {
-      return ab(t.reboot() == 0);
+      return ab(rig.reboot() == 0);
     }
 
     @Override
     public String failedBoot() throws IOException {
-      return ab(t.rebootIntoAHangingSlot() == 0);
+      return ab(rig.rebootIntoAHangingSlot() == 0);
     }
 
     @Override
     public String nextBoot() throws IOException {
-      return ab(nv("active") == 0);
+      return ab(rig.nextBoot() == 0);
     }
 
     @Override
     public void writeImage(Standby sb, String version) throws IOException {
-      JetsonUefiLoopDeviceTest.writeRootfs(sb.root(), "35", "4.1");
+      JetsonUefiRig.writeRootfs(sb.root(), "35", "4.1");
     }
 
     @Override
     public void close() {
-      t.powerOff();
+      rig.powerOff();
     }
   }
 
-  /** Raspberry Pi tryboot on loop devices ({@link RpiTrybootLoopDeviceTest}'s device and firmware model). */
+  /** Raspberry Pi tryboot on loop devices ({@link RpiTrybootRig}'s device and firmware model). */
   static final class Rpi implements TableDevice {
-    private final RpiTrybootLoopDeviceTest t = new RpiTrybootLoopDeviceTest();
+    private final RpiTrybootRig rig;
+    private final List<String> reboots = new ArrayList<>();
 
     Rpi(Path work) throws IOException {
-      t.work = work;
-      t.provision();
+      rig = RpiTrybootRig.provision(work.resolve("dev"));
     }
 
     @Override
-    public SlotStateMachine start() throws IOException {
-      return t.controller();
+    public SlotStateMachine start() {
+      return rig.controller(RpiTrybootRig.recording(reboots), HealthCheck.none());
     }
 
     @Override
     public String running() {
-      return ab(t.running.equals("slot_a"));
+      return ab(rig.running().equals(RpiTrybootRig.A));
     }
 
+    /** The reboot the client asked for: tryboot when its last request said so. */
     @Override
     public String reboot() throws IOException {
-      return ab(t.reboot().equals("slot_a"));
+      boolean tryboot = !reboots.isEmpty() && reboots.get(reboots.size() - 1).equals("0 tryboot");
+      reboots.clear();
+      return ab(rig.reboot(tryboot).equals(RpiTrybootRig.A));
     }
 
     @Override
     public String failedBoot() throws IOException {
-      t.reboot(); // the one tryboot; the slot hangs and the watchdog resets
-      return ab(t.reboot().equals("slot_a"));
+      reboot(); // the one tryboot; the slot hangs and the watchdog resets
+      return ab(rig.reboot(false).equals(RpiTrybootRig.A));
     }
 
     @Override
     public String nextBoot() throws IOException {
-      return ab(t.firmware(false).equals("slot_a"));
+      return ab(rig.firmware(false).equals(RpiTrybootRig.A));
     }
 
     @Override
     public void writeImage(Standby sb, String version) throws IOException {
-      RpiTrybootLoopDeviceTest.writeImage(sb, version);
+      RpiTrybootRig.writeImage(sb, version);
     }
 
     @Override
     public void close() {
-      t.powerOff();
+      rig.powerOff();
     }
   }
 

@@ -23,6 +23,8 @@ final class TestSlots implements BootController {
   final Path standby;
   final List<String> calls = new ArrayList<>();
   boolean reuseAllowed = true;
+  /** A status file the controller writes inside the standby before the build ({@code /boot/ota-status}), as CBoot, Jetson UEFI and the Pi do. */
+  boolean statusInSlot;
   BootState state = new BootState(OtaStatus.SUCCESS, "v1", FailureType.NO_FAILURE, "");
 
   TestSlots(Path active, Path standby) {
@@ -75,6 +77,15 @@ final class TestSlots implements BootController {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+    if (statusInSlot) {
+      try {
+        Files.createDirectories(standby.resolve("boot/ota-status"));
+        Files.writeString(standby.resolve("boot/ota-status/status"), "UPDATING");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return new Standby(standby, standby.resolve("boot"), reuse, java.util.Set.of("/boot/ota-status"));
     }
     return new Standby(standby, standby.resolve("boot"), reuse);
   }

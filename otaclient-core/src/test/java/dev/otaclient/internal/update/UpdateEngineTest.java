@@ -144,6 +144,24 @@ class UpdateEngineTest {
     assertThat(fetched).noneMatch(l -> l.contains("/data/usr/share/random.bin"));
   }
 
+  /**
+   * Found by the Raspberry Pi and Jetson UEFI crash suites: the in-place clean removed the status files
+   * the controller had just written inside the standby (UPDATING, version), so the new slot started as
+   * INITIALIZED without a version instead of finalising the switch.
+   */
+  @Test
+  void anInPlaceUpdateKeepsTheStatusFilesTheControllerWroteInsideTheStandby(@TempDir Path tmp) throws Exception {
+    Path a = installV1(tmp.resolve("a"));
+    Path b = installV1(tmp.resolve("b"));
+    TestSlots slots = new TestSlots(a, b);
+    slots.statusInSlot = true;
+    EcuStatus s = client(slots).update(UpdateRequest.of("v2", url("v2"), "{}"));
+    assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(b.resolve("boot/ota-status/status")).hasContent("UPDATING");
+    assertThat(TreeSnapshot.of(b, List.of("/opt/ota", "/boot/ota-status")).diff(TreeSnapshot.of(v2, List.of("/opt/ota"))))
+        .isEmpty();
+  }
+
   /** sha256 -> bytes on the wire for every v2 content that v1 does not have. */
   static Map<String, Long> changedBlobs(Path image) throws IOException {
     Set<String> old = new HashSet<>();

@@ -1,0 +1,287 @@
+package dev.otaclient.internal.boot;
+
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.internal.fs.AtomicFiles;
+import dev.otaclient.testing.Await;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Raspberry Pi 4 A/B disk on three loop devices in disk order: the FAT {@code system-boot} partition
+ * ({@code mkfs.vfat}; served by fusefat, as this kernel has no vfat driver) and the ext4 slots labelled
+ * {@code slot_a} and {@code slot_b}. Real mount, umount, blkid, e2label, dumpe2fs, mkfs.ext4; faked
+ * only {@code lsblk} (loop devices have no disk) and {@code reboot}.
+ *
+ * <p>The firmware model: with the one-shot tryboot flag (the reboot parameter {@code "0 tryboot"}) it
+ * reads tryboot.txt, otherwise config.txt; the file's kernel, initramfs and cmdline must be on the boot
+ * partition and the cmdline's {@code root=LABEL=} a slot; the flag is gone after that one boot.
+ *
+ * <p>Everything lives in one directory (images, mount points {@code root/}, {@code firmware/},
+ * {@code mnt/}, the model file, stand-ins {@code fake/}), so the device can be powered off, copied and
+ * booted again, as {@link GrubSlotsRig}; the stand-ins report events for the crash suites
+ * ({@link ProbeStandIns}).
+ */
+public final class RpiTrybootRig implements AutoCloseable {
+  public static final String A = RpiTrybootController.SLOT_A;
+  public static final String B = RpiTrybootController.SLOT_B;
+  private static final CommandRunner SYSTEM = CommandRunner.system();
+  private static final List<String> ORDER = List.of("boot", A, B);
+
+  private final Path work;
+  private final Map<String, String> devices = new LinkedHashMap<>();
+  private String running;
+
+  private RpiTrybootRig(Path work) {
+    this.work = work;
+  }
+
+  public static boolean available() {
+    return GrubLoopDeviceTest.available() && Files.isExecutable(Path.of("/usr/sbin/mkfs.vfat"))
+        && Files.isExecutable(Path.of("/usr/bin/fusefat")) && Files.isExecutable(Path.of("/usr/sbin/blockdev"));
+  }
+
+  /** A provisioned device with slot_a running, before the client's first start. */
+  public static RpiTrybootRig provision(Path work) throws IOException {
+    RpiTrybootRig rig = new RpiTrybootRig(Files.createDirectories(work));
+    for (String p : ORDER) {
+      Path img = work.resolve(p + ".img");
+      try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+        f.setLength(32L << 20);
+      }
+      if (p.equals("boot")) {
+        sh("mkfs.vfat", "-n", "system-boot", img.toString());
+      } else {
+        sh("mkfs.ext4", "-q", "-F", "-L", p, img.toString());
+      }
+    }
+    Files.writeString(work.resolve("model"), "Raspberry Pi 4 Model B Rev 1.4\0");
+    rig.powerOn(A);
+    Path fw = rig.firmwareDir();
+    for (String s : List.of(A, B)) {
+      Files.writeString(fw.resolve("config.txt_" + s), "[all]\nkernel=vmlinuz_" + s + "\ninitramfs initrd.img_" + s
+          + " followkernel\ncmdline=cmdline.txt_" + s + "\n");
+      Files.writeString(fw.resolve("cmdline.txt_" + s), "console=serial0,115200 root=LABEL=" + s + " rootfstype=ext4 rootwait\n");
+    }
+    Files.writeString(fw.resolve("vmlinuz_" + A), "kernel factory");
+    Files.writeString(fw.resolve("initrd.img_" + A), "initrd factory");
+    Files.copy(fw.resolve("config.txt_" + A), fw.resolve("config.txt"));
+    Files.copy(fw.resolve("config.txt_" + B), fw.resolve("tryboot.txt"));
+    Files.createDirectories(rig.root().resolve("etc"));
+    Files.writeString(rig.root().resolve("etc/os-release"), "VERSION=factory\n");
+    return rig;
+  }
+
+  /** Boots the powered-off device in {@code work} into {@code slot} (no firmware decision: a test's choice). */
+  public static RpiTrybootRig bootInto(Path work, String slot) throws IOException {
+    RpiTrybootRig rig = new RpiTrybootRig(work);
+    rig.powerOn(slot);
+    return rig;
+  }
+
+  /** Copies the powered-off device (sparse). */
+  public static void copy(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    for (String part : ORDER) {
+      sh("cp", "--sparse=always", from.resolve(part + ".img").toString(), to.resolve(part + ".img").toString());
+    }
+    Files.copy(from.resolve("devices"), to.resolve("devices"));
+    Files.copy(from.resolve("model"), to.resolve("model"));
+  }
+
+  private void powerOn(String slot) throws IOException {
+    Path recorded = work.resolve("devices");
+    List<String> known = Files.exists(recorded) ? Files.readAllLines(recorded) : List.of();
+    for (int i = 0; i < ORDER.size(); i++) {
+      String dev = i < known.size() ? known.get(i) : LoopDevices.reserve();
+      sh("losetup", dev, work.resolve(ORDER.get(i) + ".img").toString());
+      devices.put(ORDER.get(i), dev);
+    }
+    if (known.isEmpty()) {
+      Files.write(recorded, List.copyOf(devices.values()));
+    }
+    running = slot;
+    sh("mount", devices.get(slot), Files.createDirectories(root()).toString());
+    sh("fusefat", "-o", "rw+,fsname=" + devices.get("boot"), devices.get("boot"),
+        Files.createDirectories(firmwareDir()).toString());
+    installFakes();
+  }
+
+  private void installFakes() throws IOException {
+    Path dir = work.resolve("fake");
+    AtomicFiles.deleteTree(dir);
+    FakeSystem fake = new FakeSystem(dir).install("lsblk", FakeSystem.LSBLK).install("reboot", FakeSystem.RECORD_ONLY);
+    ProbeStandIns.fatAwareMounts(fake, devices.get("boot"));
+    ProbeStandIns.wrapped(fake, "mkfs.ext4", "/usr/sbin/mkfs.ext4 \"$@\"");
+    ProbeStandIns.wrapped(fake, "e2label", "/usr/sbin/e2label \"$@\"");
+    ProbeStandIns.wrapped(fake, "ota-health", "sleep 0.1");
+    fake.table("disk", "/dev/otadisk");
+    fake.table("children", "NAME=\"/dev/otadisk\"", "NAME=\"" + devices.get("boot") + "\"",
+        "NAME=\"" + devices.get(A) + "\"", "NAME=\"" + devices.get(B) + "\"");
+  }
+
+  public RpiTrybootController.RpiLayout layout() {
+    return layoutAt(work);
+  }
+
+  private static RpiTrybootController.RpiLayout layoutAt(Path work) {
+    return new RpiTrybootController.RpiLayout(work.resolve("root"), work.resolve("firmware"), work.resolve("model"),
+        work.resolve("mnt/standby"), work.resolve("mnt/refroot"));
+  }
+
+  public RpiTrybootController controller(Rebooter rebooter, HealthCheck health) {
+    return new RpiTrybootController(layout(), CommandRunner.withPrefix(work.resolve("fake")), rebooter, health);
+  }
+
+  /** The same, for a process that did not set the device up (a child JVM). */
+  public static RpiTrybootController controllerAt(Path work, Rebooter rebooter, HealthCheck health) {
+    return new RpiTrybootController(layoutAt(work), CommandRunner.withPrefix(work.resolve("fake")), rebooter, health);
+  }
+
+  /** What the firmware would start: tryboot.txt once after a tryboot reboot, else config.txt. Throws when nothing boots. */
+  public String firmware(boolean tryboot) throws IOException {
+    Path fw = firmwareDir();
+    String cfg = Files.readString(fw.resolve(tryboot ? RpiTrybootController.TRYBOOT : RpiTrybootController.CONFIG));
+    Matcher k = Pattern.compile("(?m)^kernel=(\\S+)").matcher(cfg);
+    Matcher i = Pattern.compile("(?m)^initramfs (\\S+)").matcher(cfg);
+    Matcher c = Pattern.compile("(?m)^cmdline=(\\S+)").matcher(cfg);
+    if (!k.find() || !i.find() || !c.find() || !nonEmpty(fw.resolve(k.group(1))) || !nonEmpty(fw.resolve(i.group(1)))
+        || !Files.isRegularFile(fw.resolve(c.group(1)))) {
+      throw new IllegalStateException("unbootable: " + cfg);
+    }
+    Matcher r = Pattern.compile("root=LABEL=(\\S+)").matcher(Files.readString(fw.resolve(c.group(1))));
+    if (!r.find() || !List.of(A, B).contains(r.group(1))) {
+      throw new IllegalStateException("unbootable: root of " + c.group(1));
+    }
+    return r.group(1);
+  }
+
+  private static boolean nonEmpty(Path p) throws IOException {
+    return Files.isRegularFile(p) && Files.size(p) > 0;
+  }
+
+  /** A reboot where the firmware decides (tryboot once if asked), power off, power on into its choice. */
+  public String reboot(boolean tryboot) throws IOException {
+    String slot = firmware(tryboot);
+    powerOff();
+    powerOn(slot);
+    return slot;
+  }
+
+  /** See {@link ProbeStandIns#stopAt}: the power of both slots' ext4 (running and mounted standby) and of the FAT. */
+  public Map<String, String> stopAt(String event, int nth, long delayMicros, boolean cut) {
+    return ProbeStandIns.stopAt(work.resolve("fake"), event, nth, delayMicros, cut,
+        List.of(root(), layout().standbyMount()), List.of(work.resolve("boot.img")));
+  }
+
+  /** Unmounts everything and detaches the loop devices; a FAT image cut by a stop is then put in place. */
+  public void powerOff() {
+    for (Path mnt : List.of(layout().standbyMount(), layout().refrootMount(), work.resolve("peek"), root(),
+        firmwareDir())) {
+      for (int i = 0; i < 5 && mounted(mnt); i++) {
+        SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("umount", mnt.toString()));
+      }
+    }
+    for (String dev : devices.values()) {
+      SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("losetup", "-d", dev));
+    }
+    // fusefat lets go of its device after the unmount returns: off means the loop devices are free
+    for (String dev : devices.values()) {
+      Await.until(dev + " detached", () -> !SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE,
+          List.of("losetup", dev)).succeeded());
+    }
+    devices.clear();
+    try {
+      ProbeStandIns.restoreCutImages(List.of(work.resolve("boot.img")));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    powerOff();
+  }
+
+  /** e2fsck -fy of both slots, fsck.fat -n of the boot partition (the firmware does not repair it); the worst exit code. */
+  public int fsck() {
+    int worst = 0;
+    for (String part : List.of(A, B)) {
+      worst = Math.max(worst, SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE,
+          List.of("e2fsck", "-fy", work.resolve(part + ".img").toString())).exitCode());
+    }
+    return Math.max(worst, SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE,
+        List.of("fsck.fat", "-n", work.resolve("boot.img").toString())).exitCode());
+  }
+
+  /** The status files of both slots (the other slot mounted for the call, a second mount if the client left it mounted): slot → status text or null. */
+  public Map<String, String> statusFiles() throws IOException {
+    Map<String, String> out = new LinkedHashMap<>();
+    String other = running.equals(A) ? B : A;
+    out.put(running, AtomicFiles.readString(root().resolve("boot/ota-status/status")).orElse(null));
+    Path peek = Files.createDirectories(work.resolve("peek"));
+    sh("mount", devices.get(other), peek.toString());
+    try {
+      out.put(other, AtomicFiles.readString(peek.resolve("boot/ota-status/status")).orElse(null));
+    } finally {
+      sh("umount", peek.toString());
+    }
+    return out;
+  }
+
+  /** What the engine would put into the standby: a kernel (through a link, as Debian's) and an initrd in /boot. */
+  public static void writeImage(Standby sb, String version) throws IOException {
+    Files.createDirectories(sb.root().resolve("etc"));
+    Files.writeString(sb.root().resolve("etc/os-release"), "VERSION=" + version + "\n");
+    Files.writeString(sb.bootDir().resolve("vmlinuz-6.1.0-rpi"), "kernel " + version);
+    Files.deleteIfExists(sb.bootDir().resolve("vmlinuz"));
+    Files.createSymbolicLink(sb.bootDir().resolve("vmlinuz"), Path.of("vmlinuz-6.1.0-rpi"));
+    Files.writeString(sb.bootDir().resolve("initrd.img"), "initrd " + version);
+  }
+
+  public String running() {
+    return running;
+  }
+
+  public Path root() {
+    return work.resolve("root");
+  }
+
+  public Path firmwareDir() {
+    return work.resolve("firmware");
+  }
+
+  public String device(String part) {
+    return devices.get(part);
+  }
+
+  public boolean mounted(Path mnt) {
+    return SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("findmnt", "-n", "--mountpoint", mnt.toString()))
+        .succeeded();
+  }
+
+  /** The rebooter of a test: records each request ({@code plain} or the firmware parameter). */
+  public static Rebooter recording(List<String> requests) {
+    return new Rebooter() {
+      @Override
+      public void reboot() {
+        requests.add("plain");
+      }
+
+      @Override
+      public void reboot(String param) {
+        requests.add(param);
+      }
+    };
+  }
+
+  private static String sh(String... argv) {
+    return SYSTEM.run(ErrorCode.UNRECOVERABLE, argv).stdout();
+  }
+}
