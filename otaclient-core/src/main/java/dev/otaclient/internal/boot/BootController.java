@@ -46,6 +46,13 @@ public interface BootController {
   }
 
   /**
+   * Called once the image is verified and planned, before {@link #prepareStandby}: a controller that
+   * can tell from the image's own files that it cannot boot it refuses here (an {@code OtaException}),
+   * before the download and with the standby untouched. Most controllers take every image.
+   */
+  default void vetImage(ImageFiles image) {}
+
+  /**
    * post_update: everything needed so that the next boot starts the standby once (fstab merge,
    * kernel links, one-shot boot entry). Does not reboot.
    */

@@ -9,6 +9,7 @@ import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.internal.fs.ContentHash;
 import dev.otaclient.internal.fs.Fsync;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -47,6 +48,8 @@ import java.util.regex.Pattern;
 public final class JetsonUefiController extends PartitionedSlots {
   static final BspVersion MINIMUM = new BspVersion(34, 0, 0);
   static final BspVersion MINIMUM_CAPSULE = new BspVersion(35, 2, 0);
+  private static final String TEGRA_RELEASE = "etc/nv_tegra_release";
+  private static final int MAX_TEGRA_RELEASE_BYTES = 64 * 1024;
   static final String OS_INDICATIONS = "OsIndications-8be4df61-93ca-11d2-aa0d-00e098032b8c";
   /** Attributes (non-volatile, boot and runtime access) then EFI_OS_INDICATIONS_FILE_CAPSULE_DELIVERY_SUPPORTED. */
   static final byte[] CAPSULE_TRIGGER = {7, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0};
@@ -280,17 +283,36 @@ public final class JetsonUefiController extends PartitionedSlots {
         Set.of("/" + STATUS_DIR));
   }
 
+  /**
+   * The BSP guard before the download: the image's {@code /etc/nv_tegra_release} is fetched alone and
+   * compared with the firmware's release, as TIER IV's client does; an image without the file passes
+   * (the switch checks the built standby again).
+   */
+  @Override
+  public void vetImage(ImageFiles image) {
+    Optional<BspVersion> imageBsp = image.read("/" + TEGRA_RELEASE, MAX_TEGRA_RELEASE_BYTES)
+        .flatMap(b -> BspVersion.ofTegraRelease(new String(b, StandardCharsets.UTF_8)));
+    if (imageBsp.isPresent() && !imageBsp.get().equals(firmwareBsp)) {
+      // refused before anything is touched: another image can be sent, so the ECU stays updatable
+      throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.BOOT_CONTROL, bspMismatch(imageBsp.get()));
+    }
+    imageBsp.ifPresent(b -> log.info("image rootfs BSP {} matches the firmware", b));
+  }
+
+  private String bspMismatch(BspVersion imageBsp) {
+    return "the image's rootfs is BSP " + imageBsp + " (" + TEGRA_RELEASE + ") but the firmware is " + firmwareBsp
+        + ": an update across BSP releases is refused";
+  }
+
   @Override
   protected void doCommitSwitch(Standby sb) throws IOException {
     Path slotRoot = layout.standbyMount();
-    // BSP guard: the firmware is not updated across releases by an OTA; a rootfs of another release
-    // would run on a boot chain it was not built for
-    Optional<BspVersion> imageBsp = AtomicFiles.readString(slotRoot.resolve("etc/nv_tegra_release"))
+    // BSP guard, again on what was built: the firmware is not updated across releases by an OTA; a
+    // rootfs of another release would run on a boot chain it was not built for
+    Optional<BspVersion> imageBsp = AtomicFiles.readString(slotRoot.resolve(TEGRA_RELEASE))
         .flatMap(BspVersion::ofTegraRelease);
     if (imageBsp.isPresent() && !imageBsp.get().equals(firmwareBsp)) {
-      throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL, "the image's rootfs is BSP "
-          + imageBsp.get() + " (etc/nv_tegra_release) but the firmware is " + firmwareBsp
-          + ": an update across BSP releases is refused");
+      throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL, bspMismatch(imageBsp.get()));
     }
     Path extlinux = slotRoot.resolve("boot/extlinux/extlinux.conf");
     if (!Files.isRegularFile(extlinux)) {

@@ -1,7 +1,9 @@
 package dev.otaclient.internal.update;
 
 import dev.otaclient.internal.image.ImageTree;
+import dev.otaclient.internal.slot.SlotLayout;
 import dev.otaclient.internal.slot.StandbyTree;
+import java.nio.file.Path;
 import java.util.OptionalLong;
 
 /**
@@ -16,7 +18,15 @@ interface InstallPayload extends AutoCloseable {
   OptionalLong totalRegularSize();
 
   /** The fetcher of contents; {@code standby} holds what must survive an interruption. */
-  ContentFetcher contents(StandbyTree standby);
+  default ContentFetcher contents(StandbyTree standby) {
+    return contents(SlotLayout.in(standby.root(), SlotLayout.STANDARD.workDir()));
+  }
+
+  /**
+   * The fetcher of contents with its working files (bundles a v1 image packs several contents in)
+   * under {@code workDir}; used before there is a standby, to read a single small file.
+   */
+  ContentFetcher contents(Path workDir);
 
   /** Writes the image meta that the next update's delta reads into {@code /opt/ota/image-meta/}. */
   void saveMeta(StandbyTree standby);

@@ -40,7 +40,7 @@ final class LegacyPayload implements InstallPayload {
   }
 
   @Override
-  public ContentFetcher contents(StandbyTree standby) {
+  public ContentFetcher contents(Path workDir) {
     ImageMetadata metadata = image.metadata();
     return (g, path, dest, listener) -> image.source().fetch(request(metadata, g, path), dest, listener);
   }

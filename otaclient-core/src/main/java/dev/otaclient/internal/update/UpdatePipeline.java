@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The local update as one visible pipeline, each step with one owner:
- * metadata -> lists -> plan -> prepare standby -> (clean in place) -> directories -> symlinks ->
+ * metadata -> lists -> plan -> controller vets the image -> prepare standby -> (clean in place) -> directories -> symlinks ->
  * regular files -> persistents -> save image meta -> wait for children -> switch -> reboot.
  */
 final class UpdatePipeline {
@@ -85,6 +85,10 @@ final class UpdatePipeline {
       DeltaPlan plan = planner.read(image);
       counters.totals(plan.totalRegularFiles, payload.totalRegularSize().orElse(plan.totalRegularSize));
       counters.deltaStarted();
+      // the controller may refuse an image it cannot boot, from the image's own files, before the
+      // download and before the standby is touched (Jetson: the BSP release)
+      boot.vetImage(new PlanFiles(plan, payload, privateWork));
+      cancel.checkpoint();
 
       // formatting or mounting the standby must not be cut short: a cancel waits for it
       cancel.enterCritical();

@@ -73,8 +73,8 @@ final class V1Payload implements InstallPayload {
   }
 
   @Override
-  public ContentFetcher contents(StandbyTree standby) {
-    Path blobs = SlotLayout.in(standby.root(), LAYOUT.workDir() + BLOB_DIR);
+  public ContentFetcher contents(Path workDir) {
+    Path blobs = workDir.resolve(BLOB_DIR.substring(1));
     try {
       Files.createDirectories(blobs);
     } catch (IOException e) {

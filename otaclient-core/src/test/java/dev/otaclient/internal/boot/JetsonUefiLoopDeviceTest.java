@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.status.OtaStatus;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,6 +167,28 @@ class JetsonUefiLoopDeviceTest {
         .hasBinaryContent(JetsonUefiController.ROOTFS_BOOTABLE);
     assertThat(reboot()).as("slot 1 is started again").isEqualTo(1);
     assertThat(controller().finalizeAtStartup().status()).isEqualTo(OtaStatus.SUCCESS);
+  }
+
+  @Test
+  void anImageOfAnotherBspReleaseIsRefusedFromItsReleaseFileBeforeTheStandbyIsTouched() throws Exception {
+    JetsonUefiController c = controller();
+    c.finalizeAtStartup();
+    String other = "# R36 (release), REVISION: 3.0, GCID: 1, BOARD: generic, EABI: aarch64, DATE: now\n";
+    String same = "# R35 (release), REVISION: 4.1, GCID: 1, BOARD: generic, EABI: aarch64, DATE: now\n";
+    List<String> asked = new ArrayList<>();
+
+    assertThatThrownBy(() -> c.vetImage((path, max) -> {
+      asked.add(path);
+      return Optional.of(other.getBytes(StandardCharsets.UTF_8));
+    })).hasMessageContaining("E1-0101-203").hasMessageContaining("R36.3.0").hasMessageContaining("R35.4.1");
+    assertThat(asked).containsExactly("/etc/nv_tegra_release");
+    // the same release, and an image without the file, pass
+    c.vetImage((path, max) -> Optional.of(same.getBytes(StandardCharsets.UTF_8)));
+    c.vetImage(ImageFiles.NONE);
+    // nothing armed by the refusal: the running chain boots
+    assertThat(Files.readString(nv("active")).strip()).isEqualTo("0");
+    assertThat(reboot()).isEqualTo(0);
+    assertThat(controller().finalizeAtStartup().status()).isEqualTo(OtaStatus.INITIALIZED);
   }
 
   @Test

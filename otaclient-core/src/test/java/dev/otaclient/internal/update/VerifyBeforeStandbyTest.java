@@ -2,7 +2,14 @@ package dev.otaclient.internal.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.internal.boot.BootController;
+import dev.otaclient.internal.boot.BootState;
 import dev.otaclient.internal.boot.DirectorySlotController;
+import dev.otaclient.internal.boot.ImageFiles;
+import dev.otaclient.internal.boot.RollbackCheck;
+import dev.otaclient.internal.boot.Standby;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.internal.fetch.HttpSettings;
 import dev.otaclient.internal.fetch.RetryPolicy;
@@ -141,6 +148,109 @@ class VerifyBeforeStandbyTest {
     assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
     assertThat(s.failureReason()).contains("regulars.txt");
     assertThat(slots()).isEqualTo(before);
+  }
+
+  @Test
+  @Timeout(120)
+  void aControllerRefusesFromOneFileOfTheImageBeforeTheDownloadAndBeforeTheStandby() throws Exception {
+    serve(v2, "vetted");
+    List<TreeSnapshot> before = slots();
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    BootController refusing = new VettingController(new DirectorySlotController(state), files -> {
+      seen.add(files.read("/etc/hostname", 4096).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("<none>"));
+      seen.add(files.read("/no/such/file", 4096).map(b -> "present").orElse("<none>"));
+      throw new OtaException(ErrorCode.INVALID_UPDATE_REQUEST, ErrorModule.BOOT_CONTROL, "not for this device");
+    });
+    UpdateEngine c = new UpdateEngine("main", refusing, UpdateSettings.defaults(CaStore.load(cas)).withWorkDir(work));
+    c.start();
+
+    EcuStatus s = c.update(UpdateRequest.of("v2", url("vetted"), "{}"));
+
+    assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+    assertThat(s.failureReason()).contains("-" + ErrorCode.INVALID_UPDATE_REQUEST.number() + ":").contains("not for this device");
+    // the file as the image has it (fetched alone and checked against regulars.txt), none for a missing path
+    assertThat(seen).containsExactly(Files.readString(shared.resolve("rootfs-v2/etc/hostname")), "<none>");
+    assertThat(slots()).isEqualTo(before);
+    assertThat(leftoversIn(work)).isEmpty();
+    // one content of the image was downloaded: the one asked for
+    assertThat(server.requests().stream().map(FaultyHttpServer.Recorded::path)
+        .filter(p -> p.startsWith("vetted/data")).toList()).as(server.requests().toString()).hasSize(1);
+  }
+
+  /** A controller that vets images with {@code vet} and is otherwise {@code delegate}. */
+  static final class VettingController implements BootController {
+    private final BootController delegate;
+    private final java.util.function.Consumer<ImageFiles> vet;
+
+    VettingController(BootController delegate, java.util.function.Consumer<ImageFiles> vet) {
+      this.delegate = delegate;
+      this.vet = vet;
+    }
+
+    @Override
+    public void vetImage(ImageFiles image) {
+      vet.accept(image);
+    }
+
+    @Override
+    public String activeSlotId() {
+      return delegate.activeSlotId();
+    }
+
+    @Override
+    public String standbySlotId() {
+      return delegate.standbySlotId();
+    }
+
+    @Override
+    public BootState finalizeAtStartup() {
+      return delegate.finalizeAtStartup();
+    }
+
+    @Override
+    public BootState currentState() {
+      return delegate.currentState();
+    }
+
+    @Override
+    public Path activeRoot() {
+      return delegate.activeRoot();
+    }
+
+    @Override
+    public Standby prepareStandby(String newVersion, boolean reuseInPlace) {
+      return delegate.prepareStandby(newVersion, reuseInPlace);
+    }
+
+    @Override
+    public void commitSwitch(Standby standby) {
+      delegate.commitSwitch(standby);
+    }
+
+    @Override
+    public void reboot() {
+      delegate.reboot();
+    }
+
+    @Override
+    public void onFailure(String failureReason) {
+      delegate.onFailure(failureReason);
+    }
+
+    @Override
+    public void onAbort() {
+      delegate.onAbort();
+    }
+
+    @Override
+    public RollbackCheck checkRollback() {
+      return delegate.checkRollback();
+    }
+
+    @Override
+    public void prepareRollback() {
+      delegate.prepareRollback();
+    }
   }
 
   @Test
