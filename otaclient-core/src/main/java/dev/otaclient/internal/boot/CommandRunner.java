@@ -62,16 +62,24 @@ public final class CommandRunner {
    * {@link OtaException} with {@code codeOnFailure} (module boot control).
    */
   public CommandResult run(ErrorCode codeOnFailure, List<String> argv) {
-    CommandResult r = runAllowingFailure(codeOnFailure, argv);
+    return run(codeOnFailure, Map.of(), argv);
+  }
+
+  public CommandResult run(ErrorCode codeOnFailure, String... argv) {
+    return run(codeOnFailure, List.of(argv));
+  }
+
+  /**
+   * As {@link #run(ErrorCode, List)}, with {@code extraEnv} added to the inherited environment (a
+   * tool that changes its behaviour by a variable, e.g. {@code FK_FORCE} for flash-kernel in a chroot).
+   */
+  public CommandResult run(ErrorCode codeOnFailure, Map<String, String> extraEnv, List<String> argv) {
+    CommandResult r = execute(codeOnFailure, extraEnv, argv);
     if (!r.succeeded()) {
       throw failure(codeOnFailure, "`" + String.join(" ", argv) + "` exited with " + r.exitCode()
           + describeStderr(r.stderr()), null);
     }
     return r;
-  }
-
-  public CommandResult run(ErrorCode codeOnFailure, String... argv) {
-    return run(codeOnFailure, List.of(argv));
   }
 
   /**
@@ -80,19 +88,24 @@ public final class CommandRunner {
    * cannot be started throws.
    */
   public CommandResult runAllowingFailure(ErrorCode codeOnFailure, List<String> argv) {
+    return execute(codeOnFailure, Map.of(), argv);
+  }
+
+  private CommandResult execute(ErrorCode codeOnFailure, Map<String, String> extraEnv, List<String> argv) {
     if (argv.isEmpty()) {
       throw new IllegalArgumentException("empty command");
     }
     List<String> resolved = new ArrayList<>(argv);
     resolved.set(0, resolve(argv.get(0)));
     String shown = String.join(" ", argv);
-    LOG.info("run: {}", shown);
+    LOG.info("run: {}{}", extraEnv.isEmpty() ? "" : extraEnv + " ", shown);
     ProcessBuilder pb = new ProcessBuilder(resolved);
     if (!prefixDirs.isEmpty()) {
       String path = prefixDirs.stream().map(Path::toString).collect(Collectors.joining(":"));
       String inherited = pb.environment().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
       pb.environment().put("PATH", path + ":" + inherited);
     }
+    pb.environment().putAll(extraEnv);
     Process p;
     try {
       p = pb.start();

@@ -478,26 +478,13 @@ public final class GrubSlotsController extends PartitionedSlots {
 
   /** grub-mkconfig run in the slot at {@code slotRoot} (chroot), with {@code bootSource} as its /boot. */
   private String mkconfigIn(Path slotRoot, Path bootSource, ErrorCode code) throws IOException {
-    List<Path> targets = chrootMounts(slotRoot);
-    List<String> sources = List.of(bootSource.toString(), "/dev", "/sys", "/proc");
-    partitions.release(code, targets);
-    List<Path> done = new ArrayList<>();
-    try {
-      for (int i = targets.size() - 1; i >= 0; i--) {
-        Files.createDirectories(targets.get(i));
-        cmd.run(code, "mount", "--bind", sources.get(i), targets.get(i).toString());
-        done.add(0, targets.get(i));
-      }
-      return chroot(slotRoot, code, "grub-mkconfig");
-    } finally {
-      partitions.release(code, done);
-    }
+    return new SlotChroot(cmd, partitions, false).run(slotRoot, List.of(new SlotChroot.Bind(Path.of("/proc"), "proc"),
+        new SlotChroot.Bind(Path.of("/sys"), "sys"), new SlotChroot.Bind(Path.of("/dev"), "dev"),
+        new SlotChroot.Bind(bootSource, "boot")), Map.of(), code, List.of("grub-mkconfig")).stdout();
   }
 
-  private String chroot(Path slotRoot, ErrorCode code, String... argv) {
-    List<String> all = new ArrayList<>(List.of("chroot", slotRoot.toString()));
-    all.addAll(List.of(argv));
-    return cmd.run(code, all).stdout();
+  private String chroot(Path slotRoot, ErrorCode code, String... argv) throws IOException {
+    return new SlotChroot(cmd, partitions, false).run(slotRoot, List.of(), Map.of(), code, List.of(argv)).stdout();
   }
 
   /** The bind mounts of a chroot at {@code slotRoot}, in unmount order. */

@@ -111,6 +111,19 @@ final class Partitions {
     cmd.run(ErrorCode.PRE_UPDATE, "mount", "-o", "bind,ro,unbindable", root.toString(), mountPoint.toString());
   }
 
+  /**
+   * Binds {@code source} at {@code mountPoint}, not recursively: a tool run in a chroot sees it without
+   * the mounts below the source. {@code unbindable}: the bind cannot be bound onward either.
+   */
+  void bind(Path source, Path mountPoint, boolean unbindable, ErrorCode code) throws IOException {
+    Files.createDirectories(mountPoint);
+    if (unbindable) {
+      cmd.run(code, "mount", "-o", "bind", "--make-unbindable", source.toString(), mountPoint.toString());
+    } else {
+      cmd.run(code, "mount", "--bind", source.toString(), mountPoint.toString());
+    }
+  }
+
   void unmount(Path mountPoint, ErrorCode code) {
     cmd.run(code, "umount", mountPoint.toString());
   }

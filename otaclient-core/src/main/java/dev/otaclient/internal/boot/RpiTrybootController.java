@@ -26,10 +26,12 @@ import java.util.regex.Pattern;
  * /boot/firmware/config.txt_slot_a, _b   per slot: kernel=vmlinuz_&lt;slot&gt;, initramfs initrd.img_&lt;slot&gt;,
  *                                        cmdline=cmdline.txt_&lt;slot&gt; (root=LABEL=&lt;slot&gt;); provisioned
  * /boot/firmware/vmlinuz_&lt;slot&gt;, initrd.img_&lt;slot&gt;   the slot's kernel, written at each update
+ * /boot/firmware/*.dtb, overlays/, ...  written by the new slot's flash-kernel (*.bak: until finalisation)
  * each slot: /boot/ota-status/{status,version,slot_in_use,failure_reason}
  * </pre>
  *
- * An update copies the new slot's kernel and initrd to the boot partition under its names, points
+ * An update runs the new slot's flash-kernel ({@link FlashKernel}; without one, copies the slot's kernel
+ * and initrd) to put its kernel, initrd and device trees on the boot partition under its names, points
  * tryboot.txt at it and reboots with the tryboot flag: the firmware reads tryboot.txt for that one boot
  * only, so a slot that does not come up is left at the next reset. Finalisation makes config.txt the
  * running slot's (evidence of a switched boot: the running slot's {@code slot_in_use} names it while
@@ -45,6 +47,7 @@ public final class RpiTrybootController extends PartitionedSlots {
   private static final String STATUS_DIR = "boot/ota-status";
 
   private final RpiLayout layout;
+  private final FlashKernel flashKernel;
   private final String activeDevice;
   private final String standbyDevice;
   private final String activeSlot;
@@ -56,6 +59,7 @@ public final class RpiTrybootController extends PartitionedSlots {
   public RpiTrybootController(RpiLayout layout, CommandRunner cmd, Rebooter rebooter, HealthCheck healthCheck) {
     super(cmd, rebooter, healthCheck);
     this.layout = layout;
+    this.flashKernel = new FlashKernel(cmd, partitions, layout.bootFirmware());
     String model = AtomicFiles.readString(layout.modelFile()).orElse("").replace("\0", "");
     if (!model.contains("Raspberry Pi")) {
       throw new OtaException(ErrorCode.PLATFORM_UNSUPPORTED, ErrorModule.BOOT_CONTROL,
@@ -189,6 +193,12 @@ public final class RpiTrybootController extends PartitionedSlots {
     AtomicFiles.copy(perSlot(CONFIG, activeSlot), layout.bootFirmware().resolve(CONFIG));
     AtomicFiles.copy(perSlot(CONFIG, standbySlot), layout.bootFirmware().resolve(TRYBOOT));
     syncBoot(layout.bootFirmware());
+    // a slot booted from what flash-kernel installed: the copies of what it replaced are no longer needed
+    int baks = flashKernel.removeBackups();
+    if (baks > 0) {
+      log.info("removed {} *.bak files flash-kernel left on system-boot", baks);
+      syncBoot(layout.bootFirmware());
+    }
   }
 
   @Override
@@ -236,13 +246,10 @@ public final class RpiTrybootController extends PartitionedSlots {
     if (Files.isDirectory(ota)) {
       DirectoryMirror.mirror(ota, slotRoot.resolve("boot/ota"));
     }
-    for (String f : List.of("vmlinuz", "initrd.img")) {
-      Path source = slotRoot.resolve("boot").resolve(f);
-      if (!Files.isRegularFile(source)) {
-        throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL, source
-            + " is missing: the new slot brings no " + f + " for the firmware to load");
-      }
-      AtomicFiles.copy(source.toRealPath(), perSlot(f, standbySlot));
+    if (FlashKernel.presentIn(slotRoot)) {
+      flashKernel.install(slotRoot, standbySlot);
+    } else {
+      flashKernel.copyOwnBootFiles(slotRoot, standbySlot);
     }
     releaseMounts(ErrorCode.POST_UPDATE);
     AtomicFiles.copy(perSlot(CONFIG, standbySlot), layout.bootFirmware().resolve(TRYBOOT));

@@ -1,0 +1,115 @@
+package dev.otaclient.internal.boot;
+
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.error.ErrorModule;
+import dev.otaclient.error.OtaException;
+import dev.otaclient.internal.fs.AtomicFiles;
+import dev.otaclient.internal.fs.Fsync;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raspberry Pi boot partition brought to a new slot's kernel by that slot's own {@code flash-kernel}
+ * (TIER IV's {@code rpi_boot}): it knows which device trees, overlays and firmware blobs belong to its
+ * kernel, so they reach {@code system-boot} with the kernel. It runs chrooted in the slot with the boot
+ * partition at {@code /boot/firmware}, {@code /proc} and {@code /sys} bound, and {@code FK_FORCE=yes}
+ * (flash-kernel refuses to touch the firmware from a chroot without it). The plain {@code vmlinuz} and
+ * {@code initrd.img} it installs are then renamed to the slot's names; the {@code *.bak} copies it keeps
+ * of what it replaced are removed once a slot has booted from the new files.
+ */
+final class FlashKernel {
+  private static final Logger log = LoggerFactory.getLogger(FlashKernel.class);
+  static final String PROGRAM = "usr/sbin/flash-kernel";
+  /** Where flash-kernel expects the boot partition, inside the slot. */
+  static final String FIRMWARE_INSIDE = "boot/firmware";
+  static final List<String> BOOT_FILES = List.of("vmlinuz", "initrd.img");
+
+  private final SlotChroot chroot;
+  private final Path bootFirmware;
+
+  FlashKernel(CommandRunner cmd, Partitions partitions, Path bootFirmware) {
+    this.chroot = new SlotChroot(cmd, partitions, true);
+    this.bootFirmware = bootFirmware;
+  }
+
+  /** Whether the slot at {@code slotRoot} brings a flash-kernel (a link is judged inside the slot, by chroot). */
+  static boolean presentIn(Path slotRoot) {
+    return Files.exists(slotRoot.resolve(PROGRAM), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Runs the slot's flash-kernel and installs its kernel and initrd as {@code <file>_<slot>} (renamed,
+   * atomically). A failure is POST_UPDATE; the per-slot files of both slots are then as they were, and
+   * the plain files a partial run left are removed (nothing reads them).
+   */
+  void install(Path slotRoot, String slot) throws IOException {
+    log.info("running flash-kernel of slot {} in a chroot of {}", slot, slotRoot);
+    try {
+      chroot.run(slotRoot, List.of(new SlotChroot.Bind(bootFirmware, FIRMWARE_INSIDE),
+          new SlotChroot.Bind(Path.of("/proc"), "proc"), new SlotChroot.Bind(Path.of("/sys"), "sys")),
+          Map.of("FK_FORCE", "yes"), ErrorCode.POST_UPDATE, List.of("/" + PROGRAM));
+    } catch (OtaException e) {
+      discardPlainFiles();
+      throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL,
+          "flash-kernel of slot " + slot + " failed; the running slot's boot files are unchanged: " + e.getMessage(), e);
+    }
+    Fsync.filesystem(bootFirmware);
+    for (String f : BOOT_FILES) {
+      Path produced = bootFirmware.resolve(f);
+      Path target = bootFirmware.resolve(f + "_" + slot);
+      if (Files.isRegularFile(produced, LinkOption.NOFOLLOW_LINKS)) {
+        Files.move(produced, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        // flash-kernel installs both on a Pi; without one the slot would start a stale kernel
+        Path own = slotRoot.resolve("boot").resolve(f);
+        log.warn("flash-kernel left no {} on the boot partition: copying the slot's {}", f, own);
+        copyOwn(own, target, f);
+      }
+    }
+    Fsync.directory(bootFirmware);
+  }
+
+  /** Today's way for a slot without flash-kernel: its {@code /boot/vmlinuz} and {@code /boot/initrd.img}. */
+  void copyOwnBootFiles(Path slotRoot, String slot) throws IOException {
+    log.info("slot {} has no /{}: copying its /boot/vmlinuz and /boot/initrd.img (device trees and firmware on"
+        + " system-boot stay as they are)", slot, PROGRAM);
+    for (String f : BOOT_FILES) {
+      copyOwn(slotRoot.resolve("boot").resolve(f), bootFirmware.resolve(f + "_" + slot), f);
+    }
+  }
+
+  private static void copyOwn(Path source, Path target, String f) throws IOException {
+    if (!Files.isRegularFile(source)) {
+      throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL, source
+          + " is missing: the new slot brings no " + f + " for the firmware to load");
+    }
+    AtomicFiles.copy(source.toRealPath(), target);
+  }
+
+  /** Removes the {@code *.bak} files flash-kernel kept, anywhere on the boot partition; the number removed. */
+  int removeBackups() {
+    try (Stream<Path> s = Files.walk(bootFirmware)) {
+      List<Path> baks = s.filter(p -> p.getFileName().toString().endsWith(".bak"))
+          .filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
+      baks.forEach(AtomicFiles::delete);
+      return baks.size();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + bootFirmware + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void discardPlainFiles() {
+    for (String f : BOOT_FILES) {
+      AtomicFiles.discard(bootFirmware.resolve(f));
+    }
+  }
+}
