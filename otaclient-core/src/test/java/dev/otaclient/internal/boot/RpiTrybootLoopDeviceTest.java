@@ -88,6 +88,85 @@ class RpiTrybootLoopDeviceTest {
   }
 
   @Test
+  void theNewSlotsFlashKernelPutsItsKernelAndDeviceTreesOnSystemBootAndItsBackupsGoAtFinalisation() throws Exception {
+    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
+    Path fw = rig.firmwareDir();
+    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
+    RpiTrybootController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", false);
+    c.commitSwitch(sb);
+    assertThat(RpiTrybootRig.mountsBelow(work)).as("only the rig's own mounts remain")
+        .containsExactlyInAnyOrder(rig.root().toString(), fw.toString());
+    assertThat(fw.resolve("vmlinuz_slot_b")).hasContent("kernel v2");
+    assertThat(fw.resolve("initrd.img_slot_b")).hasContent("initrd v2");
+    assertThat(fw.resolve("vmlinuz_slot_a")).hasContent("kernel factory");
+    assertThat(fw.resolve("vmlinuz")).as("renamed to the slot's name").doesNotExist();
+    assertThat(fw.resolve("initrd.img")).doesNotExist();
+    assertThat(fw.resolve("bcm2711-rpi-4-b.dtb")).hasContent("dtb v2");
+    assertThat(fw.resolve("overlays/vc4-kms-v3d.dtbo")).hasContent("overlay v2");
+    assertThat(fw.resolve("bcm2711-rpi-4-b.dtb.bak")).hasContent("dtb factory");
+    c.reboot();
+    assertThat(reboot()).isEqualTo("slot_b");
+    assertThat(controller().finalizeAtStartup().status()).isEqualTo(OtaStatus.SUCCESS);
+    try (var files = Files.walk(fw)) {
+      assertThat(files.map(Path::toString).filter(n -> n.endsWith(".bak")).toList()).isEmpty();
+    }
+    assertThat(fw.resolve("bcm2711-rpi-4-b.dtb")).hasContent("dtb v2");
+    assertThat(rig.firmware(false)).isEqualTo("slot_b");
+  }
+
+  @Test
+  void aFailingFlashKernelFailsTheUpdateAndTheDeviceKeepsBootingTheRunningSlot() throws Exception {
+    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
+    Path fw = rig.firmwareDir();
+    RpiTrybootController c = controller();
+    c.finalizeAtStartup();
+    java.util.Map<String, byte[]> before = new java.util.TreeMap<>();
+    for (String f : List.of("config.txt", "tryboot.txt", "vmlinuz_slot_a", "initrd.img_slot_a", "config.txt_slot_a",
+        "cmdline.txt_slot_a")) {
+      before.put(f, Files.readAllBytes(fw.resolve(f)));
+    }
+    Standby sb = c.prepareStandby("v2", false);
+    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", true);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.commitSwitch(sb))
+        .isInstanceOf(dev.otaclient.error.OtaException.class)
+        .hasMessageContaining("-0101-304").hasMessageContaining("flash-kernel")
+        .hasMessageContaining("no device trees for kernel 6.6.0-2-rpi");
+    assertThat(RpiTrybootRig.mountsBelow(rig.layout().standbyMount())).as("the chroot's binds are gone")
+        .containsExactly(rig.layout().standbyMount().toString());
+    c.onFailure("E2-0101-304 flash-kernel failed"); // as the engine does
+    assertThat(RpiTrybootRig.mountsBelow(work)).containsExactlyInAnyOrder(rig.root().toString(), fw.toString());
+    for (var e : before.entrySet()) {
+      assertThat(fw.resolve(e.getKey())).as(e.getKey()).hasBinaryContent(e.getValue());
+    }
+    assertThat(fw.resolve("vmlinuz")).as("a partial run's plain kernel is removed").doesNotExist();
+    assertThat(rig.root().resolve("etc/os-release")).hasContent("VERSION=factory\n");
+    assertThat(rig.firmware(false)).isEqualTo("slot_a");
+    c.reboot();
+    assertThat(reboots).as("no tryboot armed").containsExactly("plain");
+    assertThat(reboot()).isEqualTo("slot_a");
+    BootState s = controller().finalizeAtStartup();
+    assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+  }
+
+  @Test
+  void aStandbyWithoutFlashKernelGetsItsKernelCopiedAndTheDeviceTreesStay() throws Exception {
+    Path fw = rig.firmwareDir();
+    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
+    RpiTrybootController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    RpiTrybootRig.writeImage(sb, "v2");
+    c.commitSwitch(sb);
+    assertThat(fw.resolve("vmlinuz_slot_b")).hasContent("kernel v2");
+    assertThat(fw.resolve("initrd.img_slot_b")).hasContent("initrd v2");
+    assertThat(fw.resolve("bcm2711-rpi-4-b.dtb")).hasContent("dtb factory");
+    assertThat(RpiTrybootRig.mountsBelow(work)).containsExactlyInAnyOrder(rig.root().toString(), fw.toString());
+  }
+
+  @Test
   void refusesAMachineThatIsNoRaspberryPi() throws Exception {
     Files.writeString(work.resolve("dev/model"), "NVIDIA Jetson AGX Orin\0");
     org.assertj.core.api.Assertions.assertThatThrownBy(this::controller)

@@ -245,6 +245,78 @@ public final class RpiTrybootRig implements AutoCloseable {
     Files.writeString(sb.bootDir().resolve("initrd.img"), "initrd " + version);
   }
 
+  /** Whether images can carry the flash-kernel stand-in: a statically linked busybox for its shell and tools. */
+  public static boolean busyboxAvailable() {
+    return Files.isExecutable(BUSYBOX);
+  }
+
+  private static final Path BUSYBOX = Path.of("/bin/busybox");
+  private static final List<String> APPLETS = List.of("sh", "cat", "cp", "mv", "mkdir", "grep", "ls", "sed", "sort",
+      "tail", "basename");
+
+  /**
+   * A stand-in for Debian's flash-kernel on a Pi (it has no amd64 package), run by busybox's shell in the
+   * slot. Like the real one it refuses a chroot without {@code FK_FORCE=yes}; it also insists on what the
+   * real one reads: /proc, /sys, and the boot partition (config.txt) mounted at /boot/firmware. It installs
+   * the newest kernel's vmlinuz, initrd.img and its device trees and overlays there, keeping each file it
+   * replaces as {@code <name>.bak}; a kernel without device trees fails after the kernel was copied.
+   */
+  static final String FLASH_KERNEL = """
+      #!/bin/sh
+      set -e
+      fail() { echo "flash-kernel: $*" >&2; exit 1; }
+      [ "$FK_FORCE" = yes ] || fail "in a chroot: set FK_FORCE=yes to go on"
+      [ -r /proc/self/mounts ] || fail "/proc is not mounted"
+      [ -d /sys/kernel ] || fail "/sys is not mounted"
+      grep -q ' /boot/firmware ' /proc/self/mounts || fail "/boot/firmware is not a mount point"
+      [ -f /boot/firmware/config.txt ] || fail "/boot/firmware is not the boot partition"
+      v=$(ls /boot | grep '^vmlinuz-' | sed 's/^vmlinuz-//' | sort | tail -n 1)
+      [ -n "$v" ] || fail "no kernel in /boot"
+      put() { if [ -e "$2" ]; then mv "$2" "$2.bak"; fi; cp "$1" "$2"; }
+      put "/boot/vmlinuz-$v" /boot/firmware/vmlinuz
+      put "/boot/initrd.img-$v" /boot/firmware/initrd.img
+      [ -d "/usr/lib/linux-image-$v" ] || fail "no device trees for kernel $v"
+      for d in /usr/lib/linux-image-$v/broadcom/*.dtb; do put "$d" "/boot/firmware/$(basename "$d")"; done
+      mkdir -p /boot/firmware/overlays
+      for d in /usr/lib/linux-image-$v/overlays/*.dtbo; do put "$d" "/boot/firmware/overlays/$(basename "$d")"; done
+      """;
+
+  /**
+   * {@link #writeImage} plus what a Debian Pi image brings for flash-kernel: busybox as /bin/sh and its
+   * tools, the stand-in at /usr/sbin/flash-kernel, {@code vmlinuz-<kernel>} and {@code initrd.img-<kernel>}
+   * in /boot and, unless {@code withoutDeviceTrees}, the kernel's device tree and overlay.
+   */
+  public static void writeImageWithFlashKernel(Standby sb, String version, String kernel, boolean withoutDeviceTrees)
+      throws IOException {
+    writeImage(sb, version);
+    Path root = sb.root();
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Files.copy(BUSYBOX, bin.resolve("busybox"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    for (String applet : APPLETS) {
+      Files.deleteIfExists(bin.resolve(applet));
+      Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+    }
+    Path fk = Files.createDirectories(root.resolve("usr/sbin")).resolve("flash-kernel");
+    Files.writeString(fk, FLASH_KERNEL);
+    Files.setPosixFilePermissions(fk, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(sb.bootDir().resolve("vmlinuz-" + kernel), "kernel " + version);
+    Files.writeString(sb.bootDir().resolve("initrd.img-" + kernel), "initrd " + version);
+    Files.deleteIfExists(sb.bootDir().resolve("vmlinuz"));
+    Files.createSymbolicLink(sb.bootDir().resolve("vmlinuz"), Path.of("vmlinuz-" + kernel));
+    if (!withoutDeviceTrees) {
+      Path lib = root.resolve("usr/lib/linux-image-" + kernel);
+      Files.writeString(Files.createDirectories(lib.resolve("broadcom")).resolve("bcm2711-rpi-4-b.dtb"), "dtb " + version);
+      Files.writeString(Files.createDirectories(lib.resolve("overlays")).resolve("vc4-kms-v3d.dtbo"), "overlay " + version);
+    }
+  }
+
+  /** The mount points of this process's namespace at or below {@code dir} (from /proc/self/mountinfo). */
+  public static List<String> mountsBelow(Path dir) throws IOException {
+    String prefix = dir.toAbsolutePath().toString();
+    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(l -> l.split(" ")[4])
+        .filter(m -> m.equals(prefix) || m.startsWith(prefix + "/")).toList();
+  }
+
   public String running() {
     return running;
   }
