@@ -28,6 +28,16 @@ class CommandRunnerTest {
   }
 
   @Test
+  void extraEnvironmentReachesTheCommandAndAFailureIsStillTyped() throws IOException {
+    script(dir, "fk", "[ \"$FK_FORCE\" = yes ] && echo forced || { echo refused >&2; exit 3; }");
+    CommandRunner r = CommandRunner.withPrefix(dir);
+    assertThat(r.run(ErrorCode.POST_UPDATE, Map.of("FK_FORCE", "yes"), List.of("fk")).stdout()).isEqualTo("forced\n");
+    assertThatThrownBy(() -> r.run(ErrorCode.POST_UPDATE, List.of("fk")))
+        .isInstanceOfSatisfying(OtaException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.POST_UPDATE))
+        .hasMessageContaining("refused");
+  }
+
+  @Test
   void prefixDirectoryWinsOverPathAndIsInheritedByChildren() throws IOException {
     script(dir, "lsblk", "echo fake-lsblk \"$@\"");
     script(dir, "outer", "lsblk inner");
