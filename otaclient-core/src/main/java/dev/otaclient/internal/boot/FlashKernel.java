@@ -60,7 +60,7 @@ final class FlashKernel {
     } catch (OtaException e) {
       discardPlainFiles();
       throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL,
-          "flash-kernel of slot " + slot + " failed; the running slot's boot files are unchanged: " + e.getMessage(), e);
+          "flash-kernel of slot " + slot + " failed; the running slot's boot files are unchanged: " + e.detail(), e);
     }
     Fsync.filesystem(bootFirmware);
     for (String f : BOOT_FILES) {
