@@ -41,6 +41,19 @@ final class FlashKernel {
     this.bootFirmware = bootFirmware;
   }
 
+  private List<SlotChroot.Bind> binds() {
+    return List.of(new SlotChroot.Bind(bootFirmware, FIRMWARE_INSIDE), new SlotChroot.Bind(Path.of("/proc"), "proc"),
+        new SlotChroot.Bind(Path.of("/sys"), "sys"));
+  }
+
+  /**
+   * Where the binds of a run sit in a slot mounted at {@code slotRoot}, in unmount order: a process killed
+   * during flash-kernel leaves them, and the slot cannot be unmounted before they are.
+   */
+  List<Path> bindTargets(Path slotRoot) {
+    return SlotChroot.unmountOrder(slotRoot, binds());
+  }
+
   /** Whether the slot at {@code slotRoot} brings a flash-kernel (a link is judged inside the slot, by chroot). */
   static boolean presentIn(Path slotRoot) {
     return Files.exists(slotRoot.resolve(PROGRAM), LinkOption.NOFOLLOW_LINKS);
@@ -54,9 +67,7 @@ final class FlashKernel {
   void install(Path slotRoot, String slot) throws IOException {
     log.info("running flash-kernel of slot {} in a chroot of {}", slot, slotRoot);
     try {
-      chroot.run(slotRoot, List.of(new SlotChroot.Bind(bootFirmware, FIRMWARE_INSIDE),
-          new SlotChroot.Bind(Path.of("/proc"), "proc"), new SlotChroot.Bind(Path.of("/sys"), "sys")),
-          Map.of("FK_FORCE", "yes"), ErrorCode.POST_UPDATE, List.of("/" + PROGRAM));
+      chroot.run(slotRoot, binds(), Map.of("FK_FORCE", "yes"), ErrorCode.POST_UPDATE, List.of("/" + PROGRAM));
     } catch (OtaException e) {
       discardPlainFiles();
       throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL,

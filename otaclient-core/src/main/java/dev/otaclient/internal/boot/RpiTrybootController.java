@@ -277,7 +277,9 @@ public final class RpiTrybootController extends PartitionedSlots {
 
   private void releaseMounts(ErrorCode code) {
     try {
-      partitions.release(code, List.of(layout.standbyMount(), layout.refrootMount()));
+      List<Path> all = new ArrayList<>(flashKernel.bindTargets(layout.standbyMount()));
+      all.addAll(List.of(layout.standbyMount(), layout.refrootMount()));
+      partitions.release(code, all);
     } finally {
       standbyMounted = false;
       refrootMounted = false;

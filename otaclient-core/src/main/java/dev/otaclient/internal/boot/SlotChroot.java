@@ -29,13 +29,18 @@ final class SlotChroot {
     this.unbindable = unbindable;
   }
 
+  /** Where {@code binds} sit in the slot at {@code slotRoot}, last bound first (the order to unmount them). */
+  static List<Path> unmountOrder(Path slotRoot, List<Bind> binds) {
+    List<Path> targets = new ArrayList<>(binds.stream().map(b -> slotRoot.resolve(b.inside())).toList());
+    Collections.reverse(targets);
+    return targets;
+  }
+
   /** Runs {@code argv} chrooted in {@code slotRoot} with {@code binds} in place and {@code env} added. */
   CommandResult run(Path slotRoot, List<Bind> binds, Map<String, String> env, ErrorCode code, List<String> argv)
       throws IOException {
     List<Path> targets = binds.stream().map(b -> slotRoot.resolve(b.inside())).toList();
-    List<Path> unmountOrder = new ArrayList<>(targets);
-    Collections.reverse(unmountOrder);
-    partitions.release(code, unmountOrder);
+    partitions.release(code, unmountOrder(slotRoot, binds));
     List<Path> done = new ArrayList<>();
     CommandResult result;
     try {

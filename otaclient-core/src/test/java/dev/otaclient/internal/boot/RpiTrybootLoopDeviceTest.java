@@ -152,6 +152,22 @@ class RpiTrybootLoopDeviceTest {
   }
 
   @Test
+  void bindsLeftByAClientKilledDuringFlashKernelAreReleasedAtItsNextStart() throws Exception {
+    Path fw = rig.firmwareDir();
+    RpiTrybootController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    CommandRunner sys = CommandRunner.system();
+    // what the chroot held when the client was killed during flash-kernel
+    for (var bind : java.util.Map.of(fw, "boot/firmware", Path.of("/proc"), "proc", Path.of("/sys"), "sys").entrySet()) {
+      Path at = Files.createDirectories(sb.root().resolve(bind.getValue()));
+      sys.run(dev.otaclient.error.ErrorCode.UNRECOVERABLE, "mount", "-o", "bind", bind.getKey().toString(), at.toString());
+    }
+    controller().finalizeAtStartup(); // restarted without a reboot
+    assertThat(RpiTrybootRig.mountsBelow(work)).containsExactlyInAnyOrder(rig.root().toString(), fw.toString());
+  }
+
+  @Test
   void aStandbyWithoutFlashKernelGetsItsKernelCopiedAndTheDeviceTreesStay() throws Exception {
     Path fw = rig.firmwareDir();
     Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
