@@ -478,18 +478,22 @@ public final class GrubSlotsController extends PartitionedSlots {
 
   /** grub-mkconfig run in the slot at {@code slotRoot} (chroot), with {@code bootSource} as its /boot. */
   private String mkconfigIn(Path slotRoot, Path bootSource, ErrorCode code) throws IOException {
-    return new SlotChroot(cmd, partitions, false).run(slotRoot, List.of(new SlotChroot.Bind(Path.of("/proc"), "proc"),
-        new SlotChroot.Bind(Path.of("/sys"), "sys"), new SlotChroot.Bind(Path.of("/dev"), "dev"),
-        new SlotChroot.Bind(bootSource, "boot")), Map.of(), code, List.of("grub-mkconfig")).stdout();
+    return new SlotChroot(cmd, partitions, false).run(slotRoot, chrootBinds(bootSource), Map.of(), code,
+        List.of("grub-mkconfig")).stdout();
+  }
+
+  private static List<SlotChroot.Bind> chrootBinds(Path bootSource) {
+    return List.of(new SlotChroot.Bind(Path.of("/proc"), "proc"), new SlotChroot.Bind(Path.of("/sys"), "sys"),
+        new SlotChroot.Bind(Path.of("/dev"), "dev"), new SlotChroot.Bind(bootSource, "boot"));
   }
 
   private String chroot(Path slotRoot, ErrorCode code, String... argv) throws IOException {
     return new SlotChroot(cmd, partitions, false).run(slotRoot, List.of(), Map.of(), code, List.of(argv)).stdout();
   }
 
-  /** The bind mounts of a chroot at {@code slotRoot}, in unmount order. */
+  /** The bind mounts of a chroot at {@code slotRoot}, in unmount order (where they sit; their sources do not matter). */
   private static List<Path> chrootMounts(Path slotRoot) {
-    return List.of(slotRoot.resolve("boot"), slotRoot.resolve("dev"), slotRoot.resolve("sys"), slotRoot.resolve("proc"));
+    return SlotChroot.unmountOrder(slotRoot, chrootBinds(slotRoot.resolve("boot")));
   }
 
   private void releaseMounts(ErrorCode code) {
