@@ -2,7 +2,6 @@ package dev.otaclient.internal.boot;
 
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.internal.fs.AtomicFiles;
-import dev.otaclient.testing.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -183,15 +182,7 @@ public final class GrubLoopRig implements AutoCloseable {
         SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("umount", "-l", mnt.toString()));
       }
     }
-    for (String dev : devices.values()) {
-      SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("losetup", "-d", dev));
-    }
-    // a detach waits for the last reference (a lazy unmount, a mount namespace the kernel tears down
-    // later): the device is off only when its loop devices are free again, as the next power-on needs
-    for (String dev : devices.values()) {
-      Await.until(dev + " detached", () -> !SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE,
-          List.of("losetup", dev)).succeeded());
-    }
+    LoopDevices.detach(devices.values());
     devices.clear();
   }
 

@@ -2,7 +2,6 @@ package dev.otaclient.internal.boot;
 
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.internal.fs.AtomicFiles;
-import dev.otaclient.testing.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -123,17 +122,7 @@ public final class GrubSlotsRig implements AutoCloseable {
   }
 
   private void powerOn(String slot, String bootImage) throws IOException {
-    Path recorded = work.resolve("devices");
-    List<String> known = Files.exists(recorded) ? Files.readAllLines(recorded) : List.of();
-    for (int i = 0; i < ORDER.size(); i++) {
-      String img = work.resolve(ORDER.get(i) + ".img").toString();
-      String dev = i < known.size() ? known.get(i) : LoopDevices.reserve();
-      sh("losetup", dev, img);
-      devices.put(ORDER.get(i), dev);
-    }
-    if (known.isEmpty()) {
-      Files.write(recorded, List.copyOf(devices.values()));
-    }
+    devices.putAll(LoopDevices.attach(work, ORDER));
     running = slot;
     sh("mount", devices.get(slot), w.root.toString());
     sh("mount", devices.get("boot"), w.boot.toString());
@@ -236,15 +225,7 @@ public final class GrubSlotsRig implements AutoCloseable {
         w.boot)) {
       unmountAll(mnt);
     }
-    for (String dev : devices.values()) {
-      SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("losetup", "-d", dev));
-    }
-    // a detach waits for the last reference (a lazy unmount, a mount namespace the kernel tears down
-    // later): the device is off only when its loop devices are free again, as the next power-on needs
-    for (String dev : devices.values()) {
-      Await.until(dev + " detached", () -> !SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE,
-          List.of("losetup", dev)).succeeded());
-    }
+    LoopDevices.detach(devices.values());
     devices.clear();
   }
 

@@ -3,7 +3,6 @@ package dev.otaclient.internal.boot;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.internal.fs.ContentHash;
-import dev.otaclient.testing.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -100,16 +99,7 @@ public final class JetsonUefiRig implements AutoCloseable {
   }
 
   private void powerOn() throws IOException {
-    Path recorded = work.resolve("devices");
-    List<String> known = Files.exists(recorded) ? Files.readAllLines(recorded) : List.of();
-    for (int i = 0; i < ORDER.size(); i++) {
-      String dev = i < known.size() ? known.get(i) : LoopDevices.reserve();
-      sh("losetup", dev, work.resolve(ORDER.get(i) + ".img").toString());
-      devices.put(ORDER.get(i), dev);
-    }
-    if (known.isEmpty()) {
-      Files.write(recorded, List.copyOf(devices.values()));
-    }
+    devices.putAll(LoopDevices.attach(work, ORDER));
     sh("mount", devices.get(Integer.toString(running())), Files.createDirectories(root()).toString());
     installFakes();
   }
@@ -340,13 +330,7 @@ public final class JetsonUefiRig implements AutoCloseable {
         SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("umount", mnt.toString()));
       }
     }
-    for (String dev : devices.values()) {
-      SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("losetup", "-d", dev));
-    }
-    for (String dev : devices.values()) {
-      Await.until(dev + " detached", () -> !SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE,
-          List.of("losetup", dev)).succeeded());
-    }
+    LoopDevices.detach(devices.values());
     devices.clear();
     try {
       ProbeStandIns.restoreCutImages(List.of(work.resolve("esp.img")));

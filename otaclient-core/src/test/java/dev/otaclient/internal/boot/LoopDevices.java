@@ -1,14 +1,20 @@
 package dev.otaclient.internal.boot;
 
+import dev.otaclient.error.ErrorCode;
+import dev.otaclient.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Loop device numbers held by this JVM. A rig that powers a device off (detaches its loop devices)
@@ -22,6 +28,8 @@ public final class LoopDevices {
   static final int FIRST = 64;
   private static final int LAST = 255;
   private static final List<FileLock> HELD = new ArrayList<>();
+
+  private static final CommandRunner SYSTEM = CommandRunner.system();
 
   private LoopDevices() {}
 
@@ -71,6 +79,40 @@ public final class LoopDevices {
       lock.channel().close();
     } catch (IOException ignored) {
       // released anyway when the channel goes
+    }
+  }
+
+  /**
+   * Powers a rig's disk on: attaches {@code work/<part>.img} of each of {@code parts}, in order, to the
+   * loop devices the first power-on reserved (here) and recorded in {@code work/devices}, so a device
+   * comes back with the same names at every boot, as a disk's partitions do. Returns part → device.
+   */
+  public static Map<String, String> attach(Path work, List<String> parts) throws IOException {
+    Path recorded = work.resolve("devices");
+    List<String> known = Files.exists(recorded) ? Files.readAllLines(recorded) : List.of();
+    Map<String, String> devices = new LinkedHashMap<>();
+    for (int i = 0; i < parts.size(); i++) {
+      String dev = i < known.size() ? known.get(i) : reserve();
+      SYSTEM.run(ErrorCode.UNRECOVERABLE, "losetup", dev, work.resolve(parts.get(i) + ".img").toString());
+      devices.put(parts.get(i), dev);
+    }
+    if (known.isEmpty()) {
+      Files.write(recorded, List.copyOf(devices.values()));
+    }
+    return devices;
+  }
+
+  /**
+   * Detaches {@code devices} (their mounts already released) and returns once each is free again: a
+   * detach waits for the last reference (a lazy unmount, a mount namespace the kernel tears down later,
+   * fusefat letting go after its unmount returned), and the next power-on needs the same devices.
+   */
+  public static void detach(Collection<String> devices) {
+    for (String dev : devices) {
+      SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("losetup", "-d", dev));
+    }
+    for (String dev : devices) {
+      Await.until(dev + " detached", () -> !inUse(dev));
     }
   }
 

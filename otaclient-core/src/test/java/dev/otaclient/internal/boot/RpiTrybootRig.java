@@ -2,7 +2,6 @@ package dev.otaclient.internal.boot;
 
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.internal.fs.AtomicFiles;
-import dev.otaclient.testing.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -96,16 +95,7 @@ public final class RpiTrybootRig implements AutoCloseable {
   }
 
   private void powerOn(String slot) throws IOException {
-    Path recorded = work.resolve("devices");
-    List<String> known = Files.exists(recorded) ? Files.readAllLines(recorded) : List.of();
-    for (int i = 0; i < ORDER.size(); i++) {
-      String dev = i < known.size() ? known.get(i) : LoopDevices.reserve();
-      sh("losetup", dev, work.resolve(ORDER.get(i) + ".img").toString());
-      devices.put(ORDER.get(i), dev);
-    }
-    if (known.isEmpty()) {
-      Files.write(recorded, List.copyOf(devices.values()));
-    }
+    devices.putAll(LoopDevices.attach(work, ORDER));
     running = slot;
     sh("mount", devices.get(slot), Files.createDirectories(root()).toString());
     sh("fusefat", "-o", "rw+,fsname=" + devices.get("boot"), devices.get("boot"),
@@ -188,14 +178,7 @@ public final class RpiTrybootRig implements AutoCloseable {
         SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("umount", mnt.toString()));
       }
     }
-    for (String dev : devices.values()) {
-      SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("losetup", "-d", dev));
-    }
-    // fusefat lets go of its device after the unmount returns: off means the loop devices are free
-    for (String dev : devices.values()) {
-      Await.until(dev + " detached", () -> !SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE,
-          List.of("losetup", dev)).succeeded());
-    }
+    LoopDevices.detach(devices.values());
     devices.clear();
     try {
       ProbeStandIns.restoreCutImages(List.of(work.resolve("boot.img")));
