@@ -22,30 +22,9 @@ port=${BENCH_STARTUP_PORT:-18091}
 opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
 [[ -d "$W/ca/certs" ]] || { echo "startup-ab: run bench/run.sh --quick first (no $W/ca/certs)" >&2; exit 1; }
 S="$W/startup-ab"
-rm -rf "$S"
-mkdir -p "$S/nginx/tmp"
-cat > "$S/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $S/nginx/nginx.pid;
-error_log $S/nginx/error.log warn;
-events { worker_connections 64; }
-http {
-  log_format t '\$msec \$request_uri \$status';
-  access_log $S/nginx/access.log t;
-  client_body_temp_path $S/nginx/tmp;
-  proxy_temp_path $S/nginx/tmp;
-  fastcgi_temp_path $S/nginx/tmp;
-  uwsgi_temp_path $S/nginx/tmp;
-  scgi_temp_path $S/nginx/tmp;
-  server { listen 127.0.0.1:$port; root $W/images; }
-}
-CONF
-: > "$S/nginx/access.log"
-nginx -c "$S/nginx/nginx.conf" -p "$S/nginx" &
-nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+# shellcheck source=bench/startup-nginx.sh
+. "$here/startup-nginx.sh"
+start_nginx "$S" "$port" "$W/images"
 
 once() { # TARGET_DIR -> "ms_to_first_request wall_s peak_rss_kib"
   local dir=$1 lines t0 first cds=()
