@@ -36,6 +36,30 @@ class FatJarIT {
     return out;
   }
 
+  /**
+   * The ./otaclient launcher with its default JVM options prints nothing on stderr for a good command:
+   * a JVM warning about the options (once the case with -Xmn beside an 8 MiB initial heap) would be a
+   * line on every command. Run without the AppCDS archive too, where no -Xlog option hides warnings.
+   */
+  @Test
+  void theLauncherDefaultsKeepStderrEmpty() throws Exception {
+    Path launcher = Path.of("..", "otaclient").toAbsolutePath().normalize();
+    // the defaults, as the launcher's last line runs them when there is no archive
+    String defaults = Files.readAllLines(launcher).stream().filter(l -> l.startsWith("exec java"))
+        .map(l -> l.replaceAll(".*OTACLIENT_JAVA_OPTS:-([^}]*)}.*", "$1")).findFirst().orElseThrow();
+    String jar = launcher.getParent().resolve("otaclient-cli/target/otaclient.jar").toString();
+    for (ProcessBuilder pb : List.of(new ProcessBuilder("sh", launcher.toString(), "--version"),
+        new ProcessBuilder("sh", "-c", "exec java " + defaults + " -jar \"$1\" --version", "sh", jar))) {
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(err).isZero();
+      assertThat(out).startsWith("otaclient ");
+      assertThat(err).as("stderr of " + pb.command()).isEmpty();
+    }
+  }
+
   @Test
   void helpLists() throws Exception {
     assertThat(run(List.of("--help"), 0, 30)).contains("demo", "apply", "serve");
