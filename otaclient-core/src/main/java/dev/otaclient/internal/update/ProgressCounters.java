@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
  * elapsed times are the wall-clock time spent in each v2 phase.
  *
  * <p>The v2 phase follows the v1 phase, refined where v2 says more: metadata becomes
- * CALCULATING_DELTA once the plan is made ({@link #deltaStarted()}), and REGULAR reads
- * DOWNLOADING_OTA_FILES while a content group that may still need the network is unplaced, then
+ * CALCULATING_DELTA once the plan is made ({@link #deltaStarted()}), REGULAR stays CALCULATING_DELTA
+ * until the delta's download totals are announced, then reads DOWNLOADING_OTA_FILES while a content group that may still need the network is unplaced, then
  * APPLYING_UPDATE. A parent keeps its ota_proxy up exactly while a child reports a phase up to
  * DOWNLOADING_OTA_FILES, so that refinement must not end early: a group copied from the active slot
  * counts as needing the network until it is placed, because a copy that fails verification falls
@@ -151,8 +151,13 @@ final class ProgressCounters {
       case DIRECTORY:
       case SYMLINK:
         return UpdateStage.CALCULATING_DELTA;
-      case REGULAR:
-        return networkGroupsLeft.get() != 0 ? UpdateStage.DOWNLOADING_OTA_FILES : UpdateStage.APPLYING_UPDATE;
+      case REGULAR: {
+        // until the delta is announced its download totals are unknown: still calculating (a parent
+        // reading DOWNLOADING_OTA_FILES with zero files to download would be misled)
+        long left = networkGroupsLeft.get();
+        return left < 0 ? UpdateStage.CALCULATING_DELTA
+            : left != 0 ? UpdateStage.DOWNLOADING_OTA_FILES : UpdateStage.APPLYING_UPDATE;
+      }
       case PERSISTENT:
         return UpdateStage.APPLYING_UPDATE;
       default:

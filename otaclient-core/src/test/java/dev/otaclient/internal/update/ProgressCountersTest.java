@@ -21,9 +21,13 @@ class ProgressCountersTest {
     c.phase(UpdatePhase.SYMLINK);
     assertThat(c.stage()).isEqualTo(UpdateStage.CALCULATING_DELTA);
     c.phase(UpdatePhase.REGULAR);
-    assertThat(c.stage()).as("before the delta is announced, downloads may be due").isEqualTo(
-        UpdateStage.DOWNLOADING_OTA_FILES);
+    assertThat(c.stage()).as("before the delta's totals are announced: still calculating, network needed")
+        .isEqualTo(UpdateStage.CALCULATING_DELTA);
+    assertThat(c.stage().needsNetwork()).isTrue();
+    assertThat(c.updateSnapshot().totalDownloadFilesNum()).isZero();
     c.deltaKnown(1, 100, 2);
+    assertThat(c.stage()).isEqualTo(UpdateStage.DOWNLOADING_OTA_FILES);
+    assertThat(c.updateSnapshot().totalDownloadFilesNum()).as("announced with the phase").isEqualTo(1);
     c.groupPlaced();
     assertThat(c.stage()).as("one group may still need the network").isEqualTo(UpdateStage.DOWNLOADING_OTA_FILES);
     assertThat(c.stage().needsNetwork()).isTrue();
