@@ -70,6 +70,10 @@ class RpiTrybootCrashTest extends UpdateCrashSuite {
     return new Pi(rig);
   }
 
+  static RpiTrybootRig rig(Device d) {
+    return ((Pi) d).rig;
+  }
+
   @Override
   void copy(Path from, Path to) throws IOException {
     RpiTrybootRig.copy(from, to);
@@ -82,7 +86,12 @@ class RpiTrybootCrashTest extends UpdateCrashSuite {
 
   @Override
   void writeImageRootfs(Path rootfs) throws IOException {
-    RpiTrybootRig.writeImage(new Standby(rootfs, Files.createDirectories(rootfs.resolve("boot")), false), V2);
+    writeVersion(new Standby(rootfs, Files.createDirectories(rootfs.resolve("boot")), false), V2);
+  }
+
+  /** A slot's own files of {@code version} (kernel, initrd, release). */
+  void writeVersion(Standby sb, String version) throws IOException {
+    RpiTrybootRig.writeImage(sb, version);
   }
 
   @Test
@@ -99,7 +108,13 @@ class RpiTrybootCrashTest extends UpdateCrashSuite {
     return slot.equals(RpiTrybootRig.A) ? A : B;
   }
 
-  private record Pi(RpiTrybootRig rig) implements Device {
+  private final class Pi implements Device {
+    private final RpiTrybootRig rig;
+
+    Pi(RpiTrybootRig rig) {
+      this.rig = rig;
+    }
+
     @Override
     public String running() {
       return ab(rig.running());
@@ -139,7 +154,7 @@ class RpiTrybootCrashTest extends UpdateCrashSuite {
 
     @Override
     public void writeImage(Standby sb, String version) throws IOException {
-      RpiTrybootRig.writeImage(sb, version);
+      writeVersion(sb, version);
     }
 
     @Override

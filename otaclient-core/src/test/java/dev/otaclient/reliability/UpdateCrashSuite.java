@@ -135,6 +135,13 @@ abstract class UpdateCrashSuite {
   /** What the update or the finalisation rewrites in the running slot by design (TreeSnapshot exclusions). */
   abstract List<String> rewritten();
 
+  /**
+   * What else must hold once the client started on {@code running} ({@code A}/{@code B}), after each
+   * stop's next start and after the following update's finalisation ({@code version}: the running slot's).
+   */
+  void checkStarted(Device d, String running, String version, String where) throws IOException {
+  }
+
   // ---------------------------------------------------------------- set-up: device, image, reference runs
 
   @BeforeAll
@@ -283,6 +290,7 @@ abstract class UpdateCrashSuite {
         assertThat(p.atStartup()).as(where).isFalse();
       }
       assertThat(d.nextBoot()).as(where + ": after the start the firmware boots the running slot").isEqualTo(running);
+      checkStarted(d, running, running.equals(B) ? V2 : null, where);
       // 3. a following update, from whichever slot runs
       String other = running.equals(A) ? B : A;
       Standby sb = c.prepareStandby("v3", false);
@@ -296,6 +304,7 @@ abstract class UpdateCrashSuite {
       assertThat(after.status()).as(where + ": " + after).isEqualTo(OtaStatus.SUCCESS);
       assertThat(after.version()).as(where).isEqualTo("v3");
       assertThat(d.nextBoot()).as(where).isEqualTo(other);
+      checkStarted(d, other, "v3", where + ", after the following update");
       return String.format("%-58s stopped after %-34s -> boots %s, %s%s", p.label(),
           CrashAtAnyPointTest.abbreviate(stopped.last(), 34), next, CrashAtAnyPointTest.abbreviate(fin, 70),
           fsck >= 0 ? " | fsck " + fsck : "");

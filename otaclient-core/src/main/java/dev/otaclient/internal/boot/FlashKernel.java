@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,8 @@ final class FlashKernel {
   /** Where flash-kernel expects the boot partition, inside the slot. */
   static final String FIRMWARE_INSIDE = "boot/firmware";
   static final List<String> BOOT_FILES = List.of("vmlinuz", "initrd.img");
+  /** On the boot partition while flash-kernel's backups exist: the slot whose flash-kernel made them. */
+  static final String MARKER = ".ota-flash-kernel";
 
   private final SlotChroot chroot;
   private final Path bootFirmware;
@@ -65,11 +68,17 @@ final class FlashKernel {
    * the plain files a partial run left are removed (nothing reads them).
    */
   void install(Path slotRoot, String slot) throws IOException {
+    // backups of an earlier run no slot adopted hold the running slot's files: put them back first, so that
+    // this run's backups are the running slot's again and not the earlier run's output
+    restoreBackups();
+    AtomicFiles.writeString(marker(), slot + "\n");
+    Fsync.filesystem(bootFirmware);
     log.info("running flash-kernel of slot {} in a chroot of {}", slot, slotRoot);
     try {
       chroot.run(slotRoot, binds(), Map.of("FK_FORCE", "yes"), ErrorCode.POST_UPDATE, List.of("/" + PROGRAM));
     } catch (OtaException e) {
       discardPlainFiles();
+      restoreBackups();
       throw new OtaException(ErrorCode.POST_UPDATE, ErrorModule.BOOT_CONTROL,
           "flash-kernel of slot " + slot + " failed; the running slot's boot files are unchanged: " + e.detail(), e);
     }
@@ -106,13 +115,72 @@ final class FlashKernel {
     AtomicFiles.copy(source.toRealPath(), target);
   }
 
-  /** Removes the {@code *.bak} files flash-kernel kept, anywhere on the boot partition; the number removed. */
-  int removeBackups() {
+  /**
+   * Settles flash-kernel's backups at a start on {@code runningSlot} (see the class comment); the marker
+   * goes last, so a start cut short settles again. {@code runningIsDefault}: config.txt names the running
+   * slot (a slot started once by tryboot keeps them until its finalisation adopts it).
+   */
+  void settleAtStart(String runningSlot, boolean runningIsDefault) throws IOException {
+    Optional<String> madeFor = AtomicFiles.readString(marker()).map(String::strip);
+    if (madeFor.isEmpty()) {
+      return;
+    }
+    if (!madeFor.get().equals(runningSlot)) {
+      log.info("flash-kernel's files were installed for slot {} but slot {} runs: putting its own back",
+          madeFor.get(), runningSlot);
+      restoreBackups();
+    } else if (runningIsDefault) {
+      adopted();
+    }
+  }
+
+  /**
+   * The slot the files were installed for runs and is the default: the backups and the marker go. Also
+   * removes {@code *.bak} files an older client's flash-kernel run left without a marker. The number of
+   * backups removed.
+   */
+  int adopted() throws IOException {
+    List<Path> baks = backups();
+    baks.forEach(AtomicFiles::delete);
+    Fsync.filesystem(bootFirmware);
+    clearMarker();
+    return baks.size();
+  }
+
+  /** Renames every backup back over the file flash-kernel installed, then removes the marker. */
+  private void restoreBackups() throws IOException {
+    if (!Files.exists(marker(), LinkOption.NOFOLLOW_LINKS)) {
+      return; // backups without a marker are not ours to restore (an older client's, already adopted)
+    }
+    List<Path> baks = backups();
+    for (Path bak : baks) {
+      String name = bak.getFileName().toString();
+      Files.move(bak, bak.resolveSibling(name.substring(0, name.length() - ".bak".length())),
+          StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+    if (!baks.isEmpty()) {
+      log.info("restored {} files flash-kernel had replaced on the boot partition", baks.size());
+    }
+    Fsync.filesystem(bootFirmware);
+    clearMarker();
+  }
+
+  private void clearMarker() throws IOException {
+    if (Files.exists(marker(), LinkOption.NOFOLLOW_LINKS)) {
+      AtomicFiles.delete(marker());
+      Fsync.filesystem(bootFirmware);
+    }
+  }
+
+  private Path marker() {
+    return bootFirmware.resolve(MARKER);
+  }
+
+  /** The {@code *.bak} files on the boot partition, at any depth. */
+  private List<Path> backups() {
     try (Stream<Path> s = Files.walk(bootFirmware)) {
-      List<Path> baks = s.filter(p -> p.getFileName().toString().endsWith(".bak"))
+      return s.filter(p -> p.getFileName().toString().endsWith(".bak"))
           .filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
-      baks.forEach(AtomicFiles::delete);
-      return baks.size();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + bootFirmware + ": " + e.getMessage(), e);
     }

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  *                                        cmdline=cmdline.txt_&lt;slot&gt; (root=LABEL=&lt;slot&gt;); provisioned
  * /boot/firmware/vmlinuz_&lt;slot&gt;, initrd.img_&lt;slot&gt;   the slot's kernel, written at each update
  * /boot/firmware/*.dtb, overlays/, ...  written by the new slot's flash-kernel (*.bak: until finalisation)
+ * /boot/firmware/.ota-flash-kernel       the slot those were written for, while backups exist
  * each slot: /boot/ota-status/{status,version,slot_in_use,failure_reason}
  * </pre>
  *
@@ -161,16 +162,17 @@ public final class RpiTrybootController extends PartitionedSlots {
   }
 
   @Override
-  protected void beforeFinalize() {
+  protected void beforeFinalize() throws IOException {
     int n = 0;
     for (String f : List.of(CONFIG, TRYBOOT, "vmlinuz_" + SLOT_A, "vmlinuz_" + SLOT_B, "initrd.img_" + SLOT_A,
-        "initrd.img_" + SLOT_B)) {
+        "initrd.img_" + SLOT_B, FlashKernel.MARKER)) {
       n += TempNames.removeLeftoversOf(layout.bootFirmware().resolve(f));
     }
     if (n > 0) {
       log.info("removed {} temporary files left by interrupted writes", n);
     }
     releaseMounts(ErrorCode.BOOT_CONTROL_INIT);
+    flashKernel.settleAtStart(activeSlot, runningIsDefault());
   }
 
   @Override
@@ -194,10 +196,9 @@ public final class RpiTrybootController extends PartitionedSlots {
     AtomicFiles.copy(perSlot(CONFIG, standbySlot), layout.bootFirmware().resolve(TRYBOOT));
     syncBoot(layout.bootFirmware());
     // a slot booted from what flash-kernel installed: the copies of what it replaced are no longer needed
-    int baks = flashKernel.removeBackups();
+    int baks = flashKernel.adopted();
     if (baks > 0) {
       log.info("removed {} *.bak files flash-kernel left on system-boot", baks);
-      syncBoot(layout.bootFirmware());
     }
   }
 

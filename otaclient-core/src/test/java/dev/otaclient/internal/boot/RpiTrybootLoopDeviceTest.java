@@ -95,7 +95,7 @@ class RpiTrybootLoopDeviceTest {
     RpiTrybootController c = controller();
     c.finalizeAtStartup();
     Standby sb = c.prepareStandby("v2", false);
-    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", false);
+    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", RpiTrybootRig.Lacking.NOTHING);
     c.commitSwitch(sb);
     assertThat(RpiTrybootRig.mountsBelow(work)).as("only the rig's own mounts remain")
         .containsExactlyInAnyOrder(rig.root().toString(), fw.toString());
@@ -129,7 +129,7 @@ class RpiTrybootLoopDeviceTest {
       before.put(f, Files.readAllBytes(fw.resolve(f)));
     }
     Standby sb = c.prepareStandby("v2", false);
-    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", true);
+    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", RpiTrybootRig.Lacking.DEVICE_TREES);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.commitSwitch(sb))
         .isInstanceOf(dev.otaclient.error.OtaException.class)
         .hasMessageContaining("-0101-304").hasMessageContaining("flash-kernel")
@@ -149,6 +149,59 @@ class RpiTrybootLoopDeviceTest {
     assertThat(reboot()).isEqualTo("slot_a");
     BootState s = controller().finalizeAtStartup();
     assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+  }
+
+  @Test
+  void aFlashKernelFailingAfterItReplacedTheDeviceTreesPutsTheRunningSlotsBack() throws Exception {
+    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
+    Path fw = rig.firmwareDir();
+    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
+    RpiTrybootController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", RpiTrybootRig.Lacking.OVERLAYS);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.commitSwitch(sb))
+        .hasMessageContaining("-0101-304").hasMessageContaining("no overlays for kernel 6.6.0-2-rpi");
+    assertThat(fw.resolve("bcm2711-rpi-4-b.dtb")).as("the running slot's device tree, back in place")
+        .hasContent("dtb factory");
+    assertThat(backupsAndMarker(fw)).isEmpty();
+  }
+
+  @Test
+  void theFallbackSlotStartsWithItsOwnDeviceTreesAgain() throws Exception {
+    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
+    Path fw = rig.firmwareDir();
+    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
+    Files.createDirectories(fw.resolve("overlays"));
+    Files.writeString(fw.resolve("overlays/vc4-kms-v3d.dtbo"), "overlay factory");
+    RpiTrybootController c = controller();
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", RpiTrybootRig.Lacking.NOTHING);
+    c.commitSwitch(sb);
+    c.reboot();
+    assertThat(reboot()).isEqualTo("slot_b"); // the one tryboot; slot_b hangs, the watchdog resets
+    assertThat(reboot()).isEqualTo("slot_a");
+    RpiTrybootController back = controller();
+    BootState s = back.finalizeAtStartup();
+    assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
+    assertThat(fw.resolve("bcm2711-rpi-4-b.dtb")).hasContent("dtb factory");
+    assertThat(fw.resolve("overlays/vc4-kms-v3d.dtbo")).hasContent("overlay factory");
+    assertThat(backupsAndMarker(fw)).isEmpty();
+    assertThat(fw.resolve("vmlinuz_slot_b")).as("slot_b's own kernel stays: nothing else reads it").hasContent("kernel v2");
+    // the next update starts from the running slot's files: its backups are the running slot's again
+    Standby again = back.prepareStandby("v3", false);
+    RpiTrybootRig.writeImageWithFlashKernel(again, "v3", "6.6.0-3-rpi", RpiTrybootRig.Lacking.NOTHING);
+    back.commitSwitch(again);
+    assertThat(fw.resolve("bcm2711-rpi-4-b.dtb.bak")).hasContent("dtb factory");
+    assertThat(fw.resolve(".ota-flash-kernel")).hasContent("slot_b\n");
+  }
+
+  private static List<String> backupsAndMarker(Path fw) throws IOException {
+    try (var files = Files.walk(fw)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".bak") || n.equals(".ota-flash-kernel"))
+          .toList();
+    }
   }
 
   @Test

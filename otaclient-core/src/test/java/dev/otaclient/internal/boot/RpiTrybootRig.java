@@ -111,6 +111,7 @@ public final class RpiTrybootRig implements AutoCloseable {
     ProbeStandIns.wrapped(fake, "mkfs.ext4", "/usr/sbin/mkfs.ext4 \"$@\"");
     ProbeStandIns.wrapped(fake, "e2label", "/usr/sbin/e2label \"$@\"");
     ProbeStandIns.wrapped(fake, "ota-health", "sleep 0.1");
+    ProbeStandIns.wrapped(fake, "chroot", "/usr/sbin/chroot \"$@\""); // flash-kernel's run: a step
     fake.table("disk", "/dev/otadisk");
     fake.table("children", "NAME=\"/dev/otadisk\"", "NAME=\"" + devices.get("boot") + "\"",
         "NAME=\"" + devices.get(A) + "\"", "NAME=\"" + devices.get(B) + "\"");
@@ -170,10 +171,21 @@ public final class RpiTrybootRig implements AutoCloseable {
         List.of(root(), layout().standbyMount()), List.of(work.resolve("boot.img")));
   }
 
-  /** Unmounts everything and detaches the loop devices; a FAT image cut by a stop is then put in place. */
+  /**
+   * Unmounts everything mounted below the device's directory, the last mounted first (also the binds of a
+   * flash-kernel chroot a stopped client left in the standby), and detaches the loop devices; a FAT image
+   * cut by a stop is then put in place.
+   */
   public void powerOff() {
-    for (Path mnt : List.of(layout().standbyMount(), layout().refrootMount(), work.resolve("peek"), root(),
-        firmwareDir())) {
+    List<String> mounts;
+    try {
+      mounts = new java.util.ArrayList<>(mountsBelow(work));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    java.util.Collections.reverse(mounts);
+    for (String m : mounts) {
+      Path mnt = Path.of(m);
       for (int i = 0; i < 5 && mounted(mnt); i++) {
         SYSTEM.runAllowingFailure(ErrorCode.UNRECOVERABLE, List.of("umount", mnt.toString()));
       }
@@ -242,7 +254,8 @@ public final class RpiTrybootRig implements AutoCloseable {
    * slot. Like the real one it refuses a chroot without {@code FK_FORCE=yes}; it also insists on what the
    * real one reads: /proc, /sys, and the boot partition (config.txt) mounted at /boot/firmware. It installs
    * the newest kernel's vmlinuz, initrd.img and its device trees and overlays there, keeping each file it
-   * replaces as {@code <name>.bak}; a kernel without device trees fails after the kernel was copied.
+   * replaces as {@code <name>.bak}; a kernel without device trees fails after the kernel was copied, one
+   * without overlays after its device trees were installed.
    */
   static final String FLASH_KERNEL = """
       #!/bin/sh
@@ -260,16 +273,20 @@ public final class RpiTrybootRig implements AutoCloseable {
       put "/boot/initrd.img-$v" /boot/firmware/initrd.img
       [ -d "/usr/lib/linux-image-$v" ] || fail "no device trees for kernel $v"
       for d in /usr/lib/linux-image-$v/broadcom/*.dtb; do put "$d" "/boot/firmware/$(basename "$d")"; done
+      [ -d "/usr/lib/linux-image-$v/overlays" ] || fail "no overlays for kernel $v"
       mkdir -p /boot/firmware/overlays
       for d in /usr/lib/linux-image-$v/overlays/*.dtbo; do put "$d" "/boot/firmware/overlays/$(basename "$d")"; done
       """;
 
+  /** What a kernel package of {@link #writeImageWithFlashKernel} lacks (its flash-kernel then fails). */
+  public enum Lacking { NOTHING, DEVICE_TREES, OVERLAYS }
+
   /**
    * {@link #writeImage} plus what a Debian Pi image brings for flash-kernel: busybox as /bin/sh and its
    * tools, the stand-in at /usr/sbin/flash-kernel, {@code vmlinuz-<kernel>} and {@code initrd.img-<kernel>}
-   * in /boot and, unless {@code withoutDeviceTrees}, the kernel's device tree and overlay.
+   * in /boot and the kernel's device tree and overlay, but for what it is {@code lacking}.
    */
-  public static void writeImageWithFlashKernel(Standby sb, String version, String kernel, boolean withoutDeviceTrees)
+  public static void writeImageWithFlashKernel(Standby sb, String version, String kernel, Lacking lacking)
       throws IOException {
     writeImage(sb, version);
     Path root = sb.root();
@@ -286,9 +303,11 @@ public final class RpiTrybootRig implements AutoCloseable {
     Files.writeString(sb.bootDir().resolve("initrd.img-" + kernel), "initrd " + version);
     Files.deleteIfExists(sb.bootDir().resolve("vmlinuz"));
     Files.createSymbolicLink(sb.bootDir().resolve("vmlinuz"), Path.of("vmlinuz-" + kernel));
-    if (!withoutDeviceTrees) {
-      Path lib = root.resolve("usr/lib/linux-image-" + kernel);
+    Path lib = root.resolve("usr/lib/linux-image-" + kernel);
+    if (lacking != Lacking.DEVICE_TREES) {
       Files.writeString(Files.createDirectories(lib.resolve("broadcom")).resolve("bcm2711-rpi-4-b.dtb"), "dtb " + version);
+    }
+    if (lacking == Lacking.NOTHING) {
       Files.writeString(Files.createDirectories(lib.resolve("overlays")).resolve("vc4-kms-v3d.dtbo"), "overlay " + version);
     }
   }
