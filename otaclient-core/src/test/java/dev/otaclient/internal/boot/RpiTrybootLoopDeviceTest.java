@@ -89,13 +89,9 @@ class RpiTrybootLoopDeviceTest {
 
   @Test
   void theNewSlotsFlashKernelPutsItsKernelAndDeviceTreesOnSystemBootAndItsBackupsGoAtFinalisation() throws Exception {
-    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
     Path fw = rig.firmwareDir();
-    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
     RpiTrybootController c = controller();
-    c.finalizeAtStartup();
-    Standby sb = c.prepareStandby("v2", false);
-    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", RpiTrybootRig.Lacking.NOTHING);
+    Standby sb = flashKernelStandby(c, RpiTrybootRig.Lacking.NOTHING);
     c.commitSwitch(sb);
     assertThat(RpiTrybootRig.mountsBelow(work)).as("only the rig's own mounts remain")
         .containsExactlyInAnyOrder(rig.root().toString(), fw.toString());
@@ -119,17 +115,14 @@ class RpiTrybootLoopDeviceTest {
 
   @Test
   void aFailingFlashKernelFailsTheUpdateAndTheDeviceKeepsBootingTheRunningSlot() throws Exception {
-    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
     Path fw = rig.firmwareDir();
     RpiTrybootController c = controller();
-    c.finalizeAtStartup();
+    Standby sb = flashKernelStandby(c, RpiTrybootRig.Lacking.DEVICE_TREES);
     java.util.Map<String, byte[]> before = new java.util.TreeMap<>();
     for (String f : List.of("config.txt", "tryboot.txt", "vmlinuz_slot_a", "initrd.img_slot_a", "config.txt_slot_a",
-        "cmdline.txt_slot_a")) {
+        "cmdline.txt_slot_a", "bcm2711-rpi-4-b.dtb")) {
       before.put(f, Files.readAllBytes(fw.resolve(f)));
     }
-    Standby sb = c.prepareStandby("v2", false);
-    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", RpiTrybootRig.Lacking.DEVICE_TREES);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.commitSwitch(sb))
         .isInstanceOf(dev.otaclient.error.OtaException.class)
         .hasMessageContaining("-0101-304").hasMessageContaining("flash-kernel")
@@ -153,13 +146,9 @@ class RpiTrybootLoopDeviceTest {
 
   @Test
   void aFlashKernelFailingAfterItReplacedTheDeviceTreesPutsTheRunningSlotsBack() throws Exception {
-    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
     Path fw = rig.firmwareDir();
-    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
     RpiTrybootController c = controller();
-    c.finalizeAtStartup();
-    Standby sb = c.prepareStandby("v2", false);
-    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", RpiTrybootRig.Lacking.OVERLAYS);
+    Standby sb = flashKernelStandby(c, RpiTrybootRig.Lacking.OVERLAYS);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.commitSwitch(sb))
         .hasMessageContaining("-0101-304").hasMessageContaining("no overlays for kernel 6.6.0-2-rpi");
     assertThat(fw.resolve("bcm2711-rpi-4-b.dtb")).as("the running slot's device tree, back in place")
@@ -169,15 +158,9 @@ class RpiTrybootLoopDeviceTest {
 
   @Test
   void theFallbackSlotStartsWithItsOwnDeviceTreesAgain() throws Exception {
-    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
     Path fw = rig.firmwareDir();
-    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
-    Files.createDirectories(fw.resolve("overlays"));
-    Files.writeString(fw.resolve("overlays/vc4-kms-v3d.dtbo"), "overlay factory");
     RpiTrybootController c = controller();
-    c.finalizeAtStartup();
-    Standby sb = c.prepareStandby("v2", false);
-    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", RpiTrybootRig.Lacking.NOTHING);
+    Standby sb = flashKernelStandby(c, RpiTrybootRig.Lacking.NOTHING);
     c.commitSwitch(sb);
     c.reboot();
     assertThat(reboot()).isEqualTo("slot_b"); // the one tryboot; slot_b hangs, the watchdog resets
@@ -195,6 +178,21 @@ class RpiTrybootLoopDeviceTest {
     back.commitSwitch(again);
     assertThat(fw.resolve("bcm2711-rpi-4-b.dtb.bak")).hasContent("dtb factory");
     assertThat(fw.resolve(".ota-flash-kernel")).hasContent("slot_b\n");
+  }
+
+  /**
+   * Starts {@code c} on a device whose system-boot has the factory device tree and overlay, and returns its
+   * standby holding v2 with flash-kernel (its kernel package lacking {@code lacking}).
+   */
+  private Standby flashKernelStandby(RpiTrybootController c, RpiTrybootRig.Lacking lacking) throws IOException {
+    assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
+    Path fw = rig.firmwareDir();
+    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
+    Files.writeString(Files.createDirectories(fw.resolve("overlays")).resolve("vc4-kms-v3d.dtbo"), "overlay factory");
+    c.finalizeAtStartup();
+    Standby sb = c.prepareStandby("v2", false);
+    RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", lacking);
+    return sb;
   }
 
   private static List<String> backupsAndMarker(Path fw) throws IOException {
