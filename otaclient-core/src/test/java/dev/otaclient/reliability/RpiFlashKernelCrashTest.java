@@ -5,27 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.otaclient.internal.boot.RpiTrybootRig;
 import dev.otaclient.internal.boot.Standby;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * {@link RpiTrybootCrashTest} with images that bring their own flash-kernel (the stand-in of
  * {@link RpiTrybootRig#writeImageWithFlashKernel}, run by busybox in a chroot of the standby): its chroot
  * and bind mounts are steps, and besides the seeded moments, six fixed moments 1 to 10 ms after the chroot
  * started land inside its run (about 12 ms here), between the device trees it moved to {@code *.bak} and
- * the ones it installed. The device trees and overlays on
- * system-boot are shared by both slots, so beyond the suite's checks: after every start, the running
- * slot's device tree and overlay are on the boot partition (the factory ones on slot A, v2's on slot B),
- * and no backup or marker is left.
+ * the ones it installed. The device trees and overlays on system-boot are shared by both slots, so beyond
+ * the suite's checks: after every start, the running slot's device tree and overlay are on the boot
+ * partition (the factory ones on slot A, v2's on slot B), and no backup or marker is left.
  */
 class RpiFlashKernelCrashTest extends RpiTrybootCrashTest {
   private static final String KERNEL = "6.6.0-2-rpi";
-  private static final String DTB = "bcm2711-rpi-4-b.dtb";
-  private static final String OVERLAY = "overlays/vc4-kms-v3d.dtbo";
 
   @Override
   String name() {
@@ -42,9 +37,7 @@ class RpiFlashKernelCrashTest extends RpiTrybootCrashTest {
   @Override
   Device provision(Path work) throws IOException {
     Device d = super.provision(work);
-    Path fw = rig(d).firmwareDir();
-    Files.writeString(fw.resolve(DTB), "dtb factory");
-    Files.writeString(Files.createDirectories(fw.resolve("overlays")).resolve("vc4-kms-v3d.dtbo"), "overlay factory");
+    rig(d).installFactoryDeviceTrees();
     return d;
   }
 
@@ -66,14 +59,10 @@ class RpiFlashKernelCrashTest extends RpiTrybootCrashTest {
   void checkStarted(Device d, String running, String version, String where) throws IOException {
     Path fw = rig(d).firmwareDir();
     String expected = version == null ? "factory" : version;
-    assertThat(fw.resolve(DTB)).as(where + ": the device tree of the slot that runs (" + running + ")")
-        .hasContent("dtb " + expected);
-    assertThat(fw.resolve(OVERLAY)).as(where + ": the overlay of the slot that runs (" + running + ")")
+    assertThat(fw.resolve(RpiTrybootRig.DEVICE_TREE)).as(where + ": the device tree of the slot that runs ("
+        + running + ")").hasContent("dtb " + expected);
+    assertThat(fw.resolve(RpiTrybootRig.OVERLAY)).as(where + ": the overlay of the slot that runs (" + running + ")")
         .hasContent("overlay " + expected);
-    try (Stream<Path> files = Files.walk(fw)) {
-      List<String> left = files.map(p -> p.getFileName().toString())
-          .filter(n -> n.endsWith(".bak") || n.equals(".ota-flash-kernel")).toList();
-      assertThat(left).as(where + ": flash-kernel's backups settled").isEmpty();
-    }
+    assertThat(rig(d).flashKernelLeftovers()).as(where + ": flash-kernel's backups settled").isEmpty();
   }
 }

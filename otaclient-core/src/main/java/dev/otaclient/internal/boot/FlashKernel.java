@@ -117,10 +117,11 @@ final class FlashKernel {
 
   /**
    * Settles flash-kernel's backups at a start on {@code runningSlot} (see the class comment); the marker
-   * goes last, so a start cut short settles again. {@code runningIsDefault}: config.txt names the running
-   * slot (a slot started once by tryboot keeps them until its finalisation adopts it).
+   * goes last, so a start cut short settles again. {@code runningIsDefault}: whether config.txt names the
+   * running slot (a slot started once by tryboot keeps them until its finalisation adopts it); asked only
+   * when the marker names the running slot.
    */
-  void settleAtStart(String runningSlot, boolean runningIsDefault) throws IOException {
+  void settleAtStart(String runningSlot, SlotStateMachine.IoSupplier<Boolean> runningIsDefault) throws IOException {
     Optional<String> madeFor = AtomicFiles.readString(marker()).map(String::strip);
     if (madeFor.isEmpty()) {
       return;
@@ -129,7 +130,7 @@ final class FlashKernel {
       log.info("flash-kernel's files were installed for slot {} but slot {} runs: putting its own back",
           madeFor.get(), runningSlot);
       restoreBackups();
-    } else if (runningIsDefault) {
+    } else if (runningIsDefault.get()) {
       adopted();
     }
   }

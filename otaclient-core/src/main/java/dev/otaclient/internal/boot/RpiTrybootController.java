@@ -172,7 +172,7 @@ public final class RpiTrybootController extends PartitionedSlots {
       log.info("removed {} temporary files left by interrupted writes", n);
     }
     releaseMounts(ErrorCode.BOOT_CONTROL_INIT);
-    flashKernel.settleAtStart(activeSlot, runningIsDefault());
+    flashKernel.settleAtStart(activeSlot, this::runningIsDefault);
   }
 
   @Override

@@ -20,11 +20,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>The v2 phase follows the v1 phase, refined where v2 says more: metadata becomes
  * CALCULATING_DELTA once the plan is made ({@link #deltaStarted()}), REGULAR stays CALCULATING_DELTA
- * until the delta's download totals are announced, then reads DOWNLOADING_OTA_FILES while a content group that may still need the network is unplaced, then
- * APPLYING_UPDATE. A parent keeps its ota_proxy up exactly while a child reports a phase up to
- * DOWNLOADING_OTA_FILES, so that refinement must not end early: a group copied from the active slot
- * counts as needing the network until it is placed, because a copy that fails verification falls
- * back to a download.
+ * until the delta's download totals are announced, then reads DOWNLOADING_OTA_FILES while a content
+ * group that may still need the network is unplaced, then APPLYING_UPDATE. A parent keeps its
+ * ota_proxy up exactly while a child reports a phase up to DOWNLOADING_OTA_FILES, so that refinement
+ * must not end early: a group copied from the active slot counts as needing the network until it is
+ * placed, because a copy that fails verification falls back to a download.
  */
 final class ProgressCounters {
   /** The three ways a regular file gets into the standby slot. */

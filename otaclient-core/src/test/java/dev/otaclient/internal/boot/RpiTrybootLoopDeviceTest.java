@@ -153,7 +153,7 @@ class RpiTrybootLoopDeviceTest {
         .hasMessageContaining("-0101-304").hasMessageContaining("no overlays for kernel 6.6.0-2-rpi");
     assertThat(fw.resolve("bcm2711-rpi-4-b.dtb")).as("the running slot's device tree, back in place")
         .hasContent("dtb factory");
-    assertThat(backupsAndMarker(fw)).isEmpty();
+    assertThat(rig.flashKernelLeftovers()).isEmpty();
   }
 
   @Test
@@ -170,7 +170,7 @@ class RpiTrybootLoopDeviceTest {
     assertThat(s.status()).isEqualTo(OtaStatus.FAILURE);
     assertThat(fw.resolve("bcm2711-rpi-4-b.dtb")).hasContent("dtb factory");
     assertThat(fw.resolve("overlays/vc4-kms-v3d.dtbo")).hasContent("overlay factory");
-    assertThat(backupsAndMarker(fw)).isEmpty();
+    assertThat(rig.flashKernelLeftovers()).isEmpty();
     assertThat(fw.resolve("vmlinuz_slot_b")).as("slot_b's own kernel stays: nothing else reads it").hasContent("kernel v2");
     // the next update starts from the running slot's files: its backups are the running slot's again
     Standby again = back.prepareStandby("v3", false);
@@ -186,20 +186,11 @@ class RpiTrybootLoopDeviceTest {
    */
   private Standby flashKernelStandby(RpiTrybootController c, RpiTrybootRig.Lacking lacking) throws IOException {
     assumeTrue(RpiTrybootRig.busyboxAvailable(), "needs busybox-static (/bin/busybox) for the flash-kernel stand-in");
-    Path fw = rig.firmwareDir();
-    Files.writeString(fw.resolve("bcm2711-rpi-4-b.dtb"), "dtb factory");
-    Files.writeString(Files.createDirectories(fw.resolve("overlays")).resolve("vc4-kms-v3d.dtbo"), "overlay factory");
+    rig.installFactoryDeviceTrees();
     c.finalizeAtStartup();
     Standby sb = c.prepareStandby("v2", false);
     RpiTrybootRig.writeImageWithFlashKernel(sb, "v2", "6.6.0-2-rpi", lacking);
     return sb;
-  }
-
-  private static List<String> backupsAndMarker(Path fw) throws IOException {
-    try (var files = Files.walk(fw)) {
-      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".bak") || n.equals(".ota-flash-kernel"))
-          .toList();
-    }
   }
 
   @Test

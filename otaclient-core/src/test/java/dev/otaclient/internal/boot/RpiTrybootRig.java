@@ -278,6 +278,26 @@ public final class RpiTrybootRig implements AutoCloseable {
       for d in /usr/lib/linux-image-$v/overlays/*.dtbo; do put "$d" "/boot/firmware/overlays/$(basename "$d")"; done
       """;
 
+  /** The device tree and the overlay the flash-kernel stand-in installs, as paths on system-boot. */
+  public static final String DEVICE_TREE = "bcm2711-rpi-4-b.dtb";
+  public static final String OVERLAY = "overlays/vc4-kms-v3d.dtbo";
+
+  /** Puts the factory's device tree and overlay on system-boot ({@code dtb factory}, {@code overlay factory}). */
+  public void installFactoryDeviceTrees() throws IOException {
+    Files.writeString(firmwareDir().resolve(DEVICE_TREE), "dtb factory");
+    Path overlay = firmwareDir().resolve(OVERLAY);
+    Files.createDirectories(overlay.getParent());
+    Files.writeString(overlay, "overlay factory");
+  }
+
+  /** The names of flash-kernel's {@code *.bak} files and of the client's marker left on system-boot. */
+  public List<String> flashKernelLeftovers() throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(firmwareDir())) {
+      return files.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".bak") || n.equals(FlashKernel.MARKER)).toList();
+    }
+  }
+
   /** What a kernel package of {@link #writeImageWithFlashKernel} lacks (its flash-kernel then fails). */
   public enum Lacking { NOTHING, DEVICE_TREES, OVERLAYS }
 
@@ -305,10 +325,11 @@ public final class RpiTrybootRig implements AutoCloseable {
     Files.createSymbolicLink(sb.bootDir().resolve("vmlinuz"), Path.of("vmlinuz-" + kernel));
     Path lib = root.resolve("usr/lib/linux-image-" + kernel);
     if (lacking != Lacking.DEVICE_TREES) {
-      Files.writeString(Files.createDirectories(lib.resolve("broadcom")).resolve("bcm2711-rpi-4-b.dtb"), "dtb " + version);
+      Files.writeString(Files.createDirectories(lib.resolve("broadcom")).resolve(DEVICE_TREE), "dtb " + version);
     }
     if (lacking == Lacking.NOTHING) {
-      Files.writeString(Files.createDirectories(lib.resolve("overlays")).resolve("vc4-kms-v3d.dtbo"), "overlay " + version);
+      Files.writeString(Files.createDirectories(lib.resolve("overlays")).resolve(Path.of(OVERLAY).getFileName()),
+          "overlay " + version);
     }
   }
 
