@@ -6,7 +6,9 @@
 # --quick: the small image, ~3 000 files / 180 MiB (under 5 minutes on 2 cores); default: ~60 000
 # files / 2 GiB, then the small image's run as well (BENCH_SMALL=0 skips it).
 # Environment:
-#   BENCH_WORKDIR   work directory (default bench/work); everything is written below it
+#   BENCH_WORKDIR   work directory (default bench/work); everything is written below it, in
+#                   <profile>/, which is the mount point of <profile>.ext4 beside it (bench/workfs.sh)
+#   BENCH_FS=host   do not mount: measure on the filesystem that holds BENCH_WORKDIR
 #   BENCH_PORT      nginx port on 127.0.0.1 (default 18080)
 #   BENCH_REGEN=1   regenerate the workload even when a matching one exists
 #   BENCH_LOW_JAVA_OPTS / BENCH_LOW_THREADS   the documented low-memory setting (see docs/benchmarks.md)
@@ -39,6 +41,10 @@ elif [[ -n "${1:-}" ]]; then
   exit 2
 fi
 W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/$profile" && cd "${BENCH_WORKDIR:-$here/work}/$profile" && pwd)
+# shellcheck source=bench/workfs.sh
+. "$here/workfs.sh"
+mount_workfs "$W" "$([[ $profile == quick ]] && echo 24G || echo 160G)"
+trap unmount_workfs EXIT
 port=${BENCH_PORT:-18080}
 # "default": the JVM options users get, those of the ./otaclient launcher (and docs/otaclient.service)
 default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
@@ -175,6 +181,7 @@ cleanup() {
   [[ -n "$proxy_java" ]] && kill "$proxy_java" 2>/dev/null
   kill "$nginx_pid" 2>/dev/null || true
   wait "$nginx_pid" 2>/dev/null || true
+  unmount_workfs
 }
 trap cleanup EXIT
 for _ in $(seq 50); do

@@ -17,7 +17,11 @@ repo=$(dirname "$here")
 a=$(cd "$1" && pwd)
 b=$(cd "$2" && pwd)
 runs=${3:-9}
-W=$(cd "${BENCH_WORKDIR:-$here/work}/quick" && pwd)
+W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/quick" && cd "${BENCH_WORKDIR:-$here/work}/quick" && pwd)
+# shellcheck source=bench/workfs.sh
+. "$here/workfs.sh"
+mount_workfs "$W" 24G
+trap unmount_workfs EXIT
 port=${BENCH_STARTUP_PORT:-18091}
 opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
 [[ -d "$W/ca/certs" ]] || { echo "startup-ab: run bench/run.sh --quick first (no $W/ca/certs)" >&2; exit 1; }

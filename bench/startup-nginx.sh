@@ -1,6 +1,7 @@
 # Sourced by bench/startup.sh and bench/startup-ab.sh: start_nginx S PORT ROOT starts nginx on
 # 127.0.0.1:PORT serving ROOT, its files in S/nginx, with an access log of `$msec $request_uri $status`
-# (the moment a request ended, to the millisecond), and stops it when the script exits; sets nginx_pid.
+# (the moment a request ended, to the millisecond), and stops it when the script exits (then unmounts the
+# work filesystem: bench/workfs.sh); sets nginx_pid.
 start_nginx() {
   local S=$1 port=$2 root=$3
   rm -rf "$S"
@@ -25,6 +26,6 @@ CONF
   : > "$S/nginx/access.log"
   nginx -c "$S/nginx/nginx.conf" -p "$S/nginx" &
   nginx_pid=$!
-  trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null || true' EXIT
+  trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null || true; unmount_workfs' EXIT
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 }

@@ -13,7 +13,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 runs=${1:-7}
-W=$(cd "${BENCH_WORKDIR:-$here/work}/quick" && pwd)
+W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/quick" && cd "${BENCH_WORKDIR:-$here/work}/quick" && pwd)
+# shellcheck source=bench/workfs.sh
+. "$here/workfs.sh"
+mount_workfs "$W" 24G
+trap unmount_workfs EXIT
 port=${BENCH_STARTUP_PORT:-18090}
 jar="$repo/otaclient-cli/target/otaclient.jar"
 java25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}

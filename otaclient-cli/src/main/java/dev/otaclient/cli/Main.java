@@ -2,8 +2,11 @@ package dev.otaclient.cli;
 
 import ch.qos.logback.classic.Level;
 import java.io.PrintWriter;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,20 +17,30 @@ import picocli.CommandLine.ScopeType;
     name = "otaclient",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "File-level A/B OTA update client (OtaClientV2 API).",
-    subcommands = {
-        ServeCommand.class,
-        UpdateCommand.class,
-        StatusCommand.class,
-        RollbackCommand.class,
-        AbortCommand.class,
-        ApplyCommand.class,
-        ImageCommand.class,
-        ProxyCommand.class,
-        DemoCommand.class,
-        CommandLine.HelpCommand.class
-    })
+    description = "File-level A/B OTA update client (OtaClientV2 API).")
 public final class Main implements Runnable {
+  /**
+   * The subcommands, in the order of the help listing. picocli builds a command's model from its
+   * annotations by reflection; building all of them (and the image subcommands) costs a command
+   * ~70 ms before it starts, so {@link #commandLine(String[])} builds only the one that is run.
+   */
+  private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+  private static Map<String, Supplier<Object>> subcommands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("serve", ServeCommand::new);
+    m.put("update", UpdateCommand::new);
+    m.put("status", StatusCommand::new);
+    m.put("rollback", RollbackCommand::new);
+    m.put("abort", AbortCommand::new);
+    m.put("apply", ApplyCommand::new);
+    m.put("image", ImageCommand::new);
+    m.put("proxy", ProxyCommand::new);
+    m.put("demo", DemoCommand::new);
+    m.put("help", CommandLine.HelpCommand::new);
+    return Collections.unmodifiableMap(m);
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--verbose", scope = ScopeType.INHERIT,
@@ -62,10 +75,30 @@ public final class Main implements Runnable {
 
   /** A configured command line: one-line errors, exit 1 for failed operations, 2 for usage errors. */
   public static CommandLine commandLine() {
+    return build(SUBCOMMANDS.keySet());
+  }
+
+  /**
+   * The command line that runs {@code args}: when they start with a subcommand other than help, the
+   * model holds that subcommand alone, which parses, helps and fails exactly as the whole one does
+   * for it ({@code MainModelTest}); anything else (no arguments, an option first, a mistyped or
+   * unknown name, help, generate-completion) gets the whole model.
+   */
+  public static CommandLine commandLine(String[] args) {
+    String first = args.length > 0 ? args[0] : "";
+    return SUBCOMMANDS.containsKey(first) && !first.equals("help") ? build(Set.of(first)) : commandLine();
+  }
+
+  private static CommandLine build(Set<String> names) {
     verbose = false;
     logLevel = null;
     logFormat = LogSetup.Format.TEXT;
     CommandLine cl = new CommandLine(new Main());
+    SUBCOMMANDS.forEach((name, command) -> {
+      if (names.contains(name)) {
+        cl.addSubcommand(name, command.get());
+      }
+    });
     // `--cookies @file` is ours to read: picocli would otherwise expand the file into arguments
     cl.setExpandAtFiles(false);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -76,9 +109,11 @@ public final class Main implements Runnable {
       LogSetup.apply(level, logFormat);
       return new CommandLine.RunLast().execute(parsed);
     });
-    cl.addSubcommand(new picocli.AutoComplete.GenerateCompletion());
-    // picocli hides it by default; shell completion is meant to be found
-    cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    if (names.size() > 1) {
+      cl.addSubcommand(new picocli.AutoComplete.GenerateCompletion());
+      // picocli hides it by default; shell completion is meant to be found
+      cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+    }
     describeExitCodes(cl);
     cl.setParameterExceptionHandler((ex, args) -> report(ex.getCommandLine().getErr(), ex));
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(commandLine.getErr(), ex));
@@ -112,6 +147,6 @@ public final class Main implements Runnable {
   interface Daemon {}
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 }

@@ -18,7 +18,7 @@ record CliRun(int exit, String out, String err) {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      var cl = Main.commandLine();
+      var cl = Main.commandLine(args);
       cl.setOut(new PrintWriter(picoOut, true));
       cl.setErr(new PrintWriter(picoErr, true));
       int code = cl.execute(args);

@@ -22,10 +22,13 @@ public final class Cookies {
   /** Longer cookie strings are refused: signed CDN cookies are a few KiB, nothing needs more. */
   public static final int MAX_JSON_LENGTH = 64 * 1024;
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .build();
+  /** Made on first use, not for the usual {@code {}}: Jackson's ~400 classes cost a command ~35 ms. */
+  private static final class Parser {
+    static final ObjectMapper JSON = JsonMapper.builder()
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .build();
+  }
 
   private static final Cookies NONE = new Cookies(Map.of());
 
@@ -60,9 +63,12 @@ public final class Cookies {
     if (json.length() > MAX_JSON_LENGTH) {
       throw invalid("cookies JSON is " + json.length() + " characters, more than " + MAX_JSON_LENGTH);
     }
+    if (isEmptyObject(json)) {
+      return NONE;
+    }
     JsonNode node;
     try {
-      node = JSON.readTree(json);
+      node = Parser.JSON.readTree(json);
     } catch (JsonProcessingException e) {
       throw invalid("cookies are not valid JSON: " + e.getOriginalMessage());
     }
@@ -129,7 +135,7 @@ public final class Cookies {
   /** The cookies as a JSON object string, the form an update request carries. */
   public String toJson() {
     try {
-      return JSON.writeValueAsString(values);
+      return Parser.JSON.writeValueAsString(values);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -139,5 +145,30 @@ public final class Cookies {
   public String toString() {
     // values are credentials: never log them
     return "Cookies" + values.keySet();
+  }
+
+  /** {@code {}} with JSON whitespace only (space, tab, CR, LF) around and between the braces. */
+  private static boolean isEmptyObject(String json) {
+    int open = -1;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (c == '{' && open < 0) {
+        open = i;
+      } else if (c == '}' && open >= 0) {
+        for (int j = i + 1; j < json.length(); j++) {
+          if (!isJsonSpace(json.charAt(j))) {
+            return false;
+          }
+        }
+        return true;
+      } else if (!isJsonSpace(c)) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isJsonSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
   }
 }
