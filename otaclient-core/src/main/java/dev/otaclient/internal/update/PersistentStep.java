@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -180,6 +182,9 @@ final class PersistentStep {
   }
 
   private void copyEntry(Path src, Path dst, BasicFileAttributes a) throws IOException {
+    if (a.isRegularFile() && holdsAlready(dst, src, a)) {
+      return;
+    }
     removeExisting(dst);
     if (a.isSymbolicLink()) {
       Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
@@ -223,6 +228,33 @@ final class PersistentStep {
       Files.copy(src, dst, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
       copyOwnerAndMode(src, dst);
     }
+  }
+
+  /**
+   * Whether the standby's {@code dst} is already what a copy of {@code src} would make: a regular
+   * file of one link with the same bytes, mode, modification time (to the microsecond, as a copy sets it)
+   * and (translated) owner. An
+   * in-place update finds the persistent files of the slot's last use there; rewriting them on
+   * every update only wears the flash.
+   */
+  private boolean holdsAlready(Path dst, Path src, BasicFileAttributes a) throws IOException {
+    Map<String, Object> d;
+    try {
+      d = Files.readAttributes(dst, "unix:mode,uid,gid,nlink,size,lastModifiedTime", NOFOLLOW);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    Map<String, Object> s = Files.readAttributes(src, "unix:mode,uid,gid", NOFOLLOW);
+    return d.get("mode").equals(s.get("mode")) && (Integer) d.get("nlink") == 1
+        && (Long) d.get("size") == a.size() && sameMicros((FileTime) d.get("lastModifiedTime"), a.lastModifiedTime())
+        && Integer.toUnsignedLong((Integer) d.get("uid")) == ids.uid(Integer.toUnsignedLong((Integer) s.get("uid")))
+        && Integer.toUnsignedLong((Integer) d.get("gid")) == ids.gid(Integer.toUnsignedLong((Integer) s.get("gid")))
+        && Files.mismatch(src, dst) == -1;
+  }
+
+  /** Files.copy sets times to the microsecond (utimes): a file it copied differs from its source below that. */
+  private static boolean sameMicros(FileTime x, FileTime y) {
+    return x.to(TimeUnit.MICROSECONDS) == y.to(TimeUnit.MICROSECONDS);
   }
 
   private void removeExisting(Path p) throws IOException {

@@ -27,11 +27,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -194,6 +197,40 @@ class UpdateEngineTest {
     before.keySet().removeIf(k -> k.startsWith("/opt/ota/image-meta") || PERSISTENTS.contains(k));
     assertThat(after).containsAllEntriesOf(before);
     assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+  }
+
+  /**
+   * In place, the standby may hold the persistent file exactly as it was last carried over: it is left
+   * as it is (same inode, same ctime), while one that differs in its modification time only is written
+   * again, so the result is always the active slot's file with its attributes.
+   */
+  @Test
+  void aPersistentFileTheStandbyAlreadyHoldsIsNotWrittenAgain(@TempDir Path tmp) throws Exception {
+    for (boolean sameTime : new boolean[] {true, false}) {
+      Path a = installV1(tmp.resolve(sameTime + "/a"));
+      Path b = installV1(tmp.resolve(sameTime + "/b"));
+      Path active = a.resolve("etc/hostname");
+      Path standby = b.resolve("etc/hostname");
+      Files.writeString(active, "vehicle-42\n");
+      Files.copy(active, standby, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+      if (!sameTime) {
+        Files.setLastModifiedTime(standby, FileTime.fromMillis(Files.getLastModifiedTime(active).toMillis() - 1000));
+      }
+      Map<String, Object> before = Files.readAttributes(standby, "unix:ino,ctime", LinkOption.NOFOLLOW_LINKS);
+
+      EcuStatus s = client(new TestSlots(a, b)).update(UpdateRequest.of("v2", url("v2"), "{}"));
+
+      assertThat(s.status()).as(s.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+      assertThat(Files.readString(standby)).isEqualTo("vehicle-42\n");
+      // to the microsecond: what Files.copy keeps, and so does the copy the engine makes (the
+      // standby's file one second older shows it was written again)
+      assertThat(Files.getLastModifiedTime(standby).to(TimeUnit.MICROSECONDS))
+          .isEqualTo(Files.getLastModifiedTime(active).to(TimeUnit.MICROSECONDS));
+      if (sameTime) {
+        assertThat(Files.readAttributes(standby, "unix:ino,ctime", LinkOption.NOFOLLOW_LINKS)).as("left as it was")
+            .isEqualTo(before);
+      }
+    }
   }
 
   /** Installs v1 again on {@code slots}: it succeeds with no download (counter and nginx log); the last progress. */
