@@ -33,6 +33,8 @@ public final class UpdateEngine {
   private static final Logger log = LoggerFactory.getLogger(UpdateEngine.class);
   /** How often progress events may fire at most. */
   static final Duration PROGRESS_INTERVAL = Duration.ofMillis(250);
+  /** How long a new operation waits for the end of one that shows its final status (listeners are quick). */
+  static final Duration ENDING_WAIT = Duration.ofSeconds(5);
 
   private final String ecuId;
   private final BootController boot;
@@ -51,6 +53,8 @@ public final class UpdateEngine {
   private volatile ProgressCounters counters;
   private volatile Progress lastBuild;
   private volatile UpdateOperation current;
+  /** The last operation begun, kept after it ended: {@link #begin} waits out its end (see there). */
+  private volatile UpdateOperation last;
 
   public UpdateEngine(String ecuId, BootController boot, UpdateSettings settings) {
     this.ecuId = Objects.requireNonNull(ecuId);
@@ -249,7 +253,7 @@ public final class UpdateEngine {
   }
 
   private UpdateOperation begin(OtaStatus target) {
-    if (!busy.compareAndSet(false, true)) {
+    if (!busy.compareAndSet(false, true) && !takeOverFromEnding()) {
       throw new OtaException(ErrorCode.BUSY, ErrorModule.API, "an update or rollback is already running on " + ecuId);
     }
     UpdateOperation op;
@@ -269,9 +273,35 @@ public final class UpdateEngine {
           PROGRESS_INTERVAL);
       op = new UpdateOperation(new Cancellation(), this::status);
       current = op;
+      last = op;
     }
     statusChanged();
     return op;
+  }
+
+  /**
+   * An operation shows its final status (SUCCESS, FAILURE, ...) a moment before it has ended: it
+   * still tells its listeners. A caller that read that status and asked for the next operation at
+   * once was refused as busy. When the operation holding {@code busy} already shows a final status,
+   * its end is waited for (up to {@link #ENDING_WAIT}); true when {@code busy} is then ours.
+   */
+  private boolean takeOverFromEnding() {
+    UpdateOperation op = last;
+    boolean ending;
+    synchronized (lock) {
+      // current is cleared when the end begins; before that, the final status shows the end is near
+      ending = op != null && (current == null || !status.isBusy());
+    }
+    if (!ending) {
+      return false;
+    }
+    try {
+      op.await(ENDING_WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    return busy.compareAndSet(false, true);
   }
 
   private void runUpdate(UpdateOperation op, UpdateRequest request, BeforeReboot beforeReboot) {

@@ -34,7 +34,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -231,6 +234,52 @@ class UpdateEngineTest {
             .isEqualTo(before);
       }
     }
+  }
+
+  /**
+   * A caller that reads the final status of an update and asks for the next one at once is not
+   * refused as busy while the first still tells its listeners (bench scenario 5 met that window).
+   */
+  @Test
+  void theNextUpdateIsAcceptedAsSoonAsTheFinalStatusShows(@TempDir Path tmp) throws Exception {
+    UpdateEngine c = client(new TestSlots(tmp.resolve("a"), tmp.resolve("b")));
+    CountDownLatch finalShown = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean held = new AtomicBoolean();
+    c.addListener(st -> {
+      if (st.status() == OtaStatus.SUCCESS && held.compareAndSet(false, true)) {
+        finalShown.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    c.startUpdate(UpdateRequest.of("v1", url("v1"), "{}"), BeforeReboot.NONE);
+    finalShown.await();
+    assertThat(c.status().status()).isEqualTo(OtaStatus.SUCCESS);
+
+    AtomicReference<Object> second = new AtomicReference<>();
+    Thread asker = new Thread(() -> {
+      try {
+        second.set(c.startUpdate(UpdateRequest.of("v2", url("v2"), "{}"), BeforeReboot.NONE));
+      } catch (RuntimeException e) {
+        second.set(e);
+      }
+    });
+    asker.start();
+    // the asker now waits for the first update's end; refused at once, it has ended instead
+    while (asker.isAlive() && asker.getState() != Thread.State.TIMED_WAITING) {
+      Thread.onSpinWait();
+    }
+    release.countDown();
+    asker.join();
+
+    assertThat(second.get()).isInstanceOf(UpdateOperation.class);
+    EcuStatus end = ((UpdateOperation) second.get()).await();
+    assertThat(end.status()).as(end.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(TreeSnapshot.of(tmp.resolve("b"), META).diff(TreeSnapshot.of(v2))).isEmpty();
   }
 
   /** Installs v1 again on {@code slots}: it succeeds with no download (counter and nginx log); the last progress. */
