@@ -219,18 +219,29 @@ timed() {
   read -r wall rss_kb user sys < <(tail -1 "$W/time.txt")
 }
 
-# ref NAME TARGET_TO_SYNC FILES BYTES -- CMD...: a reference, timed including `sync -f TARGET`
+# ref NAME TARGET_TO_SYNC FILES BYTES PREP -- CMD...: a reference, timed including `sync -f TARGET`,
+# BENCH_REF_RUNS times (default 3), each after the untimed command PREP (which resets its target); the
+# run with the median total is recorded. A single run of a reference varied by up to 2.5x (the first
+# measurement after the images were written was the slow one); ours are single runs (see the doc).
+ref_runs=${BENCH_REF_RUNS:-3}
 ref() {
-  local name=$1 target=$2 nfiles=$3 nbytes=$4
-  shift 5
-  timed "$name" "$W/ref-$name.out" -- "$@"
-  local s0=$(date +%s.%N)
-  [[ -e "$target" ]] && sync -f "$target"
-  local syncs=$(python3 -c "print(round($(date +%s.%N) - $s0, 3))")
-  local total=$(python3 -c "print(round($wall + $syncs, 3))")
-  printf '{"kind":"ref","name":"%s","wall":%s,"cmd_wall":%s,"sync_wall":%s,"rss_kb":%s,"files":%s,"bytes":%s}\n' \
-    "$name" "$total" "$wall" "$syncs" "$rss_kb" "$nfiles" "$nbytes" >> "$results"
-  say "  ref $name: $total s (command $wall s + sync $syncs s)"
+  local name=$1 target=$2 nfiles=$3 nbytes=$4 prep=$5
+  shift 6
+  local runs=() i
+  for ((i = 0; i < ref_runs; i++)); do
+    eval "$prep"
+    timed "$name" "$W/ref-$name.out" -- "$@"
+    local s0=$(date +%s.%N)
+    [[ -e "$target" ]] && sync -f "$target"
+    local syncs=$(python3 -c "print(round($(date +%s.%N) - $s0, 3))")
+    runs+=("$(python3 -c "print(round($wall + $syncs, 3))") $wall $syncs $rss_kb")
+  done
+  local total cmd syncs rss all
+  read -r total cmd syncs rss < <(printf '%s\n' "${runs[@]}" | sort -n | sed -n "$(((ref_runs + 1) / 2))p")
+  all=$(printf '%s\n' "${runs[@]}" | cut -d' ' -f1 | paste -sd, -)
+  printf '{"kind":"ref","name":"%s","wall":%s,"cmd_wall":%s,"sync_wall":%s,"rss_kb":%s,"files":%s,"bytes":%s,"runs":[%s]}\n' \
+    "$name" "$total" "$cmd" "$syncs" "$rss" "$nfiles" "$nbytes" "$all" >> "$results"
+  say "  ref $name: $total s (median of $ref_runs: $all; command $cmd s + sync $syncs s)"
 }
 
 count_files() { find "$1" -type f | wc -l; }
@@ -241,28 +252,26 @@ say "references (curl --parallel-max $conc, cp -a, rsync)"
 mkdir -p "$W/ref"
 for spec in "curl-v1:v1::" "curl-v1z:v1z::--zstd" "curl-v2-delta:v2:v1:"; do
   IFS=: read -r name img since zflag <<< "$spec"
-  rm -rf "$W/ref/curl"
   python3 "$here/benchtool.py" curl-config --image "$W/images/$img" --base-url "$base/$img" --out "$W/ref/curl" \
     ${since:+--since "$W/images/$since"} $zflag > "$W/ref/$name.cfg" 2> "$W/ref/$name.json"
   n=$(python3 -c "import json; print(json.load(open('$W/ref/$name.json'))['files'])")
   b=$(python3 -c "import json; print(json.load(open('$W/ref/$name.json'))['bytes'])")
-  ref "$name" "$W/ref" "$n" "$b" -- curl -sS --fail --parallel --parallel-max "$conc" --create-dirs -K "$W/ref/$name.cfg"
+  ref "$name" "$W/ref" "$n" "$b" 'rm -rf "$W/ref/curl"' -- \
+    curl -sS --fail --parallel --parallel-max "$conc" --create-dirs -K "$W/ref/$name.cfg"
 done
 rm -rf "$W/ref/curl"
 
 v1_files=$(count_files "$W/trees/v1")
 v1_bytes=$(sum_bytes "$W/trees/v1")
-rm -rf "$W/ref/cp"
-ref cp-v1 "$W/ref" "$v1_files" "$v1_bytes" -- cp -a "$W/trees/v1" "$W/ref/cp"
+ref cp-v1 "$W/ref" "$v1_files" "$v1_bytes" 'rm -rf "$W/ref/cp"' -- cp -a "$W/trees/v1" "$W/ref/cp"
 rm -rf "$W/ref/cp"
 
 # rsync NAME FROM INTO [--checksum]: INTO is a fresh copy of tree INTO (untimed), then FROM is synced into it
 rsync_ref() {
   local name=$1 from=$2 into=$3
   shift 3
-  rm -rf "$W/ref/rs"
-  cp -a "$W/trees/$into" "$W/ref/rs"
-  ref "$name" "$W/ref" "$(count_files "$W/trees/$from")" "$(sum_bytes "$W/trees/$from")" -- \
+  ref "$name" "$W/ref" "$(count_files "$W/trees/$from")" "$(sum_bytes "$W/trees/$from")" \
+    "rm -rf '$W/ref/rs' && cp -a '$W/trees/$into' '$W/ref/rs'" -- \
     rsync -a --delete "$@" "$W/trees/$from/" "$W/ref/rs/"
 }
 rsync_ref rsync-v1-to-v2 v2 v1
