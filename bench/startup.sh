@@ -63,7 +63,7 @@ setting "JDK 17, launcher defaults ($default_opts)" java $default_opts -jar "$ja
 # shellcheck disable=SC2086
 setting "JDK 17, launcher defaults, -Xshare:off (no CDS at all)" java $default_opts -Xshare:off -jar "$jar"
 if [[ -f "$repo/otaclient-cli/target/otaclient.jsa" ]]; then
-  setting "./otaclient launcher (defaults + AppCDS archive of the package step, training: demo)" "$repo/otaclient"
+  setting "./otaclient launcher (defaults + AppCDS archive of the package step, training: apply of the demo image)" "$repo/otaclient"
 fi
 # AppCDS: a dynamic archive from one training run of the same command
 # shellcheck disable=SC2086
