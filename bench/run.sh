@@ -12,6 +12,8 @@
 #   BENCH_PORT      nginx port on 127.0.0.1 (default 18080)
 #   BENCH_REGEN=1   regenerate the workload even when a matching one exists
 #   BENCH_LOW_JAVA_OPTS / BENCH_LOW_THREADS   the documented low-memory setting (see docs/benchmarks.md)
+#   BENCH_REF_RUNS / BENCH_OUR_RUNS   runs of each reference (default 3) and of the default chain s1-s4
+#                   (default 3 quick, 1 full); medians are reported
 #   BENCH_ONLY      which scenarios to run (default: all): any of "1-4 zstd low v1 5 6 cap"; the references
 #                   of scenarios 1-4 run only when one of 1-4, zstd, low, v1 is selected; v1: full and
 #                   delta installs of the same trees as OTA image v1 (otaclient image build --format v1)
@@ -224,6 +226,9 @@ timed() {
 # run with the median total is recorded. A single run of a reference varied by up to 2.5x (the first
 # measurement after the images were written was the slow one); ours are single runs (see the doc).
 ref_runs=${BENCH_REF_RUNS:-3}
+# the default chain (s1-s4) runs BENCH_OUR_RUNS times (3 on the small image, 1 at 60 000 files, where
+# one chain takes ~30 s); the report shows the run of median wall time and the highest peak RSS
+our_runs=${BENCH_OUR_RUNS:-$([[ $profile == quick ]] && echo 3 || echo 1)}
 ref() {
   local name=$1 target=$2 nfiles=$3 nbytes=$4 prep=$5
   shift 6
@@ -347,9 +352,11 @@ chain() { # SETTINGS [JAVA_OPTS...]
 }
 
 if want 1-4; then
-  say "scenarios 1-4, default JVM options ($default_opts) and engine settings"
-  # shellcheck disable=SC2086
-  chain default $default_opts
+  say "scenarios 1-4, default JVM options ($default_opts) and engine settings; the chain $our_runs time(s)"
+  for ((rep = 0; rep < our_runs; rep++)); do
+    # shellcheck disable=SC2086
+    chain default $default_opts
+  done
 fi
 if want zstd; then
   say "scenarios 1-2 with zstd blobs, default settings"
