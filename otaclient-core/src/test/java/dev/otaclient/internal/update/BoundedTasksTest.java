@@ -9,6 +9,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,6 +71,46 @@ class BoundedTasksTest {
     assertThatThrownBy(tasks::finish).isInstanceOf(OtaException.class).hasMessageContaining("disk on fire");
     // the running task was cancelled with an interrupt rather than waited for (it would wait forever)
     assertThat(interrupted.await(30, TimeUnit.SECONDS)).as("the running task was interrupted").isTrue();
+  }
+
+  /**
+   * A task told to stop may still be finishing its file: the batch ends (and so the update reports
+   * its end) only once it has returned. The interrupted task gives the finisher a second to return
+   * early, which is what the permits of cancelled futures allowed.
+   */
+  @Test
+  void aFailedBatchEndsOnlyWhenItsInterruptedTasksHaveReturned() throws Exception {
+    BoundedTasks tasks = new BoundedTasks(pool, 2);
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch finished = new CountDownLatch(1);
+    AtomicBoolean endedBeforeTheTask = new AtomicBoolean();
+    CountDownLatch never = new CountDownLatch(1);
+    assertThat(tasks.submit(() -> {
+      started.countDown();
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        // still writing: the batch must not have ended
+        endedBeforeTheTask.set(finished.await(1, TimeUnit.SECONDS));
+      }
+    })).isTrue();
+    assertThat(tasks.submit(() -> {
+      assertThat(started.await(30, TimeUnit.SECONDS)).as("the first task started").isTrue();
+      throw new IOException("disk on fire");
+    })).isTrue();
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread finisher = new Thread(() -> {
+      try {
+        tasks.finish();
+      } catch (Throwable t) {
+        thrown.set(t);
+      }
+      finished.countDown();
+    });
+    finisher.start();
+    finisher.join();
+    assertThat(endedBeforeTheTask).as("the batch ended while a task still ran").isFalse();
+    assertThat(thrown.get()).isInstanceOf(OtaException.class).hasMessageContaining("disk on fire");
   }
 
   @Test
