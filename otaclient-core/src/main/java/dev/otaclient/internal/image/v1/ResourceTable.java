@@ -6,7 +6,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The image-wide resource table ({@code rs_manifest}): for each content digest, its size and how the
@@ -57,6 +61,38 @@ public final class ResourceTable implements AutoCloseable {
   /** The resource with this id, or null. */
   public Resource byId(long id) {
     return one("resource_id", ps -> ps.setLong(1, id), "resource_id " + id);
+  }
+
+  /**
+   * Ids of the slices that more than one sliced resource is made of (a common prefix of two large
+   * files, runs of zeros). Read once per update from the rows with a slice filter.
+   */
+  public synchronized Set<Long> sharedSlices() {
+    Map<Long, Long> firstUser = new HashMap<>();
+    Set<Long> shared = new HashSet<>();
+    // 's:' (hex 733A) is the slice filter's code (ResourceFilter.Sliced), whether the column holds a blob or text
+    try (PreparedStatement ps = conn.prepareStatement(
+        "SELECT resource_id, filter_applied FROM rs_manifest WHERE hex(substr(filter_applied, 1, 2)) = '733A'");
+         ResultSet r = ps.executeQuery()) {
+      while (r.next()) {
+        long id = r.getLong(1);
+        ResourceFilter f;
+        try {
+          f = ResourceFilter.parse(r.getBytes(2));
+        } catch (IllegalArgumentException e) {
+          continue; // refused with its reason when the resource itself is fetched
+        }
+        for (long slice : f.parts()) {
+          Long prev = firstUser.putIfAbsent(slice, id);
+          if (prev != null && prev != id) {
+            shared.add(slice);
+          }
+        }
+      }
+    } catch (SQLException e) {
+      throw BadImage.metadata("resource table: cannot read the slice filters: " + e.getMessage(), e);
+    }
+    return shared;
   }
 
   private interface Binder {

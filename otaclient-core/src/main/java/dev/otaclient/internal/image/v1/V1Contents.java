@@ -51,13 +51,16 @@ public final class V1Contents {
   private final Path blobDir;
   private final ConcurrentHashMap<String, ReentrantLock> flights = new ConcurrentHashMap<>();
   private final Set<String> ready = ConcurrentHashMap.newKeySet();
-  /** Callers of {@link #kept} per blob not yet released: a slice two files share stays until both are done. */
+  /** Callers of {@link #kept} per blob not yet released: a slice one file lists twice stays until it is done. */
   private final ConcurrentHashMap<String, Integer> users = new ConcurrentHashMap<>();
+  /** Slices of more than one resource: kept until the update ends, as bundles are. */
+  private final Set<Long> sharedSlices;
 
   public V1Contents(ImageSource source, FileTable fileTable, ResourceTable resources, Path blobDir) {
     this.source = source;
     this.fileTable = fileTable;
     this.resources = resources;
+    this.sharedSlices = resources.sharedSlices();
     this.blobDir = blobDir;
   }
 
@@ -155,6 +158,7 @@ public final class V1Contents {
   private FetchResult fromSlices(ResourceTable.Resource r, ResourceFilter.Sliced s, Path dest, FetchListener l,
       Set<Long> path, int depth) {
     List<Path> files = new ArrayList<>();
+    List<Path> ownSlices = new ArrayList<>();
     long[] wire = {0};
     long total = 0;
     for (long id : s.slices()) {
@@ -163,7 +167,11 @@ public final class V1Contents {
       if (total > r.size()) {
         throw BadImage.content("slices of resource " + r.id() + " add up to more than its " + r.size() + " bytes");
       }
-      files.add(kept(slice, l, path, depth, wire));
+      Path file = kept(slice, l, path, depth, wire);
+      files.add(file);
+      if (!sharedSlices.contains(id)) {
+        ownSlices.add(file);
+      }
     }
     List<InputStream> streams = new ArrayList<>();
     try {
@@ -183,9 +191,11 @@ public final class V1Contents {
         }
       }
     }
-    // a slice usually serves one resource, so it is not kept like a bundle; but two large files may
-    // share one (a common prefix, runs of zeros), so it goes only when its last user is done
-    files.forEach(this::release);
+    // A slice of this resource alone goes when it is done (twice listed: at its second release). One
+    // that other resources are made of too (a common prefix, runs of zeros) stays until the update
+    // ends: released after its first user, it was fetched again by the next whenever the two did
+    // not overlap, also in a resumed update that had it from the interrupted run.
+    ownSlices.forEach(this::release);
     return new FetchResult(wire[0], r.size(), 0);
   }
 
