@@ -23,10 +23,17 @@ import java.nio.file.attribute.BasicFileAttributes;
 final class DirectoryStep {
   private final StandbyTree tree;
   private final ImageTree image;
+  private final boolean reused;
 
-  DirectoryStep(StandbyTree tree, ImageTree image) {
+  /**
+   * @param reused the standby is reused in place, so nearly every directory exists already: it is
+   *     looked at before it is created (a refused mkdir costs an exception with its stack trace, 5 800
+   *     of them in a no-op update of a 60 000-file image)
+   */
+  DirectoryStep(StandbyTree tree, ImageTree image, boolean reused) {
     this.tree = tree;
     this.image = image;
+    this.reused = reused;
   }
 
   void create() {
@@ -35,6 +42,10 @@ final class DirectoryStep {
         DirectoryEntry d = r.next();
         Path target = tree.locateInRootfs(d.path());
         tree.safeParent(d.path(), target);
+        if (reused && isRealDirectory(target)) {
+          tree.markVerifiedDirectory(target);
+          continue;
+        }
         try {
           Files.createDirectory(target);
         } catch (FileAlreadyExistsException e) {

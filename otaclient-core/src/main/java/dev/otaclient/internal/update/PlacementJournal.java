@@ -48,7 +48,7 @@ final class PlacementJournal implements AutoCloseable {
   private final Path file;
   private final Path syncTarget;
   private final PlacementRecords trusted;
-  private final List<String> pending = new ArrayList<>();
+  private final List<byte[]> pending = new ArrayList<>();
   private final Object flushLock = new Object();
   private long lastFlush = System.nanoTime();
   private FileChannel out;
@@ -151,11 +151,25 @@ final class PlacementJournal implements AutoCloseable {
   }
 
   static String format(String imagePath, Sha256 sha, FileStat st) {
-    String body = sha.hex() + "\t" + st.size() + "\t" + st.mtimeNanos() + "\t" + st.ctimeNanos() + "\t" + st.dev()
-        + "\t" + st.ino() + "\t" + imagePath;
+    byte[] l = line(imagePath, sha, st);
+    return new String(l, 0, l.length - 1, StandardCharsets.UTF_8);
+  }
+
+  /** The record as it is appended, newline included: its bytes are made once. */
+  static byte[] line(String imagePath, Sha256 sha, FileStat st) {
+    byte[] body = (sha.hex() + "\t" + st.size() + "\t" + st.mtimeNanos() + "\t" + st.ctimeNanos() + "\t" + st.dev()
+        + "\t" + st.ino() + "\t" + imagePath).getBytes(StandardCharsets.UTF_8);
     CRC32 crc = new CRC32();
-    crc.update(body.getBytes(StandardCharsets.UTF_8));
-    return Long.toHexString(crc.getValue()) + "\t" + body;
+    crc.update(body);
+    String c = Long.toHexString(crc.getValue());
+    byte[] out = new byte[c.length() + 1 + body.length + 1];
+    for (int i = 0; i < c.length(); i++) {
+      out[i] = (byte) c.charAt(i);
+    }
+    out[c.length()] = '\t';
+    System.arraycopy(body, 0, out, c.length() + 1, body.length);
+    out[out.length - 1] = '\n';
+    return out;
   }
 
   int trustedCount() {
@@ -175,7 +189,7 @@ final class PlacementJournal implements AutoCloseable {
     if (imagePath.indexOf('\n') >= 0 || imagePath.indexOf('\r') >= 0) {
       return; // one record per line: such a path is simply hashed next time
     }
-    String line = format(imagePath, sha, st);
+    byte[] line = line(imagePath, sha, st);
     boolean due;
     synchronized (pending) {
       pending.add(line);
@@ -193,7 +207,7 @@ final class PlacementJournal implements AutoCloseable {
    */
   void flush() {
     synchronized (flushLock) {
-      List<String> batch;
+      List<byte[]> batch;
       synchronized (pending) {
         lastFlush = System.nanoTime();
         if (pending.isEmpty()) {
@@ -204,11 +218,15 @@ final class PlacementJournal implements AutoCloseable {
       }
       try {
         Fsync.filesystem(syncTarget);
-        StringBuilder sb = new StringBuilder();
-        for (String l : batch) {
-          sb.append(l).append('\n');
+        int size = 0;
+        for (byte[] l : batch) {
+          size += l.length;
         }
-        write(sb.toString());
+        ByteBuffer b = ByteBuffer.allocate(size);
+        for (byte[] l : batch) {
+          b.put(l);
+        }
+        write(b.flip());
         out.force(true);
       } catch (IOException e) {
         // the records are dropped: those files are re-verified by hashing on a resume
@@ -218,7 +236,10 @@ final class PlacementJournal implements AutoCloseable {
   }
 
   private void write(String s) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    write(ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private void write(ByteBuffer b) throws IOException {
     while (b.hasRemaining()) {
       out.write(b);
     }

@@ -30,6 +30,10 @@ final class StandbyCleaner {
    */
   static long clean(StandbyTree tree, DeltaPlan plan, java.util.Set<String> controllerOwned) {
     Path root = tree.root();
+    // image paths are cut from the visited path's string: Path.relativize built them name by name,
+    // the largest allocation of a no-op update at 60 000 files
+    String rootText = root.toString();
+    int cut = rootText.equals("/") ? 0 : rootText.length();
     long[] removed = {0};
     try {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
@@ -38,7 +42,7 @@ final class StandbyCleaner {
           if (dir.equals(root)) {
             return FileVisitResult.CONTINUE;
           }
-          String imagePath = imagePath(root, dir);
+          String imagePath = dir.toString().substring(cut);
           if (imagePath.equals(SlotLayout.STANDARD.workDir()) || controllerOwned.contains(imagePath)) {
             return FileVisitResult.SKIP_SUBTREE;
           }
@@ -53,7 +57,7 @@ final class StandbyCleaner {
 
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          String imagePath = imagePath(root, file);
+          String imagePath = file.toString().substring(cut);
           boolean keep;
           if (attrs.isSymbolicLink()) {
             String want = plan.symlinks.get(imagePath);
@@ -81,9 +85,5 @@ final class StandbyCleaner {
     }
     log.info("in-place: removed {} entries that the new image does not have", removed[0]);
     return removed[0];
-  }
-
-  private static String imagePath(Path root, Path p) {
-    return "/" + root.relativize(p).toString();
   }
 }
