@@ -119,16 +119,18 @@ final class PersistentStep {
       if (present.containsKey(imagePath)) {
         return true;
       }
-      for (int cut = imagePath.lastIndexOf('/'); cut > 0; cut = imagePath.lastIndexOf('/', cut - 1)) {
-        Boolean dir = present.get(imagePath.substring(0, cut));
-        if (dir == null) {
-          continue;
-        }
-        if (!dir) {
-          return true; // a file or symlink takes the place of the image's directory
-        }
-        if (copiedFromDirectory(cut, imagePath)) {
-          return true;
+      // asked for every file of the image: the few persistent paths are matched as prefixes, where
+      // a lookup per ancestor made a substring per level
+      for (Map.Entry<String, Boolean> e : present.entrySet()) {
+        String p = e.getKey();
+        int cut = p.length();
+        if (cut < imagePath.length() && imagePath.charAt(cut) == '/' && imagePath.startsWith(p)) {
+          if (!e.getValue()) {
+            return true; // a file or symlink takes the place of the image's directory
+          }
+          if (copiedFromDirectory(cut, imagePath)) {
+            return true;
+          }
         }
       }
       return false;
