@@ -42,11 +42,18 @@ public final class FileAttributes {
 
   /**
    * chown then chmod: chown clears setuid/setgid bits on Linux, so the mode must come last. The
-   * numeric ids are passed through as unsigned 32-bit values.
+   * numeric ids are passed through as unsigned 32-bit values. What already has the wanted owner and
+   * mode is not touched (one {@code lstat}): a new file usually has its mode from the umask, and a
+   * directory of a reused standby has both, where a chmod per entry was a metadata write each.
    */
   public static void apply(Path p, long uid, long gid, int mode) throws IOException {
-    setOwner(p, uid, gid);
-    Files.setAttribute(p, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
+    Map<String, Object> cur = Files.readAttributes(p, CAN_CHOWN ? "unix:uid,gid,mode" : "unix:mode",
+        LinkOption.NOFOLLOW_LINKS);
+    boolean chowned = CAN_CHOWN && setOwner(p, cur, uid, gid);
+    int want = mode & 07777;
+    if (chowned || (((Integer) cur.get("mode")) & 07777) != want) {
+      Files.setAttribute(p, "unix:mode", want, LinkOption.NOFOLLOW_LINKS);
+    }
   }
 
   /** Owner of a symlink itself (lchown); symlinks have no mode of their own on Linux. */
@@ -58,15 +65,23 @@ public final class FileAttributes {
     if (!CAN_CHOWN) {
       return;
     }
-    Map<String, Object> cur = Files.readAttributes(p, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+    setOwner(p, Files.readAttributes(p, "unix:uid,gid", LinkOption.NOFOLLOW_LINKS), uid, gid);
+  }
+
+  /** Changes what differs from {@code cur} (holding uid and gid); true when anything changed. */
+  private static boolean setOwner(Path p, Map<String, Object> cur, long uid, long gid) throws IOException {
     int u = (int) uid;
     int g = (int) gid;
+    boolean changed = false;
     if (((Integer) cur.get("uid")) != u) {
       Files.setAttribute(p, "unix:uid", u, LinkOption.NOFOLLOW_LINKS);
+      changed = true;
     }
     if (((Integer) cur.get("gid")) != g) {
       Files.setAttribute(p, "unix:gid", g, LinkOption.NOFOLLOW_LINKS);
+      changed = true;
     }
+    return changed;
   }
 
   /**

@@ -193,13 +193,27 @@ class UpdateEngineTest {
     Path a = installV1(tmp.resolve("a"));
     Path b = installV1(tmp.resolve("b"));
     Map<String, Object> before = inodes(b);
+    Map<String, Object> usrBefore = ctimes(b.resolve("usr"));
     reapplyV1DownloadingNothing(new TestSlots(a, b));
     // nothing was rewritten: every regular file is still the same inode
     Map<String, Object> after = inodes(b);
     // the lists are saved anew and persistents are copied over again; nothing else is touched
     before.keySet().removeIf(k -> k.startsWith("/opt/ota/image-meta") || PERSISTENTS.contains(k));
     assertThat(after).containsAllEntriesOf(before);
+    // not even an attribute: no chmod or chown of a directory, file or symlink that has them already
+    assertThat(ctimes(b.resolve("usr"))).isEqualTo(usrBefore);
     assertThat(TreeSnapshot.of(b, META)).isEqualTo(TreeSnapshot.of(v1));
+  }
+
+  /** The ctime of every entry below {@code dir}, itself included. */
+  static Map<String, Object> ctimes(Path dir) throws IOException {
+    Map<String, Object> m = new HashMap<>();
+    try (var s = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        m.put(dir.relativize(p).toString(), Files.getAttribute(p, "unix:ctime", LinkOption.NOFOLLOW_LINKS));
+      }
+    }
+    return m;
   }
 
   /**
