@@ -29,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -60,26 +62,38 @@ public final class CaStore {
   }
 
   private final String location;
-  private final List<Group> groups;
+  private final List<String> prefixes;
+  /** The groups, parsed on a thread of their own (see {@link #load}). */
+  private final FutureTask<List<Group>> groups;
 
-  private CaStore(String location, List<Group> groups) {
+  private CaStore(String location, List<String> prefixes, FutureTask<List<Group>> groups) {
     this.location = location;
-    this.groups = List.copyOf(groups);
+    this.prefixes = List.copyOf(prefixes);
+    this.groups = groups;
+  }
+
+  private static CaStore withoutChains(String location) {
+    FutureTask<List<Group>> none = new FutureTask<>(List::of);
+    none.run();
+    return new CaStore(location, List.of(), none);
   }
 
   /** A store with no chain: every verification fails, and a {@link TrustPolicy} decides what that means. */
   public static CaStore empty() {
-    return new CaStore("(no CA store)", List.of());
+    return withoutChains("(no CA store)");
   }
 
   /**
    * Loads every {@code <prefix>.<x>.pem} file of {@code dir}. A missing directory gives an empty store
-   * (logged). Other files are ignored.
+   * (logged). Other files are ignored. The directory is listed now (a failure to list it is thrown
+   * here); the certificates are parsed on a thread of their own and waited for at the first
+   * verification: the security providers and certificate classes took ~40 ms of a command's start,
+   * before its first request, which needs none of them.
    */
   public static CaStore load(Path dir) {
     if (!Files.isDirectory(dir)) {
       LOG.warn("CA store {} does not exist or is not a directory: no CA chain installed", dir);
-      return new CaStore(dir.toString(), List.of());
+      return withoutChains(dir.toString());
     }
     Map<String, List<Path>> files = new TreeMap<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
@@ -93,19 +107,50 @@ public final class CaStore {
       throw new OtaException(ErrorCode.BASE_METADATA_VERIFICATION, ErrorModule.API,
           "CA store " + dir + ": cannot list: " + e.getMessage(), e);
     }
-    List<Group> groups = new ArrayList<>();
-    files.forEach((prefix, paths) -> {
-      paths.sort(null);
-      Group g = loadGroup(prefix, paths);
-      if (g.defect() != null) {
-        LOG.warn("CA chain '{}' in {} is unusable: {}", prefix, dir, g.defect());
-      } else {
-        LOG.info("CA chain '{}' loaded from {}: {} root(s), {} intermediate(s)",
-            prefix, dir, g.roots().size(), g.intermediates().size());
-      }
-      groups.add(g);
+    FutureTask<List<Group>> parse = new FutureTask<>(() -> {
+      List<Group> groups = new ArrayList<>();
+      files.forEach((prefix, paths) -> {
+        paths.sort(null);
+        Group g = loadGroup(prefix, paths);
+        if (g.defect() != null) {
+          LOG.warn("CA chain '{}' in {} is unusable: {}", prefix, dir, g.defect());
+        } else {
+          LOG.info("CA chain '{}' loaded from {}: {} root(s), {} intermediate(s)",
+              prefix, dir, g.roots().size(), g.intermediates().size());
+        }
+        groups.add(g);
+      });
+      return List.copyOf(groups);
     });
-    return new CaStore(dir.toString(), groups);
+    if (!files.isEmpty()) {
+      Thread t = new Thread(parse, "ca-store");
+      t.setDaemon(true);
+      t.start();
+    } else {
+      parse.run();
+    }
+    return new CaStore(dir.toString(), new ArrayList<>(files.keySet()), parse);
+  }
+
+  /** The parsed groups; waits for the parse (not interruptible: it takes milliseconds and cannot hang). */
+  private List<Group> groups() {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return groups.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          throw new OtaException(ErrorCode.BASE_METADATA_VERIFICATION, ErrorModule.API,
+              "CA store " + location + ": cannot read the certificates: " + e.getCause(), e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private static Group loadGroup(String prefix, List<Path> paths) {
@@ -143,14 +188,12 @@ public final class CaStore {
   }
 
   public boolean isEmpty() {
-    return groups.isEmpty();
+    return prefixes.isEmpty();
   }
 
   /** Prefixes of the chains found, in the order they are tried. */
   public List<String> chainNames() {
-    List<String> names = new ArrayList<>();
-    groups.forEach(g -> names.add(g.prefix()));
-    return names;
+    return prefixes;
   }
 
   /** Where the store was loaded from, for messages. */
@@ -183,7 +226,7 @@ public final class CaStore {
   private void verify(X509Certificate signCert, List<X509Certificate> presented, boolean criticalCaConstraints,
       Instant now) {
     String subject = signCert.getSubjectX500Principal().getName();
-    if (groups.isEmpty()) {
+    if (prefixes.isEmpty()) {
       throw fail("no CA chain installed in " + location + " to verify signing certificate " + subject);
     }
     Date date = Date.from(now);
@@ -197,7 +240,7 @@ public final class CaStore {
           + " (now " + now + ")");
     }
     List<String> failures = new ArrayList<>();
-    for (Group g : groups) {
+    for (Group g : groups()) {
       if (g.defect() != null) {
         failures.add("chain '" + g.prefix() + "': " + g.defect());
         continue;
