@@ -77,12 +77,42 @@ if [[ -x "$java25" ]]; then
   setting "JDK 25, launcher defaults" "$java25" $default_opts -jar "$jar"
   # shellcheck disable=SC2086
   setting "JDK 25, launcher defaults + compact object headers" "$java25" $default_opts -XX:+UseCompactObjectHeaders -jar "$jar"
-  # shellcheck disable=SC2086
-  "$java25" $default_opts -XX:AOTCacheOutput="$S/app25.aot" -jar "$jar" apply --url "http://127.0.0.1:$port/v1/" \
-    --certs "$W/ca/certs" --state-dir "$S/train" --image-version 1 --progress-every 0 > /dev/null 2>&1 || true
-  rm -rf "$S/train"
-  # shellcheck disable=SC2086
-  setting "JDK 25, launcher defaults + AOT cache (training: one full install)" "$java25" $default_opts -XX:AOTCache="$S/app25.aot" -jar "$jar"
-  # shellcheck disable=SC2086
-  setting "JDK 25, AOT cache + compact object headers" "$java25" $default_opts -XX:+UseCompactObjectHeaders -XX:AOTCache="$S/app25.aot" -jar "$jar"
+  # The assembly step of Temurin 25.0.3 dies on this jar (internal error in archiveHeapWriter.cpp, an
+  # hs_err file, an empty cache, exit status 0) unless invokedynamic call sites stay unlinked
+  # (-XX:-AOTClassLinking). A cache that is empty or made with other options is ignored by the JVM, and
+  # the run measured is one without a cache: each cache is made with the options of its row, checked
+  # with -XX:AOTMode=on, and the row says how it was made.
+  # make_aot FILE [JVM options...]: prints how the cache was made; nothing when no usable cache was made
+  make_aot() {
+    local file=$1 extra
+    shift
+    for extra in "" "-XX:-AOTClassLinking"; do
+      rm -f "$file" "$file.config"
+      # shellcheck disable=SC2086
+      (cd "$S" && "$java25" $default_opts "$@" $extra -XX:AOTCacheOutput="$file" -jar "$jar" apply \
+        --url "http://127.0.0.1:$port/v1/" --certs "$W/ca/certs" --state-dir "$S/train" --image-version 1 \
+        --progress-every 0 > "$file.log" 2>&1) || true
+      rm -rf "$S/train" "$S"/hs_err_pid*.log
+      # shellcheck disable=SC2086
+      if [[ -s "$file" ]] && "$java25" $default_opts "$@" -XX:AOTCache="$file" -XX:AOTMode=on -jar "$jar" \
+          --version > /dev/null 2>&1; then
+        echo "${extra:-default options}"
+        return
+      fi
+    done
+  }
+  made=$(make_aot "$S/app25.aot")
+  if [[ -n "$made" ]]; then
+    # shellcheck disable=SC2086
+    setting "JDK 25, launcher defaults + AOT cache (training: one full install; made with $made)" "$java25" $default_opts -XX:AOTCache="$S/app25.aot" -jar "$jar"
+  else
+    echo "| JDK 25 + AOT cache | no usable cache could be made (see $S/app25.aot.log) | | | |"
+  fi
+  made=$(make_aot "$S/app25c.aot" -XX:+UseCompactObjectHeaders)
+  if [[ -n "$made" ]]; then
+    # shellcheck disable=SC2086
+    setting "JDK 25, AOT cache + compact object headers (made with $made)" "$java25" $default_opts -XX:+UseCompactObjectHeaders -XX:AOTCache="$S/app25c.aot" -jar "$jar"
+  else
+    echo "| JDK 25 + AOT cache + compact object headers | no usable cache could be made (see $S/app25c.aot.log) | | | |"
+  fi
 fi
