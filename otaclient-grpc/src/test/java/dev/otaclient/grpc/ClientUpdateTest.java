@@ -117,10 +117,16 @@ class ClientUpdateTest {
     }
   }
 
-  /** Stands in for {@code systemctl restart}: records that it ran and which release was current then. */
+  /**
+   * Stands in for {@code systemctl restart}: records that it ran and which release was current then.
+   * The record appears whole (written beside, then renamed): the tests wait for the file to exist and
+   * then read it, which raced with the shell's write when the redirection created it.
+   */
   private Path fakeRestart() throws IOException {
     Path script = tmp.resolve("fake-systemctl");
-    Files.writeString(script, "#!/bin/sh\nreadlink '" + clientDir.resolve("current") + "' >> '" + restarts + "'\n");
+    Path partial = tmp.resolve("restarts.partial");
+    Files.writeString(script, "#!/bin/sh\n{ cat '" + restarts + "' 2>/dev/null; readlink '" + clientDir.resolve("current")
+        + "'; } > '" + partial + "' && mv '" + partial + "' '" + restarts + "'\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     return script;
   }
