@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * /boot, slot A and slot B as ext4 loop devices, Debian's grub-mkconfig and grub-editenv, the firmware
  * modelled by {@link GrubFirmware}) stopped at every step. The migration runs in a child JVM
  * ({@link DeviceCrashProbe} with {@code OTA_PROBE_LAYOUT=slots}, mode {@code start}); a reference run lists
- * its steps (every stand-in command's start and end), and each step is a stop point, once right at it
- * and once a seeded moment later, as a kill (SIGKILL of the process group) and as a power cut
+ * its steps (every stand-in command's start and end), and each step is a stop point right at it, with a
+ * seeded sample of moments a little later (all of them with {@code -Dreliability.long=true}), as a kill (SIGKILL of the process group) and as a power cut
  * (EXT4_IOC_SHUTDOWN of /boot and the running root without flushing, then SIGKILL and e2fsck).
  *
  * <p>After each stop: GRUB boots slot A through a grub.cfg of one layout or the other (the firmware
@@ -96,16 +96,21 @@ class GrubMigrationCrashTest {
         e -> false, 0, () -> { }, env, true);
   }
 
-  /** Every step of the reference run, right at it and a seeded moment later. */
+  /**
+   * Every step of the reference run right at it; seeded moments a little later, a sample of them
+   * ({@link Suite#laterSample}: all with a long run).
+   */
   static List<Point> plan(Random r) {
     Map<String, Integer> seen = new LinkedHashMap<>();
     List<Point> p = new ArrayList<>();
-    p.add(new Point("STARTING", 1, r.nextInt(200_000)));
+    List<Point> later = new ArrayList<>();
+    later.add(new Point("STARTING", 1, 1 + r.nextInt(200_000)));
     for (String e : steps) {
       int nth = seen.merge(e, 1, Integer::sum);
       p.add(new Point(e, nth, 0));
-      p.add(new Point(e, nth, 1 + r.nextInt(20_000)));
+      later.add(new Point(e, nth, 1 + r.nextInt(20_000)));
     }
+    p.addAll(Suite.laterSample(later, r, "grub-migration"));
     return p;
   }
 

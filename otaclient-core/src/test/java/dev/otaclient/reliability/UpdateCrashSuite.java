@@ -215,10 +215,8 @@ abstract class UpdateCrashSuite {
     }
     later.add(new Point(false, "STARTING", 1, 1 + r.nextInt(200_000)));
     later.add(new Point(true, "STARTING", 1, 1 + r.nextInt(200_000)));
-    Collections.shuffle(later, r);
-    int n = Suite.longRun() ? later.size() : Math.min(later.size(), Integer.getInteger("reliability." + name() + ".later", 12));
     List<Point> out = new ArrayList<>(at);
-    out.addAll(later.subList(0, n));
+    out.addAll(Suite.laterSample(later, r, name()));
     return out;
   }
 
