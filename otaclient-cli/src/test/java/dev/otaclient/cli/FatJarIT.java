@@ -37,6 +37,29 @@ class FatJarIT {
   }
 
   /**
+   * picocli is compiled for Java 5, and class-data sharing refuses classes older than Java 6: the
+   * package step lifts them (src/build/LiftClassVersion.java), so the launcher's archive holds them
+   * and a start does not read and verify ~170 classes from the jar. The lifted classes run: this
+   * parses and prints help through them.
+   */
+  @Test
+  void picocliComesFromTheLaunchersClassDataArchive() throws Exception {
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(JAR.toFile())) {
+      byte[] head = z.getInputStream(z.getEntry("picocli/CommandLine.class")).readNBytes(8);
+      assertThat(((head[6] & 0xff) << 8) | (head[7] & 0xff)).as("class file version of picocli.CommandLine")
+          .isGreaterThanOrEqualTo(50);
+    }
+    Path jsa = JAR.resolveSibling("otaclient.jsa");
+    assertThat(jsa).as("the package step's AppCDS archive").exists();
+    String out = run(List.of("-Xms8m", "-XX:MaxNewSize=8m", "-Xmx160m", "-XX:+UseSerialGC", "-XX:MaxNodeLimit=20000",
+        "-XX:MaxInlineLevel=6", "-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-Xlog:class+load=info"),
+        List.of("apply", "--help"), 0, 60);
+    assertThat(out).contains("Usage: otaclient apply");
+    assertThat(out.lines().filter(l -> l.contains(" picocli.CommandLine$Model$OptionSpec ")))
+        .singleElement().asString().contains("shared objects file");
+  }
+
+  /**
    * The ./otaclient launcher with its default JVM options prints nothing on stderr for a good command:
    * a JVM warning about the options (once the case with -Xmn beside an 8 MiB initial heap) would be a
    * line on every command. Run without the AppCDS archive too, where no -Xlog option hides warnings.
