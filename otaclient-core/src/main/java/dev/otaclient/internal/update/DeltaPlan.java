@@ -14,6 +14,13 @@ final class DeltaPlan {
   final PathSet regularPaths;
   final long totalRegularFiles;
   final long totalRegularSize;
+  /**
+   * Set by the in-place clean of a reused standby ({@link StandbyCleaner}), which saw every entry left
+   * there: the directories it kept, and the regular files it kept are marked in {@link #regularPaths}.
+   * A path it did not see is not looked at again (a failed {@code lstat} costs an exception with its
+   * stack trace in Java: 8 000 of them in a delta into a nearly empty standby). Null: not walked.
+   */
+  Set<String> standbyDirectories;
 
   DeltaPlan(ContentGroups groups, Set<String> directories, Map<String, String> symlinks,
       PathSet regularPaths, long totalRegularFiles, long totalRegularSize) {
@@ -23,6 +30,16 @@ final class DeltaPlan {
     this.regularPaths = regularPaths;
     this.totalRegularFiles = totalRegularFiles;
     this.totalRegularSize = totalRegularSize;
+  }
+
+  /** Whether the standby may hold a regular file at {@code path}: false only when the clean walk saw none there. */
+  boolean mayBeInStandby(String path) {
+    return standbyDirectories == null || regularPaths.isMarked(path);
+  }
+
+  /** Whether the standby may hold {@code path} as a directory: false only when the clean walk saw none there. */
+  boolean mayBeDirectoryInStandby(String path) {
+    return standbyDirectories == null || standbyDirectories.contains(path);
   }
 
   Iterable<ContentGroup> contentGroups() {

@@ -27,16 +27,20 @@ final class DirectoryStep {
   private final StandbyTree tree;
   private final ImageTree image;
   private final boolean reused;
+  private final DeltaPlan plan;
 
   /**
    * @param reused the standby is reused in place, so nearly every directory exists already: it is
    *     looked at before it is created (a refused mkdir costs an exception with its stack trace, 5 800
    *     of them in a no-op update of a 60 000-file image)
+   * @param plan the plan: a directory the in-place clean did not find ({@link DeltaPlan#mayBeDirectoryInStandby})
+   *     is created without being looked for, since a failed {@code lstat} costs an exception too
    */
-  DirectoryStep(StandbyTree tree, ImageTree image, boolean reused) {
+  DirectoryStep(StandbyTree tree, ImageTree image, boolean reused, DeltaPlan plan) {
     this.tree = tree;
     this.image = image;
     this.reused = reused;
+    this.plan = plan;
   }
 
   void create() {
@@ -45,7 +49,7 @@ final class DirectoryStep {
         DirectoryEntry d = r.next();
         Path target = tree.locateInRootfs(d.path());
         tree.safeParent(d.path(), target);
-        if (reused && isRealDirectory(target)) {
+        if (reused && plan.mayBeDirectoryInStandby(d.path()) && isRealDirectory(target)) {
           tree.markVerifiedDirectory(target);
           continue;
         }

@@ -7,9 +7,14 @@ package dev.otaclient.internal.update;
 final class PathSet {
   private String[] table = new String[256];
   private int n;
+  /** One bit per table slot ({@link #mark}); null until the first mark. */
+  private java.util.BitSet marks;
 
   /** Adds {@code path}; false when it was already present. */
   boolean add(String path) {
+    if (marks != null) {
+      throw new IllegalStateException("marked paths are final");
+    }
     int i = slot(path);
     if (table[i] != null) {
       return false;
@@ -38,6 +43,25 @@ final class PathSet {
 
   int size() {
     return n;
+  }
+
+  /**
+   * Marks {@code path}, which must be in the set; no path can be added afterwards. Not thread-safe:
+   * marks are set by one thread and read by others after a hand-over (a task submission).
+   */
+  void mark(String path) {
+    int i = slot(path);
+    if (table[i] == null) {
+      throw new IllegalArgumentException("not in the set: " + path);
+    }
+    if (marks == null) {
+      marks = new java.util.BitSet(table.length);
+    }
+    marks.set(i);
+  }
+
+  boolean isMarked(String path) {
+    return marks != null && marks.get(slot(path));
   }
 
   private int slot(String path) {

@@ -54,6 +54,7 @@ final class RegularFileStep {
   private final PersistentStep.Cover persistents;
   /** Members that the persistent step replaces, for the few groups that have any. */
   private final Map<ContentGroup, boolean[]> skips = new java.util.IdentityHashMap<>();
+  private DeltaPlan plan;
 
   RegularFileStep(StandbyTree tree, Path activeRoot, ContentFetcher fetcher, ProgressCounters counters,
       PlacementJournal journal, boolean inPlace, ExecutorService pool, int maxInFlight) {
@@ -80,6 +81,7 @@ final class RegularFileStep {
   }
 
   void run(DeltaPlan plan) {
+    this.plan = plan;
     if (!persistents.isEmpty()) {
       for (ContentGroup g : plan.contentGroups()) {
         boolean[] skip = null;
@@ -177,7 +179,7 @@ final class RegularFileStep {
     if (inPlace) {
       for (int i = 0; i < n; i++) {
         PlannedFile e = g.member(i);
-        if (skip[i]) {
+        if (skip[i] || !plan.mayBeInStandby(e.path)) {
           continue;
         }
         long t0 = System.nanoTime();

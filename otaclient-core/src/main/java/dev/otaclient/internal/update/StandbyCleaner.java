@@ -35,6 +35,7 @@ final class StandbyCleaner {
     String rootText = root.toString();
     int cut = rootText.equals("/") ? 0 : rootText.length();
     long[] removed = {0};
+    java.util.Set<String> keptDirectories = new java.util.HashSet<>();
     try {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
@@ -46,8 +47,11 @@ final class StandbyCleaner {
           if (imagePath.equals(SlotLayout.STANDARD.workDir()) || controllerOwned.contains(imagePath)) {
             return FileVisitResult.SKIP_SUBTREE;
           }
-          if (plan.directories.contains(imagePath)
-              || controllerOwned.stream().anyMatch(owned -> owned.startsWith(imagePath + "/"))) {
+          if (plan.directories.contains(imagePath)) {
+            keptDirectories.add(imagePath);
+            return FileVisitResult.CONTINUE;
+          }
+          if (controllerOwned.stream().anyMatch(owned -> owned.startsWith(imagePath + "/"))) {
             return FileVisitResult.CONTINUE;
           }
           removed[0] += AtomicFiles.deleteTree(dir);
@@ -64,6 +68,9 @@ final class StandbyCleaner {
             keep = want != null && want.equals(Files.readSymbolicLink(file).toString());
           } else {
             keep = attrs.isRegularFile() && plan.regularPaths.contains(imagePath);
+            if (keep) {
+              plan.regularPaths.mark(imagePath);
+            }
           }
           if (!keep) {
             Files.deleteIfExists(file);
@@ -83,6 +90,7 @@ final class StandbyCleaner {
     } catch (IOException e) {
       throw SlotIo.failure("cleaning the reused standby slot", e);
     }
+    plan.standbyDirectories = keptDirectories;
     log.info("in-place: removed {} entries that the new image does not have", removed[0]);
     return removed[0];
   }

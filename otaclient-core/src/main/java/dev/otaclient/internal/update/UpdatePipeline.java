@@ -125,7 +125,7 @@ final class UpdatePipeline {
           counters.removed(StandbyCleaner.clean(tree, plan, standby.controllerOwned()));
         }
         counters.phase(UpdatePhase.DIRECTORY);
-        DirectoryStep dirs = new DirectoryStep(tree, image, standby.reusedInPlace());
+        DirectoryStep dirs = new DirectoryStep(tree, image, standby.reusedInPlace(), plan);
         dirs.create();
 
         counters.phase(UpdatePhase.SYMLINK);
