@@ -77,9 +77,10 @@ if [[ -x "$java25" ]]; then
   setting "JDK 25, launcher defaults" "$java25" $default_opts -jar "$jar"
   # shellcheck disable=SC2086
   setting "JDK 25, launcher defaults + compact object headers" "$java25" $default_opts -XX:+UseCompactObjectHeaders -jar "$jar"
-  # The assembly step of Temurin 25.0.3 dies on this jar (internal error in archiveHeapWriter.cpp, an
-  # hs_err file, an empty cache, exit status 0) unless invokedynamic call sites stay unlinked
-  # (-XX:-AOTClassLinking). A cache that is empty or made with other options is ignored by the JVM, and
+  # The assembly step of Temurin 25.0.3 died on this jar while picocli's classes were Java 5 ones
+  # (internal error in archiveHeapWriter.cpp, an hs_err file, an empty cache, exit status 0) unless
+  # invokedynamic call sites stayed unlinked (-XX:-AOTClassLinking); since the package step lifts them
+  # the default options work. A cache that is empty or made with other options is ignored by the JVM, and
   # the run measured is one without a cache: each cache is made with the options of its row, checked
   # with -XX:AOTMode=on, and the row says how it was made.
   # make_aot FILE [JVM options...]: prints how the cache was made; nothing when no usable cache was made
