@@ -36,6 +36,14 @@ class FatJarIT {
     return out;
   }
 
+  static final Path LAUNCHER = Path.of("..", "otaclient").toAbsolutePath().normalize();
+
+  /** The ./otaclient launcher's default JVM options, as its last line runs them when there is no archive. */
+  static String launcherDefaults() throws java.io.IOException {
+    return Files.readAllLines(LAUNCHER).stream().filter(l -> l.startsWith("exec java"))
+        .map(l -> l.replaceAll(".*OTACLIENT_JAVA_OPTS:-([^}]*)}.*", "$1")).findFirst().orElseThrow();
+  }
+
   /**
    * picocli is compiled for Java 5, and class-data sharing refuses classes older than Java 6: the
    * package step lifts them (src/build/LiftClassVersion.java), so the launcher's archive holds them
@@ -53,9 +61,9 @@ class FatJarIT {
     // -Dotaclient.cds.skip=true packages without an archive (and leaves an older one stale)
     org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(jsa)
         && Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(JAR)) >= 0, "no AppCDS archive of this jar");
-    String out = run(List.of("-Xms8m", "-XX:MaxNewSize=8m", "-Xmx160m", "-XX:+UseSerialGC", "-XX:MaxNodeLimit=20000",
-        "-XX:MaxInlineLevel=6", "-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-Xlog:class+load=info"),
-        List.of("apply", "--help"), 0, 60);
+    List<String> jvm = new java.util.ArrayList<>(List.of(launcherDefaults().split(" ")));
+    jvm.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-Xlog:cds=off", "-Xlog:class+load=info"));
+    String out = run(jvm, List.of("apply", "--help"), 0, 60);
     assertThat(out).contains("Usage: otaclient apply");
     assertThat(out.lines().filter(l -> l.contains(" picocli.CommandLine$Model$OptionSpec ")))
         .singleElement().asString().contains("shared objects file");
@@ -68,12 +76,9 @@ class FatJarIT {
    */
   @Test
   void theLauncherDefaultsKeepStderrEmpty() throws Exception {
-    Path launcher = Path.of("..", "otaclient").toAbsolutePath().normalize();
-    // the defaults, as the launcher's last line runs them when there is no archive
-    String defaults = Files.readAllLines(launcher).stream().filter(l -> l.startsWith("exec java"))
-        .map(l -> l.replaceAll(".*OTACLIENT_JAVA_OPTS:-([^}]*)}.*", "$1")).findFirst().orElseThrow();
-    String jar = launcher.getParent().resolve("otaclient-cli/target/otaclient.jar").toString();
-    for (ProcessBuilder pb : List.of(new ProcessBuilder("sh", launcher.toString(), "--version"),
+    String defaults = launcherDefaults();
+    String jar = LAUNCHER.getParent().resolve("otaclient-cli/target/otaclient.jar").toString();
+    for (ProcessBuilder pb : List.of(new ProcessBuilder("sh", LAUNCHER.toString(), "--version"),
         new ProcessBuilder("sh", "-c", "exec java " + defaults + " -jar \"$1\" --version", "sh", jar))) {
       Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

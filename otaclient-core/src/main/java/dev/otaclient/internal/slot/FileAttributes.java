@@ -47,19 +47,8 @@ public final class FileAttributes {
    * directory of a reused standby has both, where a chmod per entry was a metadata write each.
    */
   public static void apply(Path p, long uid, long gid, int mode) throws IOException {
-    apply(p, current(p), uid, gid, mode);
-  }
-
-  /**
-   * The owner and mode (file type bits included) of {@code p} itself, as {@link #apply(Path, Map, long,
-   * long, int)} takes them: a caller that needs the type too reads them once.
-   */
-  public static Map<String, Object> current(Path p) throws IOException {
-    return Files.readAttributes(p, "unix:mode,uid,gid", LinkOption.NOFOLLOW_LINKS);
-  }
-
-  /** As {@link #apply(Path, long, long, int)}, with the attributes {@link #current} read. */
-  public static void apply(Path p, Map<String, Object> cur, long uid, long gid, int mode) throws IOException {
+    Map<String, Object> cur = Files.readAttributes(p, CAN_CHOWN ? "unix:uid,gid,mode" : "unix:mode",
+        LinkOption.NOFOLLOW_LINKS);
     boolean chowned = CAN_CHOWN && setOwner(p, cur, uid, gid);
     int want = mode & 07777;
     if (chowned || (((Integer) cur.get("mode")) & 07777) != want) {

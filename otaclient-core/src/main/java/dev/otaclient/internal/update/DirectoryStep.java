@@ -15,15 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Map;
 
 /**
  * The DIRECTORY phase. Directories are created first and get their owner and mode only at the end
  * ({@link #applyAttributes}), so a read-only directory mode never blocks writing its content.
  */
 final class DirectoryStep {
-  private static final int S_IFMT = 0170000;
-  private static final int S_IFDIR = 0040000;
   private final StandbyTree tree;
   private final ImageTree image;
   private final boolean reused;
@@ -78,10 +75,14 @@ final class DirectoryStep {
         DirectoryEntry d = r.next();
         Path target = tree.locateInRootfs(d.path());
         try {
-          // one lstat for the type and what FileAttributes compares: 5 800 directories at 60 000 files
-          Map<String, Object> cur = FileAttributes.current(target);
-          if ((((Integer) cur.get("mode")) & S_IFMT) == S_IFDIR) {
-            FileAttributes.apply(target, cur, d.uid(), d.gid(), FileAttributes.canChown() ? d.mode() : d.mode() | 0700);
+          // one lstat for the type, owner and mode: a directory that has them already (nearly all of
+          // a reused standby, 5 800 at 60 000 files) is not looked at again
+          FileStat st = FileStat.of(target);
+          if (st.isDirectory()) {
+            int mode = FileAttributes.canChown() ? d.mode() : d.mode() | 0700;
+            if (!st.hasOwnerAndMode(d.uid(), d.gid(), mode)) {
+              FileAttributes.apply(target, d.uid(), d.gid(), mode);
+            }
             if (r.xattrs() != null) {
               FileAttributes.applyXattrs(target, r.xattrs());
             }

@@ -1,5 +1,6 @@
 package dev.otaclient.internal.update;
 
+import dev.otaclient.internal.slot.FileAttributes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,6 +20,7 @@ record FileStat(int mode, long size, long mtimeNanos, long ctimeNanos, long dev,
   private static final String ATTRS = "unix:mode,size,lastModifiedTime,ctime,dev,ino,uid,gid";
   private static final int S_IFMT = 0170000;
   private static final int S_IFREG = 0100000;
+  private static final int S_IFDIR = 0040000;
 
   /** Reads the file's own attributes, never following a symlink at {@code p}. */
   static FileStat of(Path p) throws IOException {
@@ -33,6 +35,20 @@ record FileStat(int mode, long size, long mtimeNanos, long ctimeNanos, long dev,
 
   boolean isRegularFile() {
     return (mode & S_IFMT) == S_IFREG;
+  }
+
+  boolean isDirectory() {
+    return (mode & S_IFMT) == S_IFDIR;
+  }
+
+  /**
+   * Whether the file already has this owner (only where ownership can be set at all:
+   * {@link FileAttributes#canChown}) and these permission bits: then it need not be touched, which
+   * would set its ctime.
+   */
+  boolean hasOwnerAndMode(long wantUid, long wantGid, int wantMode) {
+    boolean ownerDiffers = FileAttributes.canChown() && (uid != (int) wantUid || gid != (int) wantGid);
+    return !ownerDiffers && permissions() == (wantMode & 07777);
   }
 
   /** The permission bits including setuid, setgid and sticky. */

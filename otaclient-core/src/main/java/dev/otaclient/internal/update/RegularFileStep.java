@@ -397,8 +397,7 @@ final class RegularFileStep {
    * ctime even when the mode is unchanged, which would void its placement record). True when changed.
    */
   private static boolean fixAttributes(PlannedFile e, Path target, FileStat st) throws IOException {
-    boolean ownerDiffers = FileAttributes.canChown() && (st.uid() != (int) e.uid() || st.gid() != (int) e.gid());
-    if (!ownerDiffers && st.permissions() == (e.mode & 07777)) {
+    if (st.hasOwnerAndMode(e.uid(), e.gid(), e.mode)) {
       // extended attributes only change where they differ: a kept file usually keeps its ctime
       return e.xattrs != null && FileAttributes.applyXattrs(target, e.xattrs);
     }
