@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.otaclient.testing.Await;
 import dev.otaclient.testing.Nginx;
 import dev.otaclient.testing.SignedImageFixture;
+import dev.otaclient.testing.Tmpfs;
 import dev.otaclient.testing.TreeSnapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -104,10 +105,8 @@ class LocalSourcesIT {
     assertThat(b.exit()).as(b.toString()).isZero();
     Path archive = ImageArchive.pack(roomy, w.resolve("roomy.tar.zst"));
 
-    Path tmp = Files.createDirectories(w.resolve("small-tmp"));
-    assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m,mode=1777", "tmpfs", tmp.toString())
-        .inheritIO().start().waitFor()).isZero();
-    try {
+    try (Tmpfs smallTmp = Tmpfs.mount(w.resolve("small-tmp"), "size=3m,mode=1777")) {
+      Path tmp = smallTmp.dir();
       Path state = w.resolve("state-roomy");
       JarRun ok = JarRun.withJvm(List.of("-Djava.io.tmpdir=" + tmp), "apply", "--url", archive.toString(), "--certs",
           images.cas().toString(), "--state-dir", state.toString(), "--image-version", "roomy", "--progress-every", "0");
@@ -128,8 +127,6 @@ class LocalSourcesIT {
       assertThat(bad.errLines()).as(bad.toString()).hasSize(1);
       assertThat(entries(tmp)).as(bad.toString()).isEmpty();
       assertThat(entries(stateBad.resolve("work"))).as(bad.toString()).isEmpty();
-    } finally {
-      new ProcessBuilder("umount", "-l", tmp.toString()).inheritIO().start().waitFor();
     }
   }
 

@@ -9,15 +9,13 @@ import dev.otaclient.internal.fs.TempNames;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import dev.otaclient.testing.SignedImageFixture;
+import dev.otaclient.testing.Tmpfs;
 import dev.otaclient.testing.TreeSnapshot;
 import dev.otaclient.internal.update.UpdateEngine;
 import dev.otaclient.internal.update.UpdateRequest;
 import dev.otaclient.internal.update.UpdateSettings;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,6 +38,7 @@ class DiskFullTest {
 
   @TempDir Path tmp;
   Path mountPoint;
+  Tmpfs standby;
 
   @BeforeAll
   static void images() throws Exception {
@@ -60,8 +59,8 @@ class DiskFullTest {
 
   @AfterEach
   void unmount() throws Exception {
-    if (mountPoint != null) {
-      run("umount", "-l", mountPoint.toString());
+    if (standby != null) {
+      standby.close();
     }
   }
 
@@ -74,7 +73,7 @@ class DiskFullTest {
     Files.writeString(running.resolve("etc/hostname"), "ecu\n");
     TreeSnapshot runningBefore = TreeSnapshot.of(running);
     mountPoint = boot.slotRoot(DirectorySlotController.SLOT_B);
-    assertThat(run("mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", mountPoint.toString())).isZero();
+    standby = Tmpfs.mount(mountPoint, "size=2m,mode=0755");
 
     EcuStatus failed = client(state).update(UpdateRequest.of("big", images.image("big").toString(), "{}"));
     assertThat(failed.status()).isEqualTo(OtaStatus.FAILURE);
@@ -105,15 +104,5 @@ class DiskFullTest {
     UpdateEngine c = new UpdateEngine("main", new DirectorySlotController(state), UpdateSettings.defaults(images.caStore()));
     c.start();
     return c;
-  }
-
-  static int run(String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(List.of(cmd)).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    int rc = p.waitFor();
-    if (rc != 0) {
-      System.err.println(String.join(" ", cmd) + ": " + out);
-    }
-    return rc;
   }
 }

@@ -3,14 +3,13 @@ package dev.otaclient.proxy;
 import static dev.otaclient.proxy.Fixtures.clientVia;
 import static dev.otaclient.proxy.Fixtures.get;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.internal.fetch.CacheControl;
 import dev.otaclient.testing.FileClock;
+import dev.otaclient.testing.Tmpfs;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +35,7 @@ class ProxySpaceLimitTest {
   private static final long FS_BYTES = 8L * MIB;
 
   @TempDir Path tmp;
+  private Tmpfs fs;
   private Path mount;
   private Path cache;
   private OriginServer origin;
@@ -44,10 +44,8 @@ class ProxySpaceLimitTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    mount = tmp.resolve("fs");
-    Files.createDirectories(mount);
-    String why = mountTmpfs(mount);
-    assumeTrue(why == null, () -> "space-limit tests skipped: " + why);
+    fs = Tmpfs.mount(tmp.resolve("fs"), "size=" + FS_BYTES);
+    mount = fs.dir();
     cache = mount.resolve("cache");
     Path root = tmp.resolve("www");
     for (int i = 1; i <= 8; i++) {
@@ -62,8 +60,8 @@ class ProxySpaceLimitTest {
   @AfterEach
   void tearDown() throws Exception {
     Fixtures.closeAll(proxy, origin);
-    if (mount != null && Files.exists(mount)) {
-      run("umount", mount.toString());
+    if (fs != null) {
+      fs.close();
     }
   }
 
@@ -178,25 +176,5 @@ class ProxySpaceLimitTest {
 
   private void ballast(long bytes) throws IOException {
     Files.write(mount.resolve("ballast"), new byte[(int) bytes]);
-  }
-
-  /** Mounts the tmpfs; returns why it could not, or null. */
-  private static String mountTmpfs(Path dir) throws IOException, InterruptedException {
-    String uid = run("id", "-u");
-    if (!"0".equals(uid.trim())) {
-      return "not root (mount needs root)";
-    }
-    String out = run("mount", "-t", "tmpfs", "-o", "size=" + FS_BYTES, "tmpfs", dir.toString());
-    if (!Files.getFileStore(dir).type().equals("tmpfs")) {
-      return "mount -t tmpfs failed: " + out;
-    }
-    return null;
-  }
-
-  private static String run(String... command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor(30, TimeUnit.SECONDS);
-    return out;
   }
 }

@@ -186,7 +186,7 @@ public final class UpdateEngine {
   }
 
   public EcuStatus update(UpdateRequest request, BeforeReboot beforeReboot) {
-    UpdateOperation op = begin(OtaStatus.UPDATING);
+    UpdateOperation op = begin(OtaStatus.UPDATING, request.version());
     runUpdate(op, request, beforeReboot);
     return status();
   }
@@ -196,7 +196,7 @@ public final class UpdateEngine {
    * {@link ErrorCode#BUSY} when another operation runs, or the status does not allow an update.
    */
   public UpdateOperation startUpdate(UpdateRequest request, BeforeReboot beforeReboot) {
-    UpdateOperation op = begin(OtaStatus.UPDATING);
+    UpdateOperation op = begin(OtaStatus.UPDATING, request.version());
     Thread t = new Thread(() -> runUpdate(op, request, beforeReboot), "ota-update");
     t.setDaemon(true);
     t.start();
@@ -217,7 +217,7 @@ public final class UpdateEngine {
    * like the Python client, Abort stops only a running update.
    */
   public UpdateOperation startClientUpdate(UpdateRequest request) {
-    UpdateOperation op = begin(OtaStatus.CLIENT_UPDATING);
+    UpdateOperation op = begin(OtaStatus.CLIENT_UPDATING, request.version());
     op.cancellation().enterFinal();
     Thread t = new Thread(() -> runClientUpdate(op, request), "ota-client-update");
     t.setDaemon(true);
@@ -226,9 +226,6 @@ public final class UpdateEngine {
   }
 
   private void runClientUpdate(UpdateOperation op, UpdateRequest request) {
-    ProgressCounters c = counters;
-    c.clientUpdate();
-    c.targetVersion(request.version());
     ClientUpdater updater = new ClientUpdater(settings);
     Optional<OtaException> failed = Optional.empty();
     Optional<String> installed = Optional.empty();
@@ -252,7 +249,12 @@ public final class UpdateEngine {
     installed.ifPresent(updater::restart);
   }
 
-  private UpdateOperation begin(OtaStatus target) {
+  /**
+   * Makes {@code target} the status, with fresh counters that already name {@code targetVersion}
+   * (null for a rollback): the first Status after the RPC's acknowledgement must show what is being
+   * installed, and the operation's thread may not have run yet when it is asked.
+   */
+  private UpdateOperation begin(OtaStatus target, String targetVersion) {
     if (!busy.compareAndSet(false, true) && !takeOverFromEnding()) {
       throw new OtaException(ErrorCode.BUSY, ErrorModule.API, "an update or rollback is already running on " + ecuId);
     }
@@ -271,6 +273,12 @@ public final class UpdateEngine {
       ProgressCounters[] self = new ProgressCounters[1];
       counters = self[0] = new ProgressCounters(() -> phaseChanged(self[0]), () -> progressed(self[0]),
           PROGRESS_INTERVAL);
+      if (targetVersion != null) {
+        counters.targetVersion(targetVersion);
+      }
+      if (target == OtaStatus.CLIENT_UPDATING) {
+        counters.clientUpdate();
+      }
       op = new UpdateOperation(new Cancellation(), this::status);
       current = op;
       last = op;
@@ -316,7 +324,6 @@ public final class UpdateEngine {
       }
       log.info("update of {} to version '{}' from {} started{}", ecuId, request.version(), request.image(),
           request.detail().isEmpty() ? "" : " (" + request.detail() + ")");
-      c.targetVersion(request.version());
       UpdatePipeline pipeline = new UpdatePipeline(boot, settings, c, cancel, ecuId);
       Standby standby = pipeline.build(request);
       cancel.enterFinal();
@@ -404,7 +411,7 @@ public final class UpdateEngine {
       throw new OtaException(ErrorCode.INVALID_STATUS_FOR_ROLLBACK, ErrorModule.API, ErrorApi.ROLLBACK,
           check.reason(), null);
     }
-    UpdateOperation op = begin(OtaStatus.ROLLBACKING);
+    UpdateOperation op = begin(OtaStatus.ROLLBACKING, null);
     // a rollback copies nothing: there is no work to stop, only the reboot, so it is never cancelled
     op.cancellation().enterFinal();
     Thread t = new Thread(() -> {

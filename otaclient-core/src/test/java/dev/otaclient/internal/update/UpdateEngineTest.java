@@ -296,6 +296,35 @@ class UpdateEngineTest {
     assertThat(TreeSnapshot.of(tmp.resolve("b"), META).diff(TreeSnapshot.of(v2))).isEmpty();
   }
 
+  /**
+   * The status an update starts with names the version it installs. The Update RPC is acknowledged
+   * as soon as the operation began, and a parent's first Status can come before the operation's
+   * thread has run at all; a v2 parent reads update_firmware_version from that first answer. A
+   * listener sees exactly that first status, on the caller's thread, before the thread starts.
+   */
+  @Test
+  void theFirstStatusOfAnOperationAlreadyNamesItsTargetVersion(@TempDir Path tmp) throws Exception {
+    UpdateEngine c = client(new TestSlots(tmp.resolve("a"), tmp.resolve("b")));
+    List<EcuStatus> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    c.addListener(seen::add);
+    UpdateOperation op = c.startUpdate(UpdateRequest.of("v1", url("v1"), "{}"), BeforeReboot.NONE);
+    EcuStatus first = seen.get(0);
+    assertThat(first.status()).isEqualTo(OtaStatus.UPDATING);
+    assertThat(first.update()).hasValueSatisfying(u -> assertThat(u.updateFirmwareVersion()).isEqualTo("v1"));
+    EcuStatus end = op.await();
+    assertThat(end.status()).as(end.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+
+    seen.clear();
+    UpdateOperation client = c.startClientUpdate(UpdateRequest.of("v2", url("v2"), "{}"));
+    EcuStatus clientFirst = seen.get(0);
+    assertThat(clientFirst.status()).isEqualTo(OtaStatus.CLIENT_UPDATING);
+    assertThat(clientFirst.update()).hasValueSatisfying(u -> {
+      assertThat(u.updateFirmwareVersion()).isEqualTo("v2");
+      assertThat(u.phase()).isEqualTo(dev.otaclient.status.UpdateStage.DOWNLOADING_OTA_CLIENT);
+    });
+    client.await();
+  }
+
   /** Installs v1 again on {@code slots}: it succeeds with no download (counter and nginx log); the last progress. */
   static Progress reapplyV1DownloadingNothing(TestSlots slots) {
     int logBefore = nginx.accessLog().size();

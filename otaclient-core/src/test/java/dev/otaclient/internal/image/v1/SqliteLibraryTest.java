@@ -1,10 +1,10 @@
 package dev.otaclient.internal.image.v1;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.otaclient.error.OtaException;
 import dev.otaclient.testing.JavaChild;
+import dev.otaclient.testing.Tmpfs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,11 +49,8 @@ class SqliteLibraryTest {
    */
   @Test
   void aNoexecTemporaryDirectoryIsNamedAndCanBeAvoided(@TempDir Path tmp) throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "mounting a tmpfs needs root");
-    Path noexec = Files.createDirectories(tmp.resolve("noexec"));
-    assertThat(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=16m,noexec", "tmpfs", noexec.toString())
-        .inheritIO().start().waitFor()).isZero();
-    try {
+    try (Tmpfs fs = Tmpfs.mount(tmp.resolve("noexec"), "size=16m,noexec")) {
+      Path noexec = fs.dir();
       Path table = Files.writeString(tmp.resolve("table.sqlite3"), "whatever");
       String refused = run(List.of("-Djava.io.tmpdir=" + noexec), table);
       assertThat(refused).contains("REFUSED").contains("-301").contains("unpacked into " + noexec)
@@ -63,8 +60,6 @@ class SqliteLibraryTest {
       String opened = run(List.of("-Djava.io.tmpdir=" + noexec, "-Dorg.sqlite.tmpdir=" + exec), table);
       // the library loads; the table itself is then what is wrong, and said to be
       assertThat(opened).doesNotContain("-301").contains("-205");
-    } finally {
-      new ProcessBuilder("umount", "-l", noexec.toString()).inheritIO().start().waitFor();
     }
   }
 
