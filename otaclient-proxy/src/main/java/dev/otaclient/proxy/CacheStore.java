@@ -13,10 +13,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * A body whose size disagrees with its sidecar (a rename that reached the disk before the data
- * did) is deleted on first sight. Recency for LRU eviction is kept in memory, seeded from the files'
- * modification times and written back to them on every hit, so the order survives a restart.
+ * did) is deleted on first sight. Recency and size for LRU eviction are kept in memory, seeded from
+ * the files' modification times and sizes and written back to the times on every hit, so the order
+ * survives a restart.
  */
 final class CacheStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CacheStore.class);
@@ -43,11 +47,22 @@ final class CacheStore implements AutoCloseable {
   /** A request's share in a {@link Transfer}: the leader downloads, the others follow. */
   record Claim(Transfer transfer, boolean leader) {}
 
+  /** What eviction knows of a committed entry; a new instance for every access. */
+  private record Use(long accessMillis, long bytes) {}
+
   private final Path dataDir;
   private final Path metaDir;
   private final Path tmpDir;
   private final SpaceGuard guard;
-  private final Map<String, Long> lastAccess = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Use> uses = new ConcurrentHashMap<>();
+  /** Sum of the committed entries' sizes, kept with {@link #uses}. */
+  private final AtomicLong cachedBytes = new AtomicLong();
+  /**
+   * Entries oldest first as they were when eviction last sorted them; guarded by {@link #evictionLock}.
+   * An entry used since then is skipped when it comes up (it is newer than everything left), so one
+   * sort serves many evictions instead of one sort per commit.
+   */
+  private ArrayDeque<Map.Entry<String, Use>> evictionOrder = new ArrayDeque<>();
   private final Map<String, Transfer> inflight = new ConcurrentHashMap<>();
   private final Object evictionLock = new Object();
   private final GroupCommit committer;
@@ -73,11 +88,11 @@ final class CacheStore implements AutoCloseable {
       for (Path p : entries) {
         BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class);
         if (attrs.isRegularFile()) {
-          store.lastAccess.put(p.getFileName().toString(), attrs.lastModifiedTime().toMillis());
+          store.used(p.getFileName().toString(), attrs.lastModifiedTime().toMillis(), attrs.size());
         }
       }
     }
-    LOG.info("cache {} opened with {} entries", root, store.lastAccess.size());
+    LOG.info("cache {} opened with {} entries", root, store.uses.size());
     return store;
   }
 
@@ -86,7 +101,25 @@ final class CacheStore implements AutoCloseable {
   }
 
   int entryCount() {
-    return lastAccess.size();
+    return uses.size();
+  }
+
+  /** Records a use of a committed entry of {@code bytes}; the first one makes it known to eviction. */
+  private void used(String key, long atMillis, long bytes) {
+    uses.compute(key, (k, old) -> {
+      cachedBytes.addAndGet(bytes - (old == null ? 0 : old.bytes()));
+      return new Use(atMillis, bytes);
+    });
+  }
+
+  private void forget(String key) {
+    uses.computeIfPresent(key, (k, old) -> gone(old));
+  }
+
+  /** Takes a forgotten entry's bytes off the sum; null, to remove it from {@link #uses}. */
+  private Use gone(Use old) {
+    cachedBytes.addAndGet(-old.bytes());
+    return null;
   }
 
   /** Opens a committed entry and marks it recently used; null when there is none (or it was broken). */
@@ -96,7 +129,9 @@ final class CacheStore implements AutoCloseable {
     try {
       channel = FileChannel.open(body, StandardOpenOption.READ);
     } catch (NoSuchFileException e) {
-      lastAccess.remove(key);
+      // Gone behind our back, unless it was committed since the open failed: the commit renames the
+      // body before it records the entry, so a body there now means the record is current.
+      uses.computeIfPresent(key, (k, old) -> Files.exists(body) ? old : gone(old));
       return null;
     }
     EntryMeta meta = EntryMeta.readSidecar(metaDir.resolve(key));
@@ -108,7 +143,7 @@ final class CacheStore implements AutoCloseable {
       return null;
     }
     long now = System.currentTimeMillis();
-    lastAccess.put(key, now);
+    used(key, now, size);
     try {
       Files.setLastModifiedTime(body, FileTime.fromMillis(now));
     } catch (IOException e) {
@@ -119,7 +154,7 @@ final class CacheStore implements AutoCloseable {
 
   /** Deletes a committed entry (retry_caching, a broken entry, eviction). */
   void drop(String key) {
-    lastAccess.remove(key);
+    forget(key);
     try {
       Files.deleteIfExists(dataDir.resolve(key));
       Files.deleteIfExists(metaDir.resolve(key));
@@ -195,7 +230,7 @@ final class CacheStore implements AutoCloseable {
    * the filesystem is still above the hard limit or the sidecar cannot be written.
    */
   Prepared prepareCommit(Transfer transfer, EntryMeta meta) {
-    evictToSoftLimit();
+    evictAboveSoftLimit(meta.size());
     if (guard.level() == SpaceGuard.Level.HARD) {
       LOG.info("not caching {}: cache filesystem above the hard limit", transfer.key());
       transfer.detached();
@@ -229,7 +264,7 @@ final class CacheStore implements AutoCloseable {
       abandon(transfer, prepared);
       return false;
     }
-    lastAccess.put(key, System.currentTimeMillis());
+    used(key, System.currentTimeMillis(), prepared.meta().size());
     return true;
   }
 
@@ -239,24 +274,58 @@ final class CacheStore implements AutoCloseable {
     transfer.detached();
   }
 
-  /** Deletes least recently used entries until usage is below the soft limit or nothing is left. */
-  void evictToSoftLimit() {
+  /**
+   * Above the soft limit, deletes least recently used entries: until usage is below the soft limit
+   * when the cache holds enough to get it there; otherwise only {@code incoming} bytes' worth, so that
+   * the entry about to be committed takes the place of old ones and the cache does not grow. When
+   * something else filled the disk, emptying the cache would not bring it below the limit, and the
+   * ECUs of an update in progress would fetch again from the origin what the cache was about to
+   * serve them. The hard limit still stops caching altogether.
+   *
+   * @param incoming size of the entry about to be committed; 0 for the background check
+   */
+  void evictAboveSoftLimit(long incoming) {
     if (guard.belowSoft()) {
       return;
     }
     synchronized (evictionLock) {
-      List<Map.Entry<String, Long>> byAge = new ArrayList<>(lastAccess.entrySet());
-      byAge.sort(Map.Entry.comparingByValue());
+      boolean reachable = cachedBytes.get() >= guard.bytesAboveSoft();
+      long freed = 0;
       int evicted = 0;
-      for (Map.Entry<String, Long> e : byAge) {
-        if (guard.belowSoft()) {
+      while ((reachable || freed < incoming) && !guard.belowSoft()) {
+        Map.Entry<String, Use> oldest = pollOldest();
+        if (oldest == null) {
           break;
         }
-        drop(e.getKey());
+        drop(oldest.getKey());
+        freed += oldest.getValue().bytes();
         evicted++;
       }
       if (evicted > 0) {
-        LOG.info("evicted {} least recently used cache entries (soft limit)", evicted);
+        LOG.info("evicted {} least recently used cache entries ({} bytes) above the soft limit{}", evicted, freed,
+            reachable ? "" : ", to make room for a new one");
+      }
+    }
+  }
+
+  /** The least recently used entry, taken out of the eviction order; null when there is none. */
+  private Map.Entry<String, Use> pollOldest() {
+    boolean sorted = false;
+    while (true) {
+      Map.Entry<String, Use> e = evictionOrder.pollFirst();
+      if (e == null) {
+        if (sorted) {
+          return null;
+        }
+        List<Map.Entry<String, Use>> byAge = new ArrayList<>(uses.size());
+        uses.forEach((k, u) -> byAge.add(Map.entry(k, u)));
+        byAge.sort(Comparator.comparingLong(x -> x.getValue().accessMillis()));
+        evictionOrder = new ArrayDeque<>(byAge);
+        sorted = true;
+        continue;
+      }
+      if (uses.get(e.getKey()) == e.getValue()) {
+        return e; // not used since the sort
       }
     }
   }
@@ -264,7 +333,7 @@ final class CacheStore implements AutoCloseable {
   /** Deletes every committed entry; downloads in progress finish normally. */
   void clear() {
     synchronized (evictionLock) {
-      for (String key : new ArrayList<>(lastAccess.keySet())) {
+      for (String key : new ArrayList<>(uses.keySet())) {
         drop(key);
       }
       try {

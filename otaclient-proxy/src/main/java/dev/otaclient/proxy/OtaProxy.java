@@ -5,6 +5,7 @@ import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -87,14 +88,7 @@ public final class OtaProxy implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-        CacheStore store = cache;
-        sampler.scheduleWithFixedDelay(() -> {
-          try {
-            store.evictToSoftLimit();
-          } catch (RuntimeException e) {
-            LOG.warn("cache eviction failed: {}", e.toString());
-          }
-        }, SAMPLE_SECONDS, SAMPLE_SECONDS, TimeUnit.SECONDS);
+        sampler.scheduleWithFixedDelay(spaceCheck(cache), SAMPLE_SECONDS, SAMPLE_SECONDS, TimeUnit.SECONDS);
       }
       OtaProxy proxy = new OtaProxy(server, connector, upstream, handler, cache, sampler);
       LOG.info("ota_proxy listening on {} (upper proxy: {}, cache: {})", proxy.address(),
@@ -125,6 +119,23 @@ public final class OtaProxy implements AutoCloseable {
   public void awaitCommits() throws InterruptedException {
     if (cache != null) {
       cache.awaitCommits();
+    }
+  }
+
+  private static Runnable spaceCheck(CacheStore store) {
+    return () -> {
+      try {
+        store.evictAboveSoftLimit(0);
+      } catch (RuntimeException e) {
+        LOG.warn("cache eviction failed: {}", e.toString());
+      }
+    };
+  }
+
+  /** Runs the background space check once more, on its own thread, and waits for it (tests). */
+  void awaitSpaceCheck() throws InterruptedException, ExecutionException {
+    if (sampler != null) {
+      sampler.submit(spaceCheck(cache)).get();
     }
   }
 

@@ -26,20 +26,41 @@ final class SpaceGuard {
     this.hard = hard;
   }
 
+  /** Bytes in use and the capacity they are a share of, as {@code df} counts them. */
+  private record Space(long used, long capacity) {}
+
   /**
-   * Share of the filesystem in use as {@code df} reports it: used / (used + available to users).
-   * Blocks reserved for root (or otherwise unavailable) are outside the scale, so 100 % means nothing
-   * is left for ordinary writers and the limits keep the cache well away from the reserve. Dividing by
-   * the raw total instead would call a disk full whose capacity is partly unavailable.
+   * Blocks reserved for root (or otherwise unavailable) are outside the capacity, so 100 % means
+   * nothing is left for ordinary writers and the limits keep the cache well away from the reserve.
+   * Dividing by the raw total instead would call a disk full whose capacity is partly unavailable.
    */
-  double usage() throws IOException {
+  private Space space() throws IOException {
     long total = store.getTotalSpace();
     long used = total - store.getUnallocatedSpace();
-    long capacity = used + store.getUsableSpace();
-    if (total <= 0 || capacity <= 0) {
+    return new Space(used, used + store.getUsableSpace());
+  }
+
+  /** Share of the filesystem in use as {@code df} reports it: used / (used + available to users). */
+  double usage() throws IOException {
+    Space s = space();
+    if (s.capacity() <= 0) {
       return 1.0;
     }
-    return (double) used / capacity;
+    return (double) s.used() / s.capacity();
+  }
+
+  /**
+   * How many bytes must be freed for usage to fall below the soft limit (0 or less when it is below);
+   * {@link Long#MAX_VALUE} when usage cannot be read.
+   */
+  long bytesAboveSoft() {
+    try {
+      Space s = space();
+      return s.used() - (long) Math.floor(soft * s.capacity());
+    } catch (IOException e) {
+      LOG.warn("cannot read cache filesystem usage: {}", e.toString());
+      return Long.MAX_VALUE;
+    }
   }
 
   Level level() {

@@ -54,6 +54,9 @@ class ProxySpaceLimitTest {
     files.put("/big3.bin", Fixtures.write(root.resolve("big3.bin"), Fixtures.randomBytes(30, 3 * MIB)));
     files.put("/big4.bin", Fixtures.write(root.resolve("big4.bin"), Fixtures.randomBytes(40, 4 * MIB)));
     files.put("/half.bin", Fixtures.write(root.resolve("half.bin"), Fixtures.randomBytes(50, MIB / 2)));
+    for (int i = 1; i <= 3; i++) {
+      files.put("/q" + i + ".bin", Fixtures.write(root.resolve("q" + i + ".bin"), Fixtures.randomBytes(60 + i, MIB / 4)));
+    }
     origin = OriginServer.start(root, "c", "v");
   }
 
@@ -85,15 +88,50 @@ class ProxySpaceLimitTest {
     fetch(client, "/f1.bin"); // a hit: f2 is now the least recently used
     laterAccess("/f1.bin");
     fetch(client, "/f6.bin"); // 5 entries + 1 MiB download = 75 % > soft
+    laterAccess("/f6.bin");
     assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f3.bin", "/f4.bin", "/f5.bin", "/f6.bin");
     assertThat(usage()).isLessThan(0.70);
+
+    // used after the eviction above ordered the entries, f3 is no longer the oldest: f4 is
+    fetch(client, "/f3.bin");
+    laterAccess("/f3.bin");
+    fetch(client, "/f8.bin");
+    assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f3.bin", "/f5.bin", "/f6.bin", "/f8.bin");
 
     // The order survives a restart: it is kept in the files' modification times.
     proxy.close();
     startProxy(0.70, 0.80);
     fetch(clientVia(proxy), "/f7.bin");
-    assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f4.bin", "/f5.bin", "/f6.bin", "/f7.bin");
+    assertThat(cachedFiles()).containsExactlyInAnyOrder("/f1.bin", "/f3.bin", "/f6.bin", "/f7.bin", "/f8.bin");
     assertThat(origin.count("/f1.bin")).isEqualTo(1);
+  }
+
+  /**
+   * Something other than the cache pushed the disk past the soft limit: emptying the cache would not
+   * bring it below, and the ECUs still updating would fetch again what it holds. A new entry takes
+   * the place of the least recently used one instead (the cache does not grow), and nothing else is
+   * evicted, not by the commit and not by the background check.
+   */
+  @Test
+  void aboveTheSoftLimitByOtherDataANewEntryOnlyTakesThePlaceOfTheOldest() throws Exception {
+    ballast("ballast", 5L * MIB);
+    startProxy(0.70, 0.80);
+    HttpClient client = clientVia(proxy);
+    fetch(client, "/q1.bin");
+    laterAccess("/q1.bin");
+    fetch(client, "/q2.bin");
+    laterAccess("/q2.bin");
+    assertThat(usage()).isLessThan(0.70);
+    ballast("other", 3L * MIB / 4); // 78 %: above soft by more than the cache's 512 KiB, below hard
+    assertThat(usage()).isBetween(0.70, 0.80);
+    proxy.awaitSpaceCheck(); // the background check has seen it, and left the cache alone
+    assertThat(cachedFiles()).containsExactlyInAnyOrder("/q1.bin", "/q2.bin");
+
+    fetch(client, "/q3.bin"); // 81 % when complete: q1 makes room
+    assertThat(cachedFiles()).containsExactlyInAnyOrder("/q2.bin", "/q3.bin");
+    assertThat(usage()).isBetween(0.70, 0.80);
+    fetch(client, "/q2.bin");
+    assertThat(origin.count("/q2.bin")).as("q2 served from the cache").isEqualTo(1);
   }
 
   @Test
@@ -175,6 +213,10 @@ class ProxySpaceLimitTest {
   }
 
   private void ballast(long bytes) throws IOException {
-    Files.write(mount.resolve("ballast"), new byte[(int) bytes]);
+    ballast("ballast", bytes);
+  }
+
+  private void ballast(String name, long bytes) throws IOException {
+    Files.write(mount.resolve(name), new byte[(int) bytes]);
   }
 }
