@@ -1,14 +1,11 @@
 package dev.otaclient.internal.fetch;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
+import dev.otaclient.internal.image.StrictJson;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -21,14 +18,6 @@ import java.util.Map;
 public final class Cookies {
   /** Longer cookie strings are refused: signed CDN cookies are a few KiB, nothing needs more. */
   public static final int MAX_JSON_LENGTH = 64 * 1024;
-
-  /** Made on first use, not for the usual {@code {}}: Jackson's ~400 classes cost a command ~35 ms. */
-  private static final class Parser {
-    static final ObjectMapper JSON = JsonMapper.builder()
-        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-        .build();
-  }
 
   private static final Cookies NONE = new Cookies(Map.of());
 
@@ -68,9 +57,11 @@ public final class Cookies {
     }
     JsonNode node;
     try {
-      node = Parser.JSON.readTree(json);
+      node = StrictJson.read(json);
     } catch (JsonProcessingException e) {
       throw invalid("cookies are not valid JSON: " + e.getOriginalMessage());
+    } catch (java.io.IOException e) {
+      throw invalid("cookies cannot be read: " + e.getMessage());
     }
     if (node == null || !node.isObject()) {
       throw invalid("cookies must be a JSON object, got " + (node == null ? "nothing" : node.getNodeType()));
@@ -134,11 +125,9 @@ public final class Cookies {
 
   /** The cookies as a JSON object string, the form an update request carries. */
   public String toJson() {
-    try {
-      return Parser.JSON.writeValueAsString(values);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    values.forEach(o::put);
+    return o.toString();
   }
 
   @Override

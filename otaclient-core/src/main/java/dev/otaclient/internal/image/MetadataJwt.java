@@ -1,11 +1,7 @@
 package dev.otaclient.internal.image;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
@@ -36,11 +32,6 @@ public final class MetadataJwt {
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,18}");
-
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .build();
 
   /** Claim keys that name a file and carry its hash in the same object's {@code "hash"}. */
   private enum FileClaim {
@@ -202,8 +193,8 @@ public final class MetadataJwt {
 
   private static JsonNode readJson(String segment, byte[] bytes) {
     try {
-      JsonNode node = JSON.readTree(bytes);
-      if (node == null || node.isMissingNode()) {
+      JsonNode node = StrictJson.read(bytes);
+      if (node == null) {
         throw bad(segment + " is empty");
       }
       return node;

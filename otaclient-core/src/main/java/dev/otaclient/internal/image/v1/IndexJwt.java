@@ -186,7 +186,7 @@ public final class IndexJwt {
    * followed by its intermediates.
    */
   public static String sign(Descriptor index, PrivateKey key, List<X509Certificate> chain, Instant issuedAt) {
-    ObjectNode header = Json.MAPPER.createObjectNode();
+    ObjectNode header = Json.objectNode();
     header.put("alg", "ES256");
     header.put("typ", "JWT");
     ArrayNode x5c = header.putArray("x5c");
@@ -197,7 +197,7 @@ public final class IndexJwt {
     } catch (CertificateEncodingException e) {
       throw new IllegalArgumentException("certificate cannot be encoded", e);
     }
-    ObjectNode claims = Json.MAPPER.createObjectNode();
+    ObjectNode claims = Json.objectNode();
     claims.put("iat", issuedAt.getEpochSecond());
     ObjectNode d = claims.putObject("image_index");
     d.put("mediaType", index.mediaType());

@@ -1,32 +1,28 @@
 package dev.otaclient.internal.image.v1;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.otaclient.internal.image.StrictJson;
 import java.io.IOException;
 
-/** Strict JSON reading for the image's documents: duplicate keys and trailing tokens are refused. */
+/**
+ * The image's JSON documents: read strictly ({@link StrictJson}: duplicate keys, trailing tokens and
+ * deep nesting are refused), and made by the builder as trees that print themselves.
+ */
 final class Json {
-  static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .build();
-
-  static {
-    // signed documents are small; deep nesting is never legitimate here
-    MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32).build());
-  }
-
   private Json() {}
+
+  /** An empty object node; its {@code toString()} is its compact JSON text. */
+  static ObjectNode objectNode() {
+    return JsonNodeFactory.instance.objectNode();
+  }
 
   /** @throws IllegalArgumentException when {@code bytes} is not one JSON object */
   static JsonNode object(byte[] bytes, String name) {
     JsonNode n;
     try {
-      n = MAPPER.readTree(bytes);
+      n = StrictJson.read(bytes);
     } catch (IOException e) {
       throw new IllegalArgumentException(name + " is not valid JSON: " + oneLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : String.valueOf(e.getMessage())));
     }

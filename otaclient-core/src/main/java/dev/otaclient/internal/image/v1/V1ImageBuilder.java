@@ -136,7 +136,7 @@ public final class V1ImageBuilder {
           manifests.add(built.store(blobs));
         }
         Descriptor rsTable = resources.finish();
-        ObjectNode index = Json.MAPPER.createObjectNode();
+        ObjectNode index = Json.objectNode();
         index.put("schemaVersion", 2);
         index.put("mediaType", MediaTypes.INDEX);
         ArrayNode list = index.putArray("manifests");
@@ -165,7 +165,7 @@ public final class V1ImageBuilder {
   }
 
   static ObjectNode descriptorJson(Descriptor d) {
-    ObjectNode n = Json.MAPPER.createObjectNode();
+    ObjectNode n = Json.objectNode();
     n.put("mediaType", d.mediaType());
     n.put("digest", d.ociDigest());
     n.put("size", d.size());
@@ -339,7 +339,7 @@ public final class V1ImageBuilder {
       Descriptor sysRef = blobs.add(new Yaml(o).dump(sys).getBytes(StandardCharsets.UTF_8), MediaTypes.SYS_CONFIG,
           null, Map.of());
       String arch = architecture();
-      ObjectNode config = Json.MAPPER.createObjectNode();
+      ObjectNode config = Json.objectNode();
       config.put("schemaVersion", 1);
       config.put("mediaType", MediaTypes.CONFIG);
       config.put("resource_digest_alg", "sha256");
@@ -357,7 +357,7 @@ public final class V1ImageBuilder {
       Map<String, String> ann = new LinkedHashMap<>();
       ann.put(MediaTypes.ECU_ANNOTATION, spec.ecuId());
       ann.put(MediaTypes.RELEASE_KEY_ANNOTATION, spec.releaseKey());
-      ObjectNode manifest = Json.MAPPER.createObjectNode();
+      ObjectNode manifest = Json.objectNode();
       manifest.put("schemaVersion", 2);
       manifest.put("mediaType", MediaTypes.MANIFEST);
       manifest.put("artifactType", MediaTypes.PAYLOAD_ARTIFACT);
