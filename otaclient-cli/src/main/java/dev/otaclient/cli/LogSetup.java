@@ -39,6 +39,19 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 
+  /**
+   * For a process that runs one command and logs nothing: binds SLF4J to its no-operation provider
+   * instead of logback, unless something asked for a logger already (then this has no effect).
+   * Starting logback (its configurator lookup, context and status machinery) took ~45 ms of such a
+   * command's start on a slow day, for lines that would all be dropped (docs/benchmarks.md, "Round
+   * seven"). Not for a JVM that runs several commands, such as the tests': SLF4J binds once per JVM.
+   */
+  static void silenceProcess() {
+    System.setProperty(LoggerFactory.PROVIDER_PROPERTY_KEY, "org.slf4j.helpers.NOP_FallbackServiceProvider");
+    // SLF4J would otherwise report on stderr that it used the provider it was told to use
+    System.setProperty("slf4j.internal.verbosity", "WARN");
+  }
+
   /** Parses a {@code --log-level} value: off, error, warn, info, debug or trace. */
   static Optional<Level> level(String name) {
     Level l = Level.toLevel(name.toUpperCase(Locale.ROOT), null);
@@ -50,7 +63,9 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
    * only at DEBUG and TRACE: an ordinary failure is one line.
    */
   static void apply(Level level, Format format) {
-    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx)) {
+      return; // bound to the no-operation provider by silenceProcess(): nothing can be logged
+    }
     Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
     root.detachAndStopAllAppenders();
     root.setLevel(level);

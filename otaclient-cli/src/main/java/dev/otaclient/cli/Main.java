@@ -65,6 +65,8 @@ public final class Main implements Runnable {
   }
 
   static volatile boolean verbose;
+  /** Set by {@link #main}: this JVM runs this one command. */
+  private static volatile boolean ownProcess;
   private static volatile Level logLevel;
   private static volatile LogSetup.Format logFormat = LogSetup.Format.TEXT;
 
@@ -106,6 +108,9 @@ public final class Main implements Runnable {
       CommandLine last = parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1);
       boolean daemon = last.getCommand() instanceof Daemon;
       Level level = logLevel != null ? logLevel : verbose ? Level.DEBUG : daemon ? Level.INFO : Level.OFF;
+      if (level == Level.OFF && ownProcess) {
+        LogSetup.silenceProcess();
+      }
       LogSetup.apply(level, logFormat);
       return new CommandLine.RunLast().execute(parsed);
     });
@@ -147,6 +152,7 @@ public final class Main implements Runnable {
   interface Daemon {}
 
   public static void main(String[] args) {
+    ownProcess = true;
     System.exit(commandLine(args).execute(args));
   }
 }

@@ -90,6 +90,27 @@ class FatJarIT {
     }
   }
 
+  /**
+   * A command that logs nothing does not start logback (SLF4J is bound to its no-operation provider),
+   * and its stderr is the one failure line. Asked for log lines, the same command has them.
+   */
+  @Test
+  void aCommandThatLogsNothingDoesNotStartLogback() throws Exception {
+    Path dir = Files.createTempDirectory("fatjar-nolog");
+    List<String> apply = List.of("apply", "--url", dir.resolve("no-image").toString(), "--certs", dir.toString(),
+        "--state-dir", dir.resolve("state").toString(), "--image-version", "1");
+    String quiet = run(List.of("-Xlog:class+load=info"), apply, 2, 60);
+    assertThat(quiet.lines().filter(l -> l.contains(" ch.qos.logback.classic.util.ContextInitializer "))).isEmpty();
+    assertThat(quiet.lines().filter(l -> !l.startsWith("["))).singleElement().asString()
+        .startsWith("otaclient: E1-0104-203: invalid update request: cannot open image");
+
+    List<String> loud = new java.util.ArrayList<>(apply);
+    loud.addAll(List.of("--log-level", "info"));
+    String logged = run(List.of("-Xlog:class+load=info"), loud, 2, 60);
+    assertThat(logged.lines().filter(l -> l.contains(" ch.qos.logback.classic.util.ContextInitializer "))).hasSize(1);
+    assertThat(logged).contains(" INFO  UpdateEngine: update of autoware to version '1' from ");
+  }
+
   @Test
   void helpLists() throws Exception {
     assertThat(run(List.of("--help"), 0, 30)).contains("demo", "apply", "serve");
