@@ -29,7 +29,7 @@ mount_workfs "$W" "$([[ $profile == quick ]] && echo 24G || echo 160G)"
 trap unmount_workfs EXIT
 [[ -d "$W/ca/certs" && -d "$W/images/v3" ]] || { echo "chain-ab: run bench/run.sh first (no workload in $W)" >&2; exit 1; }
 port=${BENCH_AB_PORT:-18092}
-opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
+opts=$(launcher_opts "$repo")
 S="$W/chain-ab"
 # shellcheck source=bench/startup-nginx.sh
 . "$here/startup-nginx.sh"

@@ -49,8 +49,7 @@ mount_workfs "$W" "$([[ $profile == quick ]] && echo 24G || echo 160G)"
 trap unmount_workfs EXIT
 port=${BENCH_PORT:-18080}
 # "default": the JVM options users get, those of the ./otaclient launcher (and docs/otaclient.service)
-default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
-[[ -n "$default_opts" ]] || { echo "bench: cannot read the default JVM options from $repo/otaclient" >&2; exit 1; }
+default_opts=$(launcher_opts "$repo")
 low_opts=${BENCH_LOW_JAVA_OPTS:--Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -Xss512k}
 low_threads=${BENCH_LOW_THREADS:-2 4}   # workers, concurrent downloads
 only=" ${BENCH_ONLY:-1-4 zstd low v1 5 6 cap} "

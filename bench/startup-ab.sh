@@ -23,7 +23,7 @@ W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/quick" && cd "${BENCH_WORKDIR:-$here/
 mount_workfs "$W" 24G
 trap unmount_workfs EXIT
 port=${BENCH_STARTUP_PORT:-18091}
-opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
+opts=$(launcher_opts "$repo")
 [[ -d "$W/ca/certs" ]] || { echo "startup-ab: run bench/run.sh --quick first (no $W/ca/certs)" >&2; exit 1; }
 S="$W/startup-ab"
 # shellcheck source=bench/startup-nginx.sh

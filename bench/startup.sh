@@ -21,7 +21,7 @@ trap unmount_workfs EXIT
 port=${BENCH_STARTUP_PORT:-18090}
 jar="$repo/otaclient-cli/target/otaclient.jar"
 java25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-default_opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$repo/otaclient" | head -1)
+default_opts=$(launcher_opts "$repo")
 [[ -d "$W/ca/certs" ]] || { echo "startup: run bench/run.sh --quick first (no $W/ca/certs)" >&2; exit 1; }
 S="$W/startup"
 # shellcheck source=bench/startup-nginx.sh

@@ -1,4 +1,5 @@
-# Sourced by bench/run.sh, bench/startup.sh and bench/startup-ab.sh: the bench's work directory is a
+# Sourced by bench/run.sh, bench/chain-ab.sh, bench/startup.sh and bench/startup-ab.sh: the JVM options
+# of the ./otaclient launcher (launcher_opts), and the bench's work directory, which is a
 # filesystem of its own, ext4 with a journal (mkfs.ext4's default, as a device's slot has) in a sparse
 # file beside it (<workdir>/<profile>.ext4), loop-mounted for the run and kept between runs, so the
 # workload and images are reused.
@@ -49,4 +50,13 @@ unmount_workfs() {
     losetup -d "$workfs_loop" 2>/dev/null || true
   fi
   workfs_mounted=""
+}
+
+# launcher_opts REPO: the JVM options users get, the defaults of REPO's ./otaclient launcher (and of
+# docs/otaclient.service); fails when they cannot be read
+launcher_opts() {
+  local opts
+  opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$1/otaclient" | head -1)
+  [[ -n "$opts" ]] || { echo "bench: cannot read the default JVM options from $1/otaclient" >&2; return 1; }
+  echo "$opts"
 }
