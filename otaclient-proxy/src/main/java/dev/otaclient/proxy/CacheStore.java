@@ -336,6 +336,7 @@ final class CacheStore implements AutoCloseable {
       for (String key : new ArrayList<>(uses.keySet())) {
         drop(key);
       }
+      evictionOrder = new ArrayDeque<>();
       try {
         deleteChildren(dataDir);
         deleteChildren(metaDir);

@@ -2,10 +2,13 @@ package dev.otaclient.internal.fetch;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.image.StrictJson;
+import java.io.IOException;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -52,6 +55,8 @@ public final class Cookies {
     if (json.length() > MAX_JSON_LENGTH) {
       throw invalid("cookies JSON is " + json.length() + " characters, more than " + MAX_JSON_LENGTH);
     }
+    // the usual "{}" is answered before any JSON parser is loaded: parsing comes after the first
+    // request of an update, and this runs before it
     if (isEmptyObject(json)) {
       return NONE;
     }
@@ -60,7 +65,7 @@ public final class Cookies {
       node = StrictJson.read(json);
     } catch (JsonProcessingException e) {
       throw invalid("cookies are not valid JSON: " + e.getOriginalMessage());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw invalid("cookies cannot be read: " + e.getMessage());
     }
     if (node == null || !node.isObject()) {
@@ -125,7 +130,7 @@ public final class Cookies {
 
   /** The cookies as a JSON object string, the form an update request carries. */
   public String toJson() {
-    com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
     values.forEach(o::put);
     return o.toString();
   }
