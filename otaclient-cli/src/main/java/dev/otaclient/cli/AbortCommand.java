@@ -14,12 +14,17 @@ import picocli.CommandLine.Mixin;
  */
 @Command(name = "abort", mixinStandardHelpOptions = true,
     description = "Ask the main ECU to stop the running update of the given ECUs.")
-final class AbortCommand implements Callable<Integer> {
+final class AbortCommand implements Callable<Integer>, SharedOptions.Grouped {
   @Mixin SharedOptions.Ecus ecus;
 
   @Mixin SharedOptions.MainEcu target;
 
-  @Mixin SharedOptions.JsonOutput json;
+  final SharedOptions.JsonOutput json = new SharedOptions.JsonOutput();
+
+  @Override
+  public List<SharedOptions.Group> groups() {
+    return List.of(json);
+  }
 
   @Override
   public Integer call() {

@@ -14,41 +14,48 @@ import dev.otaclient.internal.update.RequestRules;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-@Command(name = "apply", description = "Update this machine (or a directory-slot device) straight from an image, no server needed.",
-    footerHeading = "%nExamples:%n", footer = {
-        "  otaclient apply --url /media/usb/image-2.0.tar.zst \\",
-        "      --certs /opt/ota/client/certs --boot grub",
-        "  otaclient apply --url https://server/images/2.0/ \\",
-        "      --state-dir /var/lib/otaclient --progress-every 10"})
+/**
+ * {@code otaclient apply}: an update of this machine straight from an image. The command a device runs
+ * cold, so its model is built by code ({@link #spec()}), not read from annotations (see
+ * {@link SharedOptions}).
+ */
 final class ApplyCommand implements Callable<Integer> {
-  @Option(names = "--url", required = true, paramLabel = "URL|DIR|TAR",
-      description = "The image: http(s) base URL, directory, file:// URL, .tar or .tar.zst.")
   String url;
-
-  @Option(names = "--work-dir", paramLabel = "DIR",
-      description = "Private work area for the image's lists and a decompressed .tar.zst (as large as the image);"
-          + " emptied after every run (default <state-dir>/work, not /tmp, which may be too small).")
   Path workDir;
+  final SharedOptions.ImageVersion version = new SharedOptions.ImageVersion();
+  final SharedOptions.CookiesArg cookies = new SharedOptions.CookiesArg();
+  final SharedOptions.Device device = new SharedOptions.Device();
+  final SharedOptions.LocalEcu ecu = new SharedOptions.LocalEcu();
+  final SharedOptions.JsonOutput json = new SharedOptions.JsonOutput();
+  final SharedOptions.ProgressOptions progress = new SharedOptions.ProgressOptions();
+  final SharedOptions.DownloadRate downloadRate = new SharedOptions.DownloadRate();
 
-  @Mixin SharedOptions.Help help;
-
-  @Mixin SharedOptions.ImageVersion version;
-
-  @Mixin SharedOptions.CookiesArg cookies;
-
-  @Mixin SharedOptions.Device device;
-
-  @Mixin SharedOptions.LocalEcu ecu;
-
-  @Mixin SharedOptions.JsonOutput json;
-
-  @Mixin SharedOptions.ProgressOptions progress;
-
-  @Mixin SharedOptions.DownloadRate downloadRate;
+  /** picocli's model of a new {@code apply} command. */
+  static CommandSpec spec() {
+    ApplyCommand c = new ApplyCommand();
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(c).name("apply");
+    spec.usageMessage()
+        .description("Update this machine (or a directory-slot device) straight from an image, no server needed.")
+        .footerHeading("%nExamples:%n")
+        .footer("  otaclient apply --url /media/usb/image-2.0.tar.zst \\",
+            "      --certs /opt/ota/client/certs --boot grub",
+            "  otaclient apply --url https://server/images/2.0/ \\",
+            "      --state-dir /var/lib/otaclient --progress-every 10");
+    spec.addOption(OptionSpec.builder("--url").required(true).paramLabel("URL|DIR|TAR").type(String.class)
+        .description("The image: http(s) base URL, directory, file:// URL, .tar or .tar.zst.")
+        .setter(SharedOptions.into(String.class, v -> c.url = v)).build());
+    spec.addOption(OptionSpec.builder("--work-dir").paramLabel("DIR").type(Path.class)
+        .description("Private work area for the image's lists and a decompressed .tar.zst (as large as the image);"
+            + " emptied after every run (default <state-dir>/work, not /tmp, which may be too small).")
+        .setter(SharedOptions.into(Path.class, v -> c.workDir = v)).build());
+    for (SharedOptions.Group g : List.of(new SharedOptions.Help(), c.version, c.cookies, c.device, c.ecu, c.json, c.progress, c.downloadRate)) {
+      g.addTo(spec);
+    }
+    return spec;
+  }
 
   @Override
   public Integer call() throws Exception {

@@ -6,6 +6,7 @@ import dev.otaclient.internal.image.ImageLocation;
 import dev.otaclient.internal.image.VerifiedImage;
 import dev.otaclient.internal.update.DeltaEstimate;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,16 +16,21 @@ import picocli.CommandLine.Parameters;
     footerHeading = "%nExamples:%n", footer = {
         "  otaclient image diff https://server/images/1.0/ https://server/images/2.0/"},
     description = "Estimate what a delta update from OLD to NEW copies, links and downloads (dry run).")
-final class ImageDiffCommand implements Callable<Integer> {
+final class ImageDiffCommand implements Callable<Integer>, SharedOptions.Grouped {
   @Mixin SharedOptions.ImageTrust trust;
 
-  @Mixin SharedOptions.JsonOutput json;
+  final SharedOptions.JsonOutput json = new SharedOptions.JsonOutput();
 
   @Parameters(index = "0", paramLabel = "OLD", description = "The image the device runs (URL, directory or tar).")
   String oldImage;
 
   @Parameters(index = "1", paramLabel = "NEW", description = "The image to update to.")
   String newImage;
+
+  @Override
+  public List<SharedOptions.Group> groups() {
+    return List.of(json);
+  }
 
   @Override
   public Integer call() throws Exception {

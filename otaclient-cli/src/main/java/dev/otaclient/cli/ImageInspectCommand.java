@@ -7,6 +7,7 @@ import dev.otaclient.internal.image.ImageSummary;
 import dev.otaclient.internal.image.VerifiedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,12 +17,17 @@ import picocli.CommandLine.Mixin;
         "  otaclient image inspect image-2.0.tar.zst",
         "  otaclient image inspect --certs certs/ --json https://server/images/2.0/"},
     description = "Show an image's counts and sizes (the chain is checked when --certs is given).")
-final class ImageInspectCommand implements Callable<Integer> {
+final class ImageInspectCommand implements Callable<Integer>, SharedOptions.Grouped {
   @Mixin SharedOptions.ImageTrust trust;
 
   @Mixin SharedOptions.ImageToRead image;
 
-  @Mixin SharedOptions.JsonOutput json;
+  final SharedOptions.JsonOutput json = new SharedOptions.JsonOutput();
+
+  @Override
+  public List<SharedOptions.Group> groups() {
+    return List.of(json, image.cookies);
+  }
 
   @Override
   public Integer call() throws Exception {

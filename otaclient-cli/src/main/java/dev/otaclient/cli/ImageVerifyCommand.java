@@ -2,6 +2,7 @@ package dev.otaclient.cli;
 
 import dev.otaclient.internal.image.ImageSummary;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -13,13 +14,18 @@ import picocli.CommandLine.Option;
         "      --certs /opt/ota/client/certs https://server/images/2.0/",
         "  otaclient image verify --certs certs/ image-2.0.tar.zst"},
     description = "Check an image's certificate chain, signature and list hashes.")
-final class ImageVerifyCommand implements Callable<Integer> {
+final class ImageVerifyCommand implements Callable<Integer>, SharedOptions.Grouped {
   @Option(names = "--certs", required = true, description = "CA store directory (<prefix>.<name>.pem files).")
   Path certs;
 
   @Mixin SharedOptions.ImageToRead image;
 
-  @Mixin SharedOptions.JsonOutput json;
+  final SharedOptions.JsonOutput json = new SharedOptions.JsonOutput();
+
+  @Override
+  public List<SharedOptions.Group> groups() {
+    return List.of(json, image.cookies);
+  }
 
   @Override
   public Integer call() throws Exception {

@@ -8,16 +8,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
 
-/** Entry point of the {@code otaclient} command. Parses arguments and delegates; no update logic here. */
-@Command(
-    name = "otaclient",
-    mixinStandardHelpOptions = true,
-    versionProvider = VersionProvider.class,
-    description = "File-level A/B OTA update client (OtaClientV2 API).")
+/**
+ * Entry point of the {@code otaclient} command. Parses arguments and delegates; no update logic here.
+ *
+ * <p>The root's model is built by code, not read from annotations, like {@code apply}'s: a cold
+ * {@code apply} then reads no annotation at all (see {@link SharedOptions}).
+ */
 public final class Main implements Runnable {
   /**
    * The subcommands, in the order of the help listing. picocli builds a command's model from its
@@ -33,7 +33,7 @@ public final class Main implements Runnable {
     m.put("status", StatusCommand::new);
     m.put("rollback", RollbackCommand::new);
     m.put("abort", AbortCommand::new);
-    m.put("apply", ApplyCommand::new);
+    m.put("apply", ApplyCommand::spec);
     m.put("image", ImageCommand::new);
     m.put("proxy", ProxyCommand::new);
     m.put("demo", DemoCommand::new);
@@ -41,27 +41,35 @@ public final class Main implements Runnable {
     return Collections.unmodifiableMap(m);
   }
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private final CommandSpec spec = CommandSpec.wrapWithoutInspection(this);
 
-  @Option(names = "--verbose", scope = ScopeType.INHERIT,
-      description = "Print stack traces with errors, and debug log lines (as --log-level debug).")
-  void setVerbose(boolean v) {
-    verbose = v;
+  private Main() {
+    spec.name("otaclient").versionProvider(new VersionProvider());
+    spec.usageMessage().description("File-level A/B OTA update client (OtaClientV2 API).");
+    spec.addOption(SharedOptions.helpOption());
+    spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
+        .description("Print version information and exit.").build());
+    // the options every command has (picocli copies an inherited option into each subcommand)
+    spec.addOption(OptionSpec.builder("--verbose").type(boolean.class).scopeType(ScopeType.INHERIT)
+        .description("Print stack traces with errors, and debug log lines (as --log-level debug).")
+        .setter(SharedOptions.into(Boolean.class, v -> verbose = v != null && v)).build());
+    spec.addOption(OptionSpec.builder("--log-level").type(String.class).scopeType(ScopeType.INHERIT).paramLabel("LEVEL")
+        .description("Log lines on stderr from this level on: off, error, warn, info, debug, trace "
+            + "(default: info for the daemons serve, proxy and image serve; off for the other commands, "
+            + "which report their result themselves).")
+        .setter(SharedOptions.into(String.class, this::setLogLevel)).build());
+    spec.addOption(OptionSpec.builder("--log-format").type(LogSetup.Format.class).scopeType(ScopeType.INHERIT)
+        .paramLabel("FORMAT").description("Log line format: ${COMPLETION-CANDIDATES} (default text).")
+        .setter(SharedOptions.into(LogSetup.Format.class, f -> logFormat = f != null ? f : LogSetup.Format.TEXT)).build());
   }
 
-  @Option(names = "--log-level", scope = ScopeType.INHERIT, paramLabel = "LEVEL",
-      description = "Log lines on stderr from this level on: off, error, warn, info, debug, trace "
-          + "(default: info for the daemons serve, proxy and image serve; off for the other commands, "
-          + "which report their result themselves).")
-  void setLogLevel(String level) {
+  private void setLogLevel(String level) {
+    if (level == null) {
+      logLevel = null; // picocli resetting the option before a parse
+      return;
+    }
     logLevel = LogSetup.level(level).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
         "--log-level: '" + level + "' is not one of off, error, warn, info, debug, trace"));
-  }
-
-  @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "FORMAT",
-      description = "Log line format: ${COMPLETION-CANDIDATES} (default text).")
-  void setLogFormat(LogSetup.Format format) {
-    logFormat = format;
   }
 
   static volatile boolean verbose;
@@ -95,7 +103,7 @@ public final class Main implements Runnable {
     verbose = false;
     logLevel = null;
     logFormat = LogSetup.Format.TEXT;
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = new CommandLine(new Main().spec);
     SUBCOMMANDS.forEach((name, command) -> {
       if (names.contains(name)) {
         cl.addSubcommand(name, command.get());
@@ -104,6 +112,7 @@ public final class Main implements Runnable {
     // `--cookies @file` is ours to read: picocli would otherwise expand the file into arguments
     cl.setExpandAtFiles(false);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    SharedOptions.addGroups(cl);
     cl.setExecutionStrategy(parsed -> {
       CommandLine last = parsed.asCommandLineList().get(parsed.asCommandLineList().size() - 1);
       boolean daemon = last.getCommand() instanceof Daemon;

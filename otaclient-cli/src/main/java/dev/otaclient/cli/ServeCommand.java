@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -23,14 +22,14 @@ import picocli.CommandLine.Option;
         "  otaclient serve --boot directory --state-dir /var/lib/otaclient \\",
         "      --log-format json"},
     description = "Run the OTA client daemon of this ECU: finalise the last update, then serve gRPC.")
-final class ServeCommand implements Callable<Integer>, Main.Daemon {
+final class ServeCommand implements Callable<Integer>, Main.Daemon, SharedOptions.Grouped {
   @Option(names = "--config-dir", defaultValue = "/boot/ota",
       description = "Holds ecu_info.yaml, proxy_info.yaml, tls.yaml, otaclient.yaml (default ${DEFAULT-VALUE}).")
   Path configDir;
 
-  @Mixin SharedOptions.DownloadRate downloadRate;
+  final SharedOptions.DownloadRate downloadRate = new SharedOptions.DownloadRate();
 
-  @Mixin SharedOptions.Device device;
+  final SharedOptions.Device device = new SharedOptions.Device();
 
   @Option(names = "--port", defaultValue = "50051", description = "gRPC port (default ${DEFAULT-VALUE}).")
   int port;
@@ -55,6 +54,11 @@ final class ServeCommand implements Callable<Integer>, Main.Daemon {
 
   @Option(names = "--lock-file", description = "Single-instance lock (default <state-dir>/otaclient.lock).")
   Path lockFile;
+
+  @Override
+  public List<SharedOptions.Group> groups() {
+    return List.of(downloadRate, device);
+  }
 
   @Override
   public Integer call() throws Exception {

@@ -13,27 +13,75 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.ISetter;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The options several commands share, as picocli mixins ({@code @Mixin}): each is declared, described
- * and interpreted once. Request contents given on the command line are checked with
- * {@link RequestRules}, the rules the ECUs apply, and refused as usage errors naming the option.
+ * The options several commands share: each is declared, described and interpreted once. Request
+ * contents given on the command line are checked with {@link RequestRules}, the rules the ECUs apply,
+ * and refused as usage errors naming the option.
+ *
+ * <p>The groups that {@code apply} uses are {@link Group}s, added to a command's model by code: a model
+ * read from annotations costs a cold JVM ~70 ms of reflection and generated annotation proxies before
+ * the first request (docs/benchmarks.md, "Round eight"), and {@code apply} is the command a device
+ * runs cold. The others are picocli mixins ({@code @Mixin}).
  */
 final class SharedOptions {
   private SharedOptions() {}
+
+  /** Options added to a command's model by code ({@link CommandSpec#addOption}), not read from annotations. */
+  interface Group {
+    void addTo(CommandSpec spec);
+  }
+
+  /**
+   * An annotated command that also has {@link Group}s: {@link Main} adds them to its model, wherever
+   * the command is in the tree.
+   */
+  interface Grouped {
+    List<Group> groups();
+  }
+
+  /** Adds the groups of every {@link Grouped} command in the tree under {@code cl}. */
+  static void addGroups(CommandLine cl) {
+    if (cl.getCommand() instanceof Grouped grouped) {
+      grouped.groups().forEach(g -> g.addTo(cl.getCommandSpec()));
+    }
+    cl.getSubcommands().values().forEach(SharedOptions::addGroups);
+  }
+
+  /** A setter handing each value picocli parses (or defaults) to {@code sink}. */
+  static <V> ISetter into(Class<V> type, Consumer<V> sink) {
+    return new ISetter() {
+      @Override
+      public <T> T set(T value) {
+        sink.accept(type.cast(value));
+        return null;
+      }
+    };
+  }
+
+  /** {@code -h/--help} as picocli's standard help options describe it. */
+  static OptionSpec helpOption() {
+    return OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build();
+  }
 
   /**
    * {@code -h/--help} for the commands where {@code --version} is still accepted as the deprecated
    * spelling of {@code --image-version}, so picocli's standard help options (which add
    * {@code -V/--version}) cannot be used.
    */
-  static final class Help {
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-    boolean help;
+  static final class Help implements Group {
+    @Override
+    public void addTo(CommandSpec spec) {
+      spec.addOption(helpOption());
+    }
   }
 
   /** {@code --target}: the main ECU's gRPC address. */
@@ -62,18 +110,25 @@ final class SharedOptions {
   }
 
   /** {@code --image-version}: the version an update records. */
-  static final class ImageVersion {
-    @Option(names = "--image-version", paramLabel = "VERSION",
-        description = "Version the ECU records for the image (default: the image location's last path element, "
-            + "without .tar or .tar.zst).")
+  static final class ImageVersion implements Group {
     String version;
 
-    /**
-     * The old spelling: {@code --version} meant the image version on update and apply only, and the
-     * program's version everywhere else. Still accepted, with a note on stderr.
-     */
-    @Option(names = "--version", hidden = true, paramLabel = "VERSION")
-    void deprecatedVersion(String v) {
+    @Override
+    public void addTo(CommandSpec spec) {
+      spec.addOption(OptionSpec.builder("--image-version").paramLabel("VERSION").type(String.class)
+          .description("Version the ECU records for the image (default: the image location's last path element, "
+              + "without .tar or .tar.zst).")
+          .setter(into(String.class, v -> version = v)).build());
+      // The old spelling: --version meant the image version on update and apply only, and the program's
+      // version everywhere else. Still accepted, with a note on stderr.
+      spec.addOption(OptionSpec.builder("--version").hidden(true).paramLabel("VERSION").type(String.class)
+          .setter(into(String.class, this::deprecatedVersion)).build());
+    }
+
+    private void deprecatedVersion(String v) {
+      if (v == null) {
+        return; // picocli resetting the option before a parse
+      }
       System.err.println("otaclient: note: --version on update and apply is deprecated, use --image-version");
       version = v;
     }
@@ -102,9 +157,15 @@ final class SharedOptions {
   }
 
   /** {@code --cookies}: the cookies an image is fetched with, as JSON text or {@code @file}. */
-  static final class CookiesArg {
-    @Option(names = "--cookies", defaultValue = "{}", description = "Cookies as a JSON object, or @file to read it from a file.")
+  static final class CookiesArg implements Group {
     String cookies;
+
+    @Override
+    public void addTo(CommandSpec spec) {
+      spec.addOption(OptionSpec.builder("--cookies").type(String.class).defaultValue("{}").paramLabel("<cookies>")
+          .description("Cookies as a JSON object, or @file to read it from a file.")
+          .setter(into(String.class, v -> cookies = v)).build());
+    }
 
     /** The JSON text, read from the file for {@code @file}. */
     String json() {
@@ -126,12 +187,12 @@ final class SharedOptions {
     }
   }
 
-  /** The image a read-only image command reads, and the cookies to fetch it with. */
+  /** The image a read-only image command reads, and the cookies to fetch it with (a group of the command). */
   static final class ImageToRead {
     @Parameters(index = "0", paramLabel = "URL|DIR|TAR", description = "The image.")
     String location;
 
-    @Mixin CookiesArg cookies;
+    final CookiesArg cookies = new CookiesArg();
   }
 
   /** A directory an option names must exist: a usage error naming the option otherwise. */
@@ -149,11 +210,16 @@ final class SharedOptions {
   }
 
   /** {@code --progress-every}: how often progress is printed when stderr is not a terminal. */
-  static final class ProgressOptions {
-    @Option(names = "--progress-every", paramLabel = "SECONDS", defaultValue = "5",
-        description = "Without a terminal, print a progress line this often (default ${DEFAULT-VALUE}; 0 = never). "
-            + "On a terminal a progress bar is drawn instead.")
+  static final class ProgressOptions implements Group {
     long seconds;
+
+    @Override
+    public void addTo(CommandSpec spec) {
+      spec.addOption(OptionSpec.builder("--progress-every").paramLabel("SECONDS").type(long.class).defaultValue("5")
+          .description("Without a terminal, print a progress line this often (default ${DEFAULT-VALUE}; 0 = never). "
+              + "On a terminal a progress bar is drawn instead.")
+          .setter(into(Long.class, v -> seconds = v == null ? 0 : v)).build());
+    }
 
     ProgressLine line() {
       if (seconds < 0) {
@@ -167,14 +233,20 @@ final class SharedOptions {
    * {@code --ecu-id} of the commands that work on this machine without a daemon: the id given, else
    * the one configured in {@code --config-dir}'s ecu_info.yaml, else that file's default id.
    */
-  static final class LocalEcu {
-    @Option(names = "--ecu-id", paramLabel = "ID",
-        description = "ECU id to report (default: ecu_id of <config-dir>/ecu_info.yaml, or autoware without it).")
+  static final class LocalEcu implements Group {
     String ecuId;
-
-    @Option(names = "--config-dir", paramLabel = "DIR", defaultValue = "/boot/ota",
-        description = "Holds ecu_info.yaml (looked for when --ecu-id is not given) and otaclient.yaml (default ${DEFAULT-VALUE}).")
     Path configDir;
+
+    @Override
+    public void addTo(CommandSpec spec) {
+      spec.addOption(OptionSpec.builder("--ecu-id").paramLabel("ID").type(String.class)
+          .description("ECU id to report (default: ecu_id of <config-dir>/ecu_info.yaml, or autoware without it).")
+          .setter(into(String.class, v -> ecuId = v)).build());
+      spec.addOption(OptionSpec.builder("--config-dir").paramLabel("DIR").type(Path.class).defaultValue("/boot/ota")
+          .description("Holds ecu_info.yaml (looked for when --ecu-id is not given) and otaclient.yaml "
+              + "(default ${DEFAULT-VALUE}).")
+          .setter(into(Path.class, v -> configDir = v)).build());
+    }
 
     /** {@code <config-dir>/otaclient.yaml}, or its defaults when the file is missing. */
     OtaclientSettings settings() {
@@ -189,11 +261,16 @@ final class SharedOptions {
   }
 
   /** {@code --max-download-rate}: replaces the download cap of otaclient.yaml for this run. */
-  static final class DownloadRate {
-    @Option(names = "--max-download-rate", paramLabel = "RATE",
-        description = "Cap downloads at RATE bytes/s over all connections, e.g. 20M or 512k (binary multiples);"
-            + " 0 for no cap. Replaces max_download_rate of <config-dir>/otaclient.yaml.")
+  static final class DownloadRate implements Group {
     String rate;
+
+    @Override
+    public void addTo(CommandSpec spec) {
+      spec.addOption(OptionSpec.builder("--max-download-rate").paramLabel("RATE").type(String.class)
+          .description("Cap downloads at RATE bytes/s over all connections, e.g. 20M or 512k (binary multiples);"
+              + " 0 for no cap. Replaces max_download_rate of <config-dir>/otaclient.yaml.")
+          .setter(into(String.class, v -> rate = v)).build());
+    }
 
     /** {@code file} with the option's cap, when the option was given. */
     OtaclientSettings over(OtaclientSettings file) {
@@ -209,24 +286,35 @@ final class SharedOptions {
   }
 
   /** {@code --json}: results for scripts. */
-  static final class JsonOutput {
-    @Option(names = "--json", description = "Print the result as JSON.")
+  static final class JsonOutput implements Group {
     boolean enabled;
+
+    @Override
+    public void addTo(CommandSpec spec) {
+      spec.addOption(OptionSpec.builder("--json").type(boolean.class).description("Print the result as JSON.")
+          .setter(into(Boolean.class, v -> enabled = v != null && v)).build());
+    }
   }
 
   /** This device's slots and trust: {@code --certs}, {@code --state-dir}, {@code --boot}. */
-  static final class Device {
-    @Option(names = "--certs", defaultValue = "/opt/ota/client/certs", description = "CA store directory (default ${DEFAULT-VALUE}).")
+  static final class Device implements Group {
     Path certs;
-
-    @Option(names = "--state-dir", defaultValue = "/var/lib/otaclient",
-        description = "Directory-slot state root, for the directory backend (default ${DEFAULT-VALUE}).")
     Path stateDir;
-
-    @Option(names = "--boot", paramLabel = "NAME", description = "Boot backend: directory, grub, grub-legacy, "
-        + "jetson-cboot, jetson-uefi, rpi-tryboot or auto_detect (default: the bootloader key of ecu_info.yaml, "
-        + "else directory).")
     String boot;
+
+    @Override
+    public void addTo(CommandSpec spec) {
+      spec.addOption(OptionSpec.builder("--certs").paramLabel("<certs>").type(Path.class).defaultValue("/opt/ota/client/certs")
+          .description("CA store directory (default ${DEFAULT-VALUE}).")
+          .setter(into(Path.class, v -> certs = v)).build());
+      spec.addOption(OptionSpec.builder("--state-dir").paramLabel("<stateDir>").type(Path.class).defaultValue("/var/lib/otaclient")
+          .description("Directory-slot state root, for the directory backend (default ${DEFAULT-VALUE}).")
+          .setter(into(Path.class, v -> stateDir = v)).build());
+      spec.addOption(OptionSpec.builder("--boot").paramLabel("NAME").type(String.class)
+          .description("Boot backend: directory, grub, grub-legacy, jetson-cboot, jetson-uefi, rpi-tryboot or "
+              + "auto_detect (default: the bootloader key of ecu_info.yaml, else directory).")
+          .setter(into(String.class, v -> boot = v)).build());
+    }
 
     /** {@code --boot}, when given: it overrides the configuration. */
     Optional<BootBackend> override() {

@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -22,7 +21,7 @@ import picocli.CommandLine.Option;
         "  otaclient status --target 10.0.0.2:50051 --watch",
         "  otaclient status --state-dir /var/lib/otaclient --json"},
     description = "Show every ECU's status and progress (from the main ECU, or a local directory-slot device).")
-final class StatusCommand implements Callable<Integer> {
+final class StatusCommand implements Callable<Integer>, SharedOptions.Grouped {
   static final class Source {
     @Option(names = "--target", description = "Main ECU HOST:PORT (default " + Target.DEFAULT + ").")
     String target;
@@ -34,12 +33,17 @@ final class StatusCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true)
   Source source = new Source();
 
-  @Mixin SharedOptions.LocalEcu ecu;
+  final SharedOptions.LocalEcu ecu = new SharedOptions.LocalEcu();
 
   @Option(names = "--watch", description = "Redraw until interrupted (every second).")
   boolean watch;
 
-  @Mixin SharedOptions.JsonOutput json;
+  final SharedOptions.JsonOutput json = new SharedOptions.JsonOutput();
+
+  @Override
+  public List<SharedOptions.Group> groups() {
+    return List.of(ecu, json);
+  }
 
   @Override
   public Integer call() throws Exception {

@@ -20,17 +20,17 @@ import picocli.CommandLine.Option;
         "      --url https://server/images/2.0/ --image-version 2.0 --wait",
         "  otaclient update --ecu main --url https://server/images/2.0/ \\",
         "      --cookies @cookies.json --target 10.0.0.2:50051"})
-final class UpdateCommand implements Callable<Integer> {
+final class UpdateCommand implements Callable<Integer>, SharedOptions.Grouped {
   @Mixin SharedOptions.Ecus ecus;
 
   @Option(names = "--url", required = true, description = "Image base URL (http or https; `otaclient apply` takes local images).")
   String url;
 
-  @Mixin SharedOptions.Help help;
+  final SharedOptions.Help help = new SharedOptions.Help();
 
-  @Mixin SharedOptions.ImageVersion version;
+  final SharedOptions.ImageVersion version = new SharedOptions.ImageVersion();
 
-  @Mixin SharedOptions.CookiesArg cookies;
+  final SharedOptions.CookiesArg cookies = new SharedOptions.CookiesArg();
 
   @Mixin SharedOptions.MainEcu target;
 
@@ -40,9 +40,14 @@ final class UpdateCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "3600", description = "With --wait: give up after this many seconds.")
   long timeoutSeconds;
 
-  @Mixin SharedOptions.JsonOutput json;
+  final SharedOptions.JsonOutput json = new SharedOptions.JsonOutput();
 
-  @Mixin SharedOptions.ProgressOptions progress;
+  final SharedOptions.ProgressOptions progress = new SharedOptions.ProgressOptions();
+
+  @Override
+  public List<SharedOptions.Group> groups() {
+    return List.of(help, version, cookies, json, progress);
+  }
 
   @Override
   public Integer call() throws Exception {

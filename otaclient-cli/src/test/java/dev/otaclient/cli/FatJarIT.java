@@ -111,6 +111,21 @@ class FatJarIT {
     assertThat(logged).contains(" INFO  UpdateEngine: update of autoware to version '1' from ");
   }
 
+  /**
+   * {@code apply} is the command a device runs cold: its model is built by code (SharedOptions), so it
+   * reads no annotation. Each annotation type read costs a proxy class made at run time, which no
+   * class-data archive holds.
+   */
+  @Test
+  void applyReadsNoAnnotationBeforeItStarts() throws Exception {
+    Path dir = Files.createTempDirectory("fatjar-noannotations");
+    String out = run(List.of("-Xlog:class+load=info"), List.of("apply", "--url", dir.resolve("no-image").toString(),
+        "--certs", dir.toString(), "--state-dir", dir.resolve("state").toString(), "--image-version", "1"), 2, 60);
+    assertThat(out).contains("otaclient: E1-0104-203: invalid update request: cannot open image");
+    assertThat(out.lines().filter(l -> l.contains("__dynamic_proxy__")
+        || l.contains(" sun.reflect.annotation.AnnotationInvocationHandler "))).isEmpty();
+  }
+
   @Test
   void helpLists() throws Exception {
     assertThat(run(List.of("--help"), 0, 30)).contains("demo", "apply", "serve");
