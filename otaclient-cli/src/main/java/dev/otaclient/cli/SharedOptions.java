@@ -53,7 +53,8 @@ final class SharedOptions {
     if (cl.getCommand() instanceof Grouped grouped) {
       grouped.groups().forEach(g -> g.addTo(cl.getCommandSpec()));
     }
-    cl.getSubcommands().values().forEach(SharedOptions::addGroups);
+    // an alias maps to the same CommandLine as its name: each is visited once
+    cl.getSubcommands().values().stream().distinct().forEach(SharedOptions::addGroups);
   }
 
   /** A setter handing each value picocli parses (or defaults) to {@code sink}. */
