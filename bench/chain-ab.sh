@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The default chain of run.sh (s1 full install, s2 delta, s3 in place, s4 no-op) for two builds side by
-# side, chains alternating A, B, A, B, ... so both see the same machine; prints each scenario's median
-# wall time, engine time, CPU time (user + system) and peak RSS per build, and B / A. For before/after
-# figures of one change. Wall times at 60 000 files move by 10-20 % between identical runs (writeback
-# of 2 GiB): CPU time is the steadier figure.
+# side, chains alternating A B, B A, A B, ... so both see the same machine; prints each scenario's median
+# wall time, engine time, CPU time (user + system), user time alone and peak RSS per build, and B / A,
+# then every run. For before/after figures of one change. Wall times at 60 000 files move by 10-20 %
+# between identical runs (writeback of 2 GiB): CPU time is steadier, and user time steadier still (the
+# system part, the kernel's side of reading, writing and syncing 2 GiB, moved by up to 4.4 s between
+# runs of one build in the delta; docs/benchmarks.md, round ten).
 #
-#   bench/chain-ab.sh TARGET_DIR_A TARGET_DIR_B [CHAINS] [full|quick]   (default 3 chains each, full)
+#   bench/chain-ab.sh TARGET_DIR_A TARGET_DIR_B [CHAINS] [full|quick]   (default 4 chains each, full)
 #
 # TARGET_DIR: an otaclient-cli/target directory holding otaclient.jar (and otaclient.jsa, if built),
 # e.g. of a second work tree at an older commit: git worktree add /tmp/base REV && (cd /tmp/base &&
@@ -20,7 +22,7 @@ repo=$(dirname "$here")
 [[ $# -ge 2 ]] || { echo "usage: bench/chain-ab.sh TARGET_DIR_A TARGET_DIR_B [CHAINS] [full|quick]" >&2; exit 2; }
 a=$(cd "$1" && pwd)
 b=$(cd "$2" && pwd)
-chains=${3:-3}
+chains=${3:-4}
 profile=${4:-full}
 W=$(mkdir -p "${BENCH_WORKDIR:-$here/work}/$profile" && cd "${BENCH_WORKDIR:-$here/work}/$profile" && pwd)
 # shellcheck source=bench/workfs.sh
@@ -59,13 +61,17 @@ r = json.loads(open(out).read().strip().splitlines()[-1])
 if r["status"] != "SUCCESS":
     sys.exit("chain-ab: %s (%s) ended %s" % (name, side, r["status"]))
 wall, rss, user, system = open(time).read().split()[-4:]
-print(side, name, wall, r["engine_seconds"], int(rss) // 1024, float(user) + float(system))
+print(side, name, wall, r["engine_seconds"], int(rss) // 1024, "%.2f" % (float(user) + float(system)), user, system)
 EOF
 }
 
 : > "$S/rows.txt"
-for _ in $(seq "$chains"); do
-  for side in a b; do
+# A B, then B A, A B, ...: with an even number of chains each side runs first as often as second, so an
+# effect of the order cannot pass for one of the change
+for i in $(seq "$chains"); do
+  order="a b"
+  (( i % 2 == 0 )) && order="b a"
+  for side in $order; do
     rm -rf "$S/dev-$side"
     one s1-full "$side" v1 v1
     # as run.sh: the device names itself, so each update carries a changed persistent file over
@@ -79,12 +85,17 @@ python3 - "$S/rows.txt" "$a ${BENCH_AB_OPTS_A:-}" "$b ${BENCH_AB_OPTS_B:-}" <<'E
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 print("A = %s\nB = %s\n" % (sys.argv[2], sys.argv[3]))
-print("| scenario | A wall | B wall | B / A | A engine | B engine | A CPU | B CPU | A peak RSS | B peak RSS |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| scenario | A wall | B wall | B / A | A engine | B engine | A CPU | B CPU | A user | B user | A peak RSS | B peak RSS |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name in ("s1-full", "s2-delta", "s3-inplace", "s4-noop"):
     def med(side, col):
         return statistics.median(float(r[col]) for r in rows if r[0] == side and r[1] == name)
     wa, wb = med("a", 2), med("b", 2)
-    print("| %s | %.2f s | %.2f s | %.3f | %.2f s | %.2f s | %.1f s | %.1f s | %.0f MiB | %.0f MiB |" % (
-        name, wa, wb, wb / wa, med("a", 3), med("b", 3), med("a", 5), med("b", 5), med("a", 4), med("b", 4)))
+    print("| %s | %.2f s | %.2f s | %.3f | %.2f s | %.2f s | %.1f s | %.1f s | %.1f s | %.1f s | %.0f MiB | %.0f MiB |" % (
+        name, wa, wb, wb / wa, med("a", 3), med("b", 3), med("a", 5), med("b", 5), med("a", 6), med("b", 6),
+        med("a", 4), med("b", 4)))
+# every run, for spreads: side, scenario, wall, engine, peak RSS (MiB), CPU, user, system (s)
+print()
+for r in rows:
+    print("    " + " ".join(r))
 EOF

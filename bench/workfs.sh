@@ -56,7 +56,7 @@ unmount_workfs() {
 # docs/otaclient.service); fails when they cannot be read
 launcher_opts() {
   local opts
-  opts=$(sed -n 's/.*OTACLIENT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$1/otaclient" | head -1)
+  opts=$(sed -n 's/^defaults="\([^"]*\)"$/\1/p' "$1/otaclient" | head -1)
   [[ -n "$opts" ]] || { echo "bench: cannot read the default JVM options from $1/otaclient" >&2; return 1; }
   echo "$opts"
 }

@@ -38,10 +38,10 @@ class FatJarIT {
 
   static final Path LAUNCHER = Path.of("..", "otaclient").toAbsolutePath().normalize();
 
-  /** The ./otaclient launcher's default JVM options, as its last line runs them when there is no archive. */
+  /** The ./otaclient launcher's default JVM options (its {@code defaults=} line). */
   static String launcherDefaults() throws java.io.IOException {
-    return Files.readAllLines(LAUNCHER).stream().filter(l -> l.startsWith("exec java"))
-        .map(l -> l.replaceAll(".*OTACLIENT_JAVA_OPTS:-([^}]*)}.*", "$1")).findFirst().orElseThrow();
+    return Files.readAllLines(LAUNCHER).stream().filter(l -> l.startsWith("defaults=\""))
+        .map(l -> l.replaceAll("defaults=\"([^\"]*)\"", "$1")).findFirst().orElseThrow();
   }
 
   /**

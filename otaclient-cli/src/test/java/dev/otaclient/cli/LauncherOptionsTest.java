@@ -2,12 +2,15 @@ package dev.otaclient.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JVM options users get are written in several places: the launcher (twice), the sample systemd
+ * The JVM options users get are written in several places: the launcher, the sample systemd
  * unit, the README and the AppCDS training run of the package step. They must be the same options, or
  * a device runs with settings nobody measured (docs/benchmarks.md).
  */
@@ -18,10 +21,29 @@ class LauncherOptionsTest {
   void everyPlaceShowsTheLaunchersDefaults() throws Exception {
     String defaults = FatJarIT.launcherDefaults();
     assertThat(defaults).startsWith("-X").contains("-XX:+UseSerialGC");
-    assertThat(Files.readAllLines(REPO.resolve("otaclient")).stream().filter(l -> l.contains("OTACLIENT_JAVA_OPTS:-")))
-        .hasSize(2).allSatisfy(l -> assertThat(l).contains("OTACLIENT_JAVA_OPTS:-" + defaults + "}"));
+    assertThat(Files.readAllLines(REPO.resolve("otaclient")).stream().filter(l -> l.contains("exec java")))
+        .hasSize(2).allSatisfy(l -> assertThat(l).contains("exec java ${OTACLIENT_JAVA_OPTS:-$defaults} "));
     assertThat(Files.readString(REPO.resolve("docs/otaclient.service"))).contains("/usr/bin/java " + defaults + " -jar ");
     assertThat(Files.readString(REPO.resolve("README.md")).replace("\n", " ")).contains("(`" + defaults + "`");
     assertThat(Files.readString(REPO.resolve("otaclient-cli/src/build/cds-training.sh"))).contains("\"$java\" " + defaults + " ");
+  }
+
+  /**
+   * A compile command whose method the code no longer has is silently without effect (the launcher
+   * passes {@code quiet}, and the JVM never says that a pattern matched nothing): every method the
+   * defaults name must exist under that name.
+   */
+  @Test
+  void everyCompileCommandNamesAMethodThatExists() throws Exception {
+    List<String> named = Arrays.stream(FatJarIT.launcherDefaults().split(" "))
+        .filter(o -> o.startsWith("-XX:CompileCommand=") && o.contains(","))
+        .map(o -> o.substring(o.indexOf(',') + 1).split(",")[0]).toList();
+    assertThat(named).isNotEmpty();
+    for (String pattern : named) {
+      int dot = pattern.lastIndexOf('.');
+      Class<?> type = Class.forName(pattern.substring(0, dot).replace('/', '.'));
+      assertThat(Arrays.stream(type.getDeclaredMethods()).map(Method::getName)).as(pattern)
+          .contains(pattern.substring(dot + 1));
+    }
   }
 }
