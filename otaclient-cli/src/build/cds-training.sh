@@ -34,8 +34,13 @@ while ! grep -q '^serving ' "$work/serve.out" 2>/dev/null; do
   sleep 0.1
 done
 url=$(sed -n 's/^serving .* at \(http[^ ]*\) .*/\1/p' "$work/serve.out")
-# the launcher's default options, so the archive matches the processes that will map it
-"$java" -Xms8m -XX:MaxNewSize=8m -Xmx160m -XX:+UseSerialGC -XX:MaxNodeLimit=15000 -XX:MaxInlineLevel=6 -XX:TrimNativeHeapInterval=1000 -XX:CompileCommand=quiet -XX:CompileCommand=dontinline,dev/otaclient/internal/update/RegularFileStep.obtain -Xlog:cds=off -Xlog:cds+dynamic=off \
+# the launcher's default options (its defaults= line), so the archive matches the processes that will
+# map it; read, not copied, so that a change of the launcher cannot leave the training behind
+launcher=$(dirname "$0")/../../../otaclient
+defaults=$(sed -n 's/^defaults="\([^"]*\)"$/\1/p' "$launcher" | head -n 1)
+[ -n "$defaults" ] || fail "no defaults= line in $launcher"
+# shellcheck disable=SC2086 # the options are words
+"$java" $defaults -Xlog:cds=off -Xlog:cds+dynamic=off \
   -XX:ArchiveClassesAtExit="$archive" -jar "$jar" apply --url "${url}v1/" --certs "$work/demo/certs" \
   --state-dir "$work/state" --image-version 1 --progress-every 0 >> "$log" 2>&1 || fail "apply"
 [ -s "$archive" ] || fail "no archive written"

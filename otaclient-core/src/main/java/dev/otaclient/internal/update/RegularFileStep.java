@@ -244,6 +244,8 @@ final class RegularFileStep {
         continue;
       }
       FileStat st = touched ? null : keptStat[i];
+      // kept untouched on the word of its old record, which was written after a sync: no new sync
+      boolean durable = st != null && journal.isTrusted(g.member(i).path, sha, st);
       if (st == null) {
         try {
           st = FileStat.of(targets[i]);
@@ -252,7 +254,7 @@ final class RegularFileStep {
           continue;
         }
       }
-      journal.placed(g.member(i).path, sha, st);
+      journal.placed(g.member(i).path, sha, st, durable);
     }
   }
 

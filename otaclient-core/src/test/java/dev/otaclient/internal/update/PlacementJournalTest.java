@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,6 +100,45 @@ class PlacementJournalTest {
       assertThat(again.trustedCount()).isEqualTo(2);
       assertThat(again.isTrusted("/new", B, ST)).as("the record appended after the torn line").isTrue();
       assertThat(again.isTrusted("/kept", A, ST)).isTrue();
+    }
+  }
+
+  @Test
+  void onlyABatchWithAWrittenFileSyncsTheFilesystemFirst(@TempDir Path tmp) throws Exception {
+    AtomicInteger syncs = new AtomicInteger();
+    Path journal = tmp.resolve("journal");
+    try (PlacementJournal j = PlacementJournal.open(journal, null, tmp, fs -> syncs.incrementAndGet())) {
+      // kept files an earlier record vouched for: that record was written after a sync of its own
+      j.placed("/kept1", A, ST, true);
+      j.placed("/kept2", A, ST, true);
+      j.flush();
+      assertThat(syncs).as("no sync for records of files this build did not write").hasValue(0);
+      j.placed("/kept3", A, ST, true);
+      j.placed("/written", B, ST, false);
+      j.flush();
+      assertThat(syncs).as("a written file's data is synced before its record").hasValue(1);
+      j.placed("/kept4", A, ST, true);
+      j.flush();
+      assertThat(syncs).as("the flag goes with the batch it was set in").hasValue(1);
+      j.placed("/plain", B, ST);
+      j.flush();
+      assertThat(syncs).as("placed without the flag is a written file").hasValue(2);
+    }
+    try (PlacementJournal again = PlacementJournal.open(journal, null, tmp, fs -> { })) {
+      assertThat(again.trustedCount()).as("every record appended, synced or not").isEqualTo(6);
+    }
+  }
+
+  @Test
+  void theManifestIsReadAlthoughItIsRemovedRightAfterOpening(@TempDir Path tmp) throws Exception {
+    // the in-place clean runs while the records load, and removes the manifest unless the image lists it
+    Path manifest = tmp.resolve("slot-manifest");
+    Files.writeString(manifest, PlacementJournal.HEADER + "\n" + PlacementJournal.format("/a", A, ST) + "\n"
+        + PlacementJournal.format("/b", B, ST) + "\n", StandardCharsets.UTF_8);
+    try (PlacementJournal j = PlacementJournal.open(tmp.resolve("journal"), manifest, tmp, fs -> { })) {
+      Files.delete(manifest);
+      assertThat(j.trustedCount()).isEqualTo(2);
+      assertThat(j.isTrusted("/b", B, ST)).isTrue();
     }
   }
 }
