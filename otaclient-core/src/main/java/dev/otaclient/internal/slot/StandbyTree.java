@@ -57,6 +57,14 @@ public final class StandbyTree {
   }
 
   /**
+   * Whether {@link #locate} puts {@code imagePath} at its own place in the rootfs (not below a
+   * separate boot directory): then what a walk of the root finds there is the file the image means.
+   */
+  public boolean locatesInRootfs(String imagePath) {
+    return !(separateBoot && (imagePath.equals("/boot") || imagePath.startsWith("/boot/")));
+  }
+
+  /**
    * Location in the standby rootfs itself, ignoring the separate boot directory: directories (the
    * {@code /boot} mount point must exist in the rootfs), symlinks and persistents.
    */

@@ -21,6 +21,8 @@ final class DeltaPlan {
    * stack trace in Java: 8 000 of them in a delta into a nearly empty standby). Null: not walked.
    */
   Set<String> standbyDirectories;
+  /** Set by the in-place clean: the kept files whose {@code lstat} it matched to their records. Null: none. */
+  KeptFiles keptFiles;
 
   DeltaPlan(ContentGroups groups, Set<String> directories, Map<String, String> symlinks,
       PathSet regularPaths, long totalRegularFiles, long totalRegularSize) {

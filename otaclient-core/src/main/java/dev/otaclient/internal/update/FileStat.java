@@ -21,6 +21,7 @@ record FileStat(int mode, long size, long mtimeNanos, long ctimeNanos, long dev,
   private static final int S_IFMT = 0170000;
   private static final int S_IFREG = 0100000;
   private static final int S_IFDIR = 0040000;
+  private static final int S_IFLNK = 0120000;
 
   /** Reads the file's own attributes, never following a symlink at {@code p}. */
   static FileStat of(Path p) throws IOException {
@@ -39,6 +40,10 @@ record FileStat(int mode, long size, long mtimeNanos, long ctimeNanos, long dev,
 
   boolean isDirectory() {
     return (mode & S_IFMT) == S_IFDIR;
+  }
+
+  boolean isSymbolicLink() {
+    return (mode & S_IFMT) == S_IFLNK;
   }
 
   /**

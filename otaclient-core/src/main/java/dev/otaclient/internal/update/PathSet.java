@@ -60,6 +60,19 @@ final class PathSet {
     marks.set(i);
   }
 
+  /**
+   * The table slot of {@code path}, or -1 when it is not in the set: an index for arrays kept beside
+   * the set ({@link #capacity()} long), stable once paths are marked (no path can be added then).
+   */
+  int indexOf(String path) {
+    int i = slot(path);
+    return table[i] == null ? -1 : i;
+  }
+
+  int capacity() {
+    return table.length;
+  }
+
   boolean isMarked(String path) {
     return marks != null && marks.get(slot(path));
   }

@@ -191,6 +191,11 @@ final class PlacementJournal implements AutoCloseable {
     return trusted.size();
   }
 
+  /** The records loaded at {@link #open}, sealed. */
+  PlacementRecords records() {
+    return trusted;
+  }
+
   /** True when a record says {@code st} is this path's file holding {@code sha}, unchanged since. */
   boolean isTrusted(String imagePath, Sha256 sha, FileStat st) {
     return trusted.matches(imagePath, sha, st);

@@ -66,21 +66,40 @@ final class PlacementRecords {
 
   /** True when {@code path} is recorded with {@code sha} and {@code now} is that file, unchanged. */
   boolean matches(String path, Sha256 sha, FileStat now) {
+    int r = recordOf(path);
+    return r >= 0 && holds(r, sha) && describes(r, now);
+  }
+
+  /** The number of {@code path}'s record, or -1. */
+  int recordOf(String path) {
     if (table == null || count == 0) {
-      return false;
+      return -1;
     }
-    int r = table[find(pathHash(path))] - 1;
-    if (r < 0) {
-      return false;
-    }
+    return table[find(pathHash(path))] - 1;
+  }
+
+  /** Whether record {@code r} vouches for {@code sha}. */
+  boolean holds(int r, Sha256 sha) {
     int o = r * STRIDE;
     for (int i = 0; i < 4; i++) {
       if (data[o + i] != sha.word(i)) {
         return false;
       }
     }
+    return true;
+  }
+
+  /** Whether {@code now} is the file record {@code r} names, unchanged since. */
+  boolean describes(int r, FileStat now) {
+    int o = r * STRIDE;
     return data[o + 4] == now.size() && data[o + 5] == now.mtimeNanos() && data[o + 6] == now.ctimeNanos()
         && data[o + 7] == now.dev() && data[o + 8] == now.ino();
+  }
+
+  /** The {@code lstat} that record {@code r} pins, completed with the fields a record does not hold. */
+  FileStat stat(int r, int mode, int uid, int gid) {
+    int o = r * STRIDE;
+    return new FileStat(mode, data[o + 4], data[o + 5], data[o + 6], data[o + 7], data[o + 8], uid, gid);
   }
 
   private int find(long key) {

@@ -375,6 +375,14 @@ final class RegularFileStep {
    * longer matches.
    */
   private FileStat holdsContent(PlannedFile e, ContentGroup g, Path target) {
+    // found unchanged since its record by the in-place clean's lstat: nothing but this step writes
+    // the path between the two (a file another group relinked meanwhile keeps its content; its new
+    // record then fails to match at the next update, and it is hashed there)
+    KeptFiles found = plan.keptFiles;
+    FileStat known = found == null ? null : found.take(e.path, g.sha256);
+    if (known != null) {
+      return known;
+    }
     FileStat st;
     try {
       st = FileStat.of(target);

@@ -5,12 +5,15 @@ import dev.otaclient.internal.slot.SlotIo;
 import dev.otaclient.internal.slot.SlotLayout;
 import dev.otaclient.internal.slot.StandbyTree;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,70 +31,87 @@ final class StandbyCleaner {
    * @param controllerOwned image paths of the boot controller's own directories in the standby (its
    *     status files, written for this update before the build): kept, with their parents
    */
-  static long clean(StandbyTree tree, DeltaPlan plan, java.util.Set<String> controllerOwned) {
+  static long clean(StandbyTree tree, DeltaPlan plan, Set<String> controllerOwned) {
+    return clean(tree, plan, controllerOwned, null);
+  }
+
+  /**
+   * @param kept told about every regular file kept at its image path, with its {@code lstat} (null:
+   *     nobody is told)
+   */
+  static long clean(StandbyTree tree, DeltaPlan plan, Set<String> controllerOwned, KeptFiles kept) {
     Path root = tree.root();
     // image paths are cut from the visited path's string: Path.relativize built them name by name,
     // the largest allocation of a no-op update at 60 000 files
     String rootText = root.toString();
     int cut = rootText.equals("/") ? 0 : rootText.length();
-    long[] removed = {0};
-    java.util.Set<String> keptDirectories = new java.util.HashSet<>();
+    long removed = 0;
+    Set<String> keptDirectories = new HashSet<>();
+    // a walk of its own rather than Files.walkFileTree: each entry's one lstat here is the full
+    // FileStat (with ctime, which a record pins), so a kept file needs no second lstat in the
+    // regular step
+    Deque<Path> pending = new ArrayDeque<>();
+    pending.push(root);
     try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-          if (dir.equals(root)) {
-            return FileVisitResult.CONTINUE;
-          }
-          String imagePath = dir.toString().substring(cut);
-          if (imagePath.equals(SlotLayout.STANDARD.workDir()) || controllerOwned.contains(imagePath)) {
-            return FileVisitResult.SKIP_SUBTREE;
-          }
-          if (plan.directories.contains(imagePath)) {
-            keptDirectories.add(imagePath);
-            return FileVisitResult.CONTINUE;
-          }
-          if (controllerOwned.stream().anyMatch(owned -> owned.startsWith(imagePath + "/"))) {
-            return FileVisitResult.CONTINUE;
-          }
-          removed[0] += AtomicFiles.deleteTree(dir);
-          tree.forget(dir);
-          return FileVisitResult.SKIP_SUBTREE;
-        }
-
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          String imagePath = file.toString().substring(cut);
-          boolean keep;
-          if (attrs.isSymbolicLink()) {
-            String want = plan.symlinks.get(imagePath);
-            keep = want != null && want.equals(Files.readSymbolicLink(file).toString());
-          } else {
-            keep = attrs.isRegularFile() && plan.regularPaths.contains(imagePath);
-            if (keep) {
-              plan.regularPaths.mark(imagePath);
+      while (!pending.isEmpty()) {
+        Path dir = pending.pop();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+          for (Path entry : entries) {
+            String imagePath = entry.toString().substring(cut);
+            FileStat st;
+            try {
+              st = FileStat.of(entry);
+            } catch (NoSuchFileException gone) {
+              continue;
+            }
+            if (st.isDirectory()) {
+              if (imagePath.equals(SlotLayout.STANDARD.workDir()) || controllerOwned.contains(imagePath)) {
+                continue; // kept with everything below it
+              }
+              if (plan.directories.contains(imagePath)) {
+                keptDirectories.add(imagePath);
+                pending.push(entry);
+              } else if (controllerOwned.stream().anyMatch(owned -> owned.startsWith(imagePath + "/"))) {
+                pending.push(entry);
+              } else {
+                removed += AtomicFiles.deleteTree(entry);
+                tree.forget(entry);
+              }
+              continue;
+            }
+            boolean keep;
+            if (st.isSymbolicLink()) {
+              String want = plan.symlinks.get(imagePath);
+              keep = want != null && want.equals(Files.readSymbolicLink(entry).toString());
+            } else {
+              keep = st.isRegularFile() && plan.regularPaths.contains(imagePath);
+              if (keep) {
+                plan.regularPaths.mark(imagePath);
+                // below a separate boot directory the image's file is elsewhere: this one says nothing
+                if (kept != null && tree.locatesInRootfs(imagePath)) {
+                  kept.found(imagePath, st);
+                }
+              }
+            }
+            if (!keep) {
+              Files.deleteIfExists(entry);
+              removed++;
             }
           }
-          if (!keep) {
-            Files.deleteIfExists(file);
-            removed[0]++;
-          }
-          return FileVisitResult.CONTINUE;
+        } catch (NoSuchFileException gone) {
+          // removed since it was listed
+        } catch (DirectoryIteratorException e) {
+          throw e.getCause();
         }
-
-        @Override
-        public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-          if (exc instanceof NoSuchFileException) {
-            return FileVisitResult.CONTINUE;
-          }
-          throw exc;
-        }
-      });
+      }
     } catch (IOException e) {
       throw SlotIo.failure("cleaning the reused standby slot", e);
     }
     plan.standbyDirectories = keptDirectories;
-    log.info("in-place: removed {} entries that the new image does not have", removed[0]);
-    return removed[0];
+    if (kept != null) {
+      plan.keptFiles = kept;
+    }
+    log.info("in-place: removed {} entries that the new image does not have", removed);
+    return removed;
   }
 }

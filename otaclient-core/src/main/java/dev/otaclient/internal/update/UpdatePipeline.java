@@ -122,7 +122,8 @@ final class UpdatePipeline {
       try (PlacementJournal journal = PlacementJournal.open(SlotLayout.in(standby.root(), LAYOUT.journal()),
           standby.reusedInPlace() ? existingManifest(standby.root()) : null, standby.root())) {
         if (standby.reusedInPlace()) {
-          counters.removed(StandbyCleaner.clean(tree, plan, standby.controllerOwned()));
+          counters.removed(StandbyCleaner.clean(tree, plan, standby.controllerOwned(),
+              new KeptFiles(plan.regularPaths, journal.records())));
         }
         counters.phase(UpdatePhase.DIRECTORY);
         DirectoryStep dirs = new DirectoryStep(tree, image, standby.reusedInPlace(), plan);

@@ -2,6 +2,7 @@ package dev.otaclient.internal.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.internal.fs.Sha256;
 import dev.otaclient.internal.slot.StandbyTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The in-place clean: what it removes and what it keeps. */
+/** The in-place clean: what it removes, what it keeps, and what it tells the regular step. */
 class StandbyCleanerTest {
   @TempDir
   Path tmp;
@@ -51,6 +52,59 @@ class StandbyCleanerTest {
     assertThat(plan.standbyDirectories).containsExactlyInAnyOrder("/usr", "/usr/lib");
     assertThat(plan.mayBeInStandby("/usr/lib/keep.so")).isTrue();
     assertThat(plan.mayBeInStandby("/usr/lib/now-a-file")).isFalse();
+  }
+
+  private static final Sha256 A = Sha256.ofHex("ab".repeat(32));
+  private static final Sha256 B = Sha256.ofHex("cd".repeat(32));
+
+  private static PlacementRecords recordsOf(Map<String, FileStat> files, Sha256 sha) {
+    PlacementRecords r = new PlacementRecords();
+    files.forEach((path, st) -> r.add(path, sha, st.size(), st.mtimeNanos(), st.ctimeNanos(), st.dev(), st.ino()));
+    r.seal();
+    return r;
+  }
+
+  @Test
+  void aKeptFileUnchangedSinceItsRecordNeedsNoSecondLstat() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("slot"));
+    Files.createDirectories(root.resolve("usr"));
+    Path same = Files.writeString(root.resolve("usr/same"), "s");
+    Path changed = Files.writeString(root.resolve("usr/changed"), "c");
+    Path other = Files.writeString(root.resolve("usr/other-content"), "o");
+    Files.writeString(root.resolve("usr/unrecorded"), "u");
+    PlacementRecords records = recordsOf(Map.of("/usr/same", FileStat.of(same), "/usr/changed", FileStat.of(changed),
+        "/usr/other-content", FileStat.of(other)), A);
+    Files.writeString(changed, "changed after its record");
+    DeltaPlan plan = plan(Set.of("/usr"), new HashMap<>(), "/usr/same", "/usr/changed", "/usr/other-content",
+        "/usr/unrecorded");
+
+    StandbyCleaner.clean(new StandbyTree(root, root.resolve("boot")), plan, Set.of(),
+        new KeptFiles(plan.regularPaths, records));
+
+    KeptFiles kept = plan.keptFiles;
+    FileStat known = kept.take("/usr/same", A);
+    assertThat(known).isEqualTo(FileStat.of(same));
+    assertThat(kept.take("/usr/same", A)).as("once per path").isNull();
+    assertThat(kept.take("/usr/changed", A)).as("changed since its record").isNull();
+    assertThat(kept.take("/usr/other-content", B)).as("its record vouches for another content").isNull();
+    assertThat(kept.take("/usr/unrecorded", A)).isNull();
+    assertThat(plan.mayBeInStandby("/usr/changed")).as("still kept, for the regular step to look at").isTrue();
+  }
+
+  @Test
+  void aFileInTheRootfsBootDirectorySaysNothingAboutTheSeparateBootDirectory() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("slot"));
+    Path bootDir = Files.createDirectories(tmp.resolve("bootpart"));
+    Files.createDirectories(root.resolve("boot"));
+    Path shadow = Files.writeString(root.resolve("boot/vmlinuz"), "the mount point's own file, not the image's");
+    Path etc = Files.writeString(root.resolve("etc"), "e");
+    PlacementRecords records = recordsOf(Map.of("/boot/vmlinuz", FileStat.of(shadow), "/etc", FileStat.of(etc)), A);
+    DeltaPlan plan = plan(Set.of("/boot"), new HashMap<>(), "/boot/vmlinuz", "/etc");
+
+    StandbyCleaner.clean(new StandbyTree(root, bootDir), plan, Set.of(), new KeptFiles(plan.regularPaths, records));
+
+    assertThat(plan.keptFiles.take("/boot/vmlinuz", A)).isNull();
+    assertThat(plan.keptFiles.take("/etc", A)).isEqualTo(FileStat.of(etc));
   }
 
   @Test
