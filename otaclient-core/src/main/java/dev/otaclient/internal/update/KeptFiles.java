@@ -32,15 +32,14 @@ final class KeptFiles {
     gid = new int[n];
   }
 
-  /** Notes a regular file the clean found and kept at {@code path}, as {@code st} shows it. */
-  void found(String path, FileStat st) {
+  /**
+   * Notes a regular file the clean found and kept at {@code path}, as {@code st} shows it; {@code i} is
+   * the path's slot in the plan's path table ({@link PathSet#indexOf}).
+   */
+  void found(int i, String path, FileStat st) {
     int r = records.recordOf(path);
     if (r < 0 || !records.describes(r, st)) {
       return; // changed since its record, or never recorded: the regular step looks at it itself
-    }
-    int i = paths.indexOf(path);
-    if (i < 0) {
-      return;
     }
     record[i] = r + 1;
     mode[i] = st.mode();

@@ -54,6 +54,14 @@ final class PathSet {
     if (table[i] == null) {
       throw new IllegalArgumentException("not in the set: " + path);
     }
+    markSlot(i);
+  }
+
+  /** {@link #mark} by the slot {@link #indexOf} gave: a caller that has the slot looks up no path again. */
+  void markSlot(int i) {
+    if (table[i] == null) {
+      throw new IllegalArgumentException("no path in slot " + i);
+    }
     if (marks == null) {
       marks = new java.util.BitSet(table.length);
     }

@@ -160,6 +160,8 @@ final class RegularFileStep {
     Sha256 sha = g.sha256;
     Path[] targets = new Path[n];
     FileStat[] keptStat = new FileStat[n];
+    // kept on the word of its old record, which was written after a sync: its new record needs none
+    boolean[] vouched = new boolean[n];
     boolean[] done = new boolean[n];
     long[] checkNanos = new long[n];
     // whether this group changed any inode after it was stat'ed: then every member is stat'ed again
@@ -183,7 +185,7 @@ final class RegularFileStep {
           continue;
         }
         long t0 = System.nanoTime();
-        keptStat[i] = holdsContent(e, g, targets[i]);
+        keptStat[i] = holdsContent(e, g, targets[i], vouched, i);
         done[i] = keptStat[i] != null;
         checkNanos[i] = System.nanoTime() - t0;
       }
@@ -244,8 +246,7 @@ final class RegularFileStep {
         continue;
       }
       FileStat st = touched ? null : keptStat[i];
-      // kept untouched on the word of its old record, which was written after a sync: no new sync
-      boolean durable = st != null && journal.isTrusted(g.member(i).path, sha, st);
+      boolean durable = st != null && vouched[i];
       if (st == null) {
         try {
           st = FileStat.of(targets[i]);
@@ -372,15 +373,16 @@ final class RegularFileStep {
    * The standby file's {@code lstat} when it already holds the entry's content, else null. A placement
    * record vouches for the content when {@code lstat} still matches it exactly; otherwise it is
    * hashed. The stat is taken before hashing, so a change while hashing leaves a record that no
-   * longer matches.
+   * longer matches. {@code vouched[i]} is set when a record, not a hash, vouched for the content.
    */
-  private FileStat holdsContent(PlannedFile e, ContentGroup g, Path target) {
+  private FileStat holdsContent(PlannedFile e, ContentGroup g, Path target, boolean[] vouched, int i) {
     // found unchanged since its record by the in-place clean's lstat: nothing but this step writes
     // the path between the two (a file another group relinked meanwhile keeps its content; its new
     // record then fails to match at the next update, and it is hashed there)
     KeptFiles found = plan.keptFiles;
     FileStat known = found == null ? null : found.take(e.path, g.sha256);
     if (known != null) {
+      vouched[i] = true;
       return known;
     }
     FileStat st;
@@ -393,6 +395,7 @@ final class RegularFileStep {
       return null;
     }
     if (journal.isTrusted(e.path, g.sha256, st)) {
+      vouched[i] = true;
       return st;
     }
     try {

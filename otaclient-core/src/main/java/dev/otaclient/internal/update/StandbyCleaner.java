@@ -30,12 +30,6 @@ final class StandbyCleaner {
   /**
    * @param controllerOwned image paths of the boot controller's own directories in the standby (its
    *     status files, written for this update before the build): kept, with their parents
-   */
-  static long clean(StandbyTree tree, DeltaPlan plan, Set<String> controllerOwned) {
-    return clean(tree, plan, controllerOwned, null);
-  }
-
-  /**
    * @param kept told about every regular file kept at its image path, with its {@code lstat} (null:
    *     nobody is told)
    */
@@ -84,12 +78,13 @@ final class StandbyCleaner {
               String want = plan.symlinks.get(imagePath);
               keep = want != null && want.equals(Files.readSymbolicLink(entry).toString());
             } else {
-              keep = st.isRegularFile() && plan.regularPaths.contains(imagePath);
+              int slot = st.isRegularFile() ? plan.regularPaths.indexOf(imagePath) : -1;
+              keep = slot >= 0;
               if (keep) {
-                plan.regularPaths.mark(imagePath);
+                plan.regularPaths.markSlot(slot);
                 // below a separate boot directory the image's file is elsewhere: this one says nothing
                 if (kept != null && tree.locatesInRootfs(imagePath)) {
-                  kept.found(imagePath, st);
+                  kept.found(slot, imagePath, st);
                 }
               }
             }

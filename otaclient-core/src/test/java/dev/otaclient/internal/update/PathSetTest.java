@@ -34,4 +34,23 @@ class PathSetTest {
     // a later add could move paths to other slots, where the marks would no longer be theirs
     assertThatThrownBy(() -> s.add("/c")).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void aSlotFromIndexOfMarksItsPath() {
+    PathSet s = new PathSet();
+    s.add("/a");
+    s.add("/b");
+    assertThat(s.indexOf("/c")).isEqualTo(-1);
+
+    s.markSlot(s.indexOf("/b"));
+
+    assertThat(s.isMarked("/b")).isTrue();
+    assertThat(s.isMarked("/a")).isFalse();
+    int empty = 0;
+    while (empty == s.indexOf("/a") || empty == s.indexOf("/b")) {
+      empty++;
+    }
+    int free = empty;
+    assertThatThrownBy(() -> s.markSlot(free)).isInstanceOf(IllegalArgumentException.class);
+  }
 }

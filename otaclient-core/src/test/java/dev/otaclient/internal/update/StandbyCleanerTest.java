@@ -40,7 +40,7 @@ class StandbyCleanerTest {
     Map<String, String> links = new HashMap<>(Map.of("/usr/lib/link", "keep.so", "/usr/lib/moved", "keep.so"));
     DeltaPlan plan = plan(Set.of("/usr", "/usr/lib"), links, "/usr/lib/keep.so", "/usr/lib/now-a-file");
 
-    long removed = StandbyCleaner.clean(new StandbyTree(root, root.resolve("boot")), plan, Set.of());
+    long removed = StandbyCleaner.clean(new StandbyTree(root, root.resolve("boot")), plan, Set.of(), null);
 
     // stale.so, the retargeted link, old/ with its two entries, now-a-file/
     assertThat(removed).isEqualTo(6);
@@ -117,7 +117,7 @@ class StandbyCleanerTest {
     Files.writeString(root.resolve("boot/other"), "o");
     DeltaPlan plan = plan(Set.of(), new HashMap<>());
 
-    long removed = StandbyCleaner.clean(new StandbyTree(root, root.resolve("boot")), plan, Set.of("/boot/ota/status"));
+    long removed = StandbyCleaner.clean(new StandbyTree(root, root.resolve("boot")), plan, Set.of("/boot/ota/status"), null);
 
     assertThat(root.resolve(".ota-work/journal")).exists();
     assertThat(root.resolve("boot/ota/status/version")).exists();
