@@ -404,7 +404,9 @@ if want 5; then
   say "scenario 5: Status on the main ECU of an 8-ECU tree with a hung child; callers $s5_callers, ${s5_seconds} s" \
     "each, tree idle, then main updating (v1, v2, ...)"
   rm -rf "$W/s5"
-  timed s5 "$W/s5.out" -- java -cp "$jar:$W/classes" StatusLoad --work "$W/s5" --certs "$W/ca/certs" \
+  # the launcher's JVM options, as every scenario: its serial collector's pauses are part of the tail
+  # shellcheck disable=SC2086
+  timed s5 "$W/s5.out" -- java $default_opts -cp "$jar:$W/classes" StatusLoad --work "$W/s5" --certs "$W/ca/certs" \
     --callers "$s5_callers" --seconds "$s5_seconds" --warmup "$s5_warmup" --update "v1=$base/v1/" --update "v2=$base/v2/"
   python3 "$here/benchtool.py" status-rows --out "$W/s5.out" --wall "$wall" --rss-kb "$rss_kb" \
     --cpu "$(python3 -c "print($user + $sys)")" >> "$results"
