@@ -7,7 +7,7 @@ package dev.otaclient.internal.update;
 final class PathSet {
   private String[] table = new String[256];
   private int n;
-  /** One bit per table slot ({@link #mark}); null until the first mark. */
+  /** One bit per table slot ({@link #markSlot}); null until the first mark. */
   private java.util.BitSet marks;
 
   /** Adds {@code path}; false when it was already present. */
@@ -46,20 +46,12 @@ final class PathSet {
   }
 
   /**
-   * Marks {@code path}, which must be in the set; no path can be added afterwards. Not thread-safe:
-   * marks are set by one thread and read by others after a hand-over (a task submission).
+   * Marks the path in slot {@code i} ({@link #indexOf}), which must hold one: the caller already has
+   * the slot and looks up no path again. No path can be added afterwards. Not thread-safe: marks are
+   * set by one thread and read by others after a hand-over (a task submission).
    */
-  void mark(String path) {
-    int i = slot(path);
-    if (table[i] == null) {
-      throw new IllegalArgumentException("not in the set: " + path);
-    }
-    markSlot(i);
-  }
-
-  /** {@link #mark} by the slot {@link #indexOf} gave: a caller that has the slot looks up no path again. */
   void markSlot(int i) {
-    if (table[i] == null) {
+    if (i < 0 || i >= table.length || table[i] == null) {
       throw new IllegalArgumentException("no path in slot " + i);
     }
     if (marks == null) {

@@ -15,8 +15,8 @@ class PathSetTest {
     assertThat(s.add("/usr/lib/f7")).isFalse();
     assertThat(s.isMarked("/usr/lib/f7")).isFalse();
 
-    s.mark("/usr/lib/f7");
-    s.mark("/usr/lib/f999");
+    s.markSlot(s.indexOf("/usr/lib/f7"));
+    s.markSlot(s.indexOf("/usr/lib/f999"));
 
     assertThat(s.isMarked("/usr/lib/f7")).isTrue();
     assertThat(s.isMarked("/usr/lib/f999")).isTrue();
@@ -29,8 +29,8 @@ class PathSetTest {
   void onlyMembersAreMarkedAndMarkingEndsAdding() {
     PathSet s = new PathSet();
     s.add("/a");
-    assertThatThrownBy(() -> s.mark("/b")).isInstanceOf(IllegalArgumentException.class);
-    s.mark("/a");
+    assertThatThrownBy(() -> s.markSlot(s.indexOf("/b"))).isInstanceOf(IllegalArgumentException.class);
+    s.markSlot(s.indexOf("/a"));
     // a later add could move paths to other slots, where the marks would no longer be theirs
     assertThatThrownBy(() -> s.add("/c")).isInstanceOf(IllegalStateException.class);
   }
