@@ -10,8 +10,9 @@ import dev.otaclient.internal.fs.Sha256;
  * plan's path table (2 MiB at 60 000 files) instead of a stat object per file: the in-place
  * update's peak RSS is the tightest of all.
  *
- * <p>Filled by the thread of the clean; each path is then read by the one task that places its group,
- * after the hand-over of the task submission, which also orders the writes before the reads.
+ * <p>Filled by the clean's tasks, each slot by the one task that lists the path's directory; each path
+ * is then read by the one task that places its group. The end of the clean's tasks and the later task
+ * submission order the writes before the reads.
  */
 final class KeptFiles {
   private final PathSet paths;

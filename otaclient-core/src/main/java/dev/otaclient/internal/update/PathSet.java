@@ -47,10 +47,11 @@ final class PathSet {
 
   /**
    * Marks the path in slot {@code i} ({@link #indexOf}), which must hold one: the caller already has
-   * the slot and looks up no path again. No path can be added afterwards. Not thread-safe: marks are
-   * set by one thread and read by others after a hand-over (a task submission).
+   * the slot and looks up no path again. No path can be added afterwards. Threads may mark at the same
+   * time (the in-place clean walks directories in parallel); marks are read after a hand-over (the end
+   * of the clean's tasks, then a task submission).
    */
-  void markSlot(int i) {
+  synchronized void markSlot(int i) {
     if (i < 0 || i >= table.length || table[i] == null) {
       throw new IllegalArgumentException("no path in slot " + i);
     }

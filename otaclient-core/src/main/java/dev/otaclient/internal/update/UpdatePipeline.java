@@ -123,7 +123,7 @@ final class UpdatePipeline {
           standby.reusedInPlace() ? existingManifest(standby.root()) : null, standby.root())) {
         if (standby.reusedInPlace()) {
           counters.removed(StandbyCleaner.clean(tree, plan, standby.controllerOwned(),
-              new KeptFiles(plan.regularPaths, journal.records())));
+              new KeptFiles(plan.regularPaths, journal.records()), pool));
         }
         counters.phase(UpdatePhase.DIRECTORY);
         DirectoryStep dirs = new DirectoryStep(tree, image, standby.reusedInPlace(), plan);
