@@ -63,7 +63,7 @@ final class BoundedTasks {
     } catch (RejectedExecutionException e) {
       // the pool was stopped (the update is being cancelled): this task and those it dropped are
       // taken back, and the batch ends once the ones running have returned
-      OtaException stop = new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT, "update cancelled", e);
+      OtaException stop = Steps.cancelled(e);
       failure.compareAndSet(null, stop);
       stopAndWait();
       throw stop;
@@ -137,7 +137,7 @@ final class BoundedTasks {
    * report it. The interrupt is kept for the caller.
    */
   private OtaException stopped(InterruptedException e) {
-    OtaException stop = new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT, "update interrupted", e);
+    OtaException stop = Steps.interrupted(e);
     failure.compareAndSet(null, stop);
     stopAndWait();
     Thread.currentThread().interrupt();

@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -226,25 +225,21 @@ final class DeltaPlanner {
       throw new OtaException(ErrorCode.DELTA_GENERATION, ErrorModule.STANDBY_SLOT,
           "scanning the active slot " + activeRoot + " failed", e);
     }
-    List<Future<?>> futures = new ArrayList<>();
-    for (Path file : candidates) {
-      futures.add(pool.submit(() -> {
-        try {
-          String hash = ContentHash.of(file);
-          ContentGroup g = plan.groups.get(Sha256.ofHex(hash));
-          if (g != null) {
-            synchronized (g) {
-              if (g.activeCandidate == null) {
-                g.activeCandidate = "/" + activeRoot.relativize(file);
-              }
+    Steps.runAll(pool, candidates, file -> {
+      try {
+        String hash = ContentHash.of(file);
+        ContentGroup g = plan.groups.get(Sha256.ofHex(hash));
+        if (g != null) {
+          synchronized (g) {
+            if (g.activeCandidate == null) {
+              g.activeCandidate = "/" + activeRoot.relativize(file);
             }
           }
-        } catch (IOException e) {
-          log.debug("delta scan: cannot hash {}: {}", file, e.toString());
         }
-      }));
-    }
-    Steps.awaitAll(futures);
+      } catch (IOException e) {
+        log.debug("delta scan: cannot hash {}: {}", file, e.toString());
+      }
+    });
   }
 
   private static OtaException duplicate(String position, String path) {

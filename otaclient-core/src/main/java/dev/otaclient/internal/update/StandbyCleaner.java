@@ -1,8 +1,5 @@
 package dev.otaclient.internal.update;
 
-import dev.otaclient.error.ErrorCode;
-import dev.otaclient.error.ErrorModule;
-import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fs.AtomicFiles;
 import dev.otaclient.internal.slot.SlotIo;
 import dev.otaclient.internal.slot.SlotLayout;
@@ -20,8 +17,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,16 +50,7 @@ final class StandbyCleaner {
       // futures, not BoundedTasks: a level holds at most a few thousand directories, and the regular
       // step's BoundedTasks then stays the only task type its run() sees (C2 inlined both into one
       // compile, 9 MiB of compiler arenas more at the peak of a no-op)
-      List<Future<?>> running = new ArrayList<>(level.size());
-      try {
-        for (Path dir : level) {
-          running.add(pool.submit(() -> walk.directory(dir, next)));
-        }
-      } catch (RejectedExecutionException stopped) {
-        running.forEach(f -> f.cancel(true));
-        throw new OtaException(ErrorCode.APPLY_UPDATE, ErrorModule.STANDBY_SLOT, "update cancelled", stopped);
-      }
-      Steps.awaitAll(running);
+      Steps.runAll(pool, level, dir -> walk.directory(dir, next));
       level = new ArrayList<>(next);
     }
     plan.standbyDirectories = walk.keptDirectories;

@@ -3,13 +3,14 @@ package dev.otaclient.internal.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.otaclient.error.OtaException;
 import dev.otaclient.internal.fs.Sha256;
 import dev.otaclient.internal.slot.StandbyTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.otaclient.error.OtaException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -145,7 +146,7 @@ class StandbyCleanerTest {
     // and a stale directory: every mark, every record hand-over and every removal must survive the
     // tasks running side by side
     Path root = Files.createDirectories(tmp.resolve("slot"));
-    Set<String> dirs = new java.util.HashSet<>();
+    Set<String> dirs = new HashSet<>();
     List<String> regulars = new ArrayList<>();
     Map<String, FileStat> recorded = new HashMap<>();
     int staleEntries = 0;
