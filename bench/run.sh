@@ -513,7 +513,7 @@ if want 6; then
   rm -rf "$W/s6"
 fi
 
-# ------------------------------------------------------------------ s4c: the no-op, nothing cached
+# ------------------------------------------------------------------ s4c, s3c: no-op and in place, nothing cached
 # Last, because it drops every cache (the images' too) and nothing measured after it would be warm
 # like the rest. The default chain's device: active v2, standby still holding s3's v3; an update to v3
 # is the same no-op as s4, on a standby as a real update finds it right after the mount.
@@ -528,8 +528,25 @@ if want 1-4 && [[ -d "$W/dev-default" ]]; then
     # shellcheck disable=SC2086
     apply s4c-noop-cold-default default "$W/dev-default" v3 v3 v3 \
       "rsync (cold)=rsync-noop-v3-cold,full install=ours:s1-full-default" $default_opts
+    # s3c: s3 again on a cold standby. Two warm updates (v1, then v2; not recorded) bring the device
+    # back to s3's start: active v2, standby v1. rsync's reference syncs v3 into a copy of v1, cold too.
+    say "s3c: the in-place update again with every cache dropped, and rsync's the same way"
+    for step in v1 v2; do
+      # shellcheck disable=SC2086
+      java $default_opts -cp "$jar:$W/classes" Harness apply --state-dir "$W/dev-default" --certs "$W/ca/certs" \
+        --image "$base/$step/" --version "$step" > "$W/s3c-prepare-$step.out" 2>&1 \
+        || { echo "bench: s3c could not prepare the device (update to $step):" >&2; tail -n 3 "$W/s3c-prepare-$step.out" >&2; exit 1; }
+    done
+    ref rsync-v1-to-v3-cold "$W/ref" "$(count_files "$W/trees/v3")" "$(sum_bytes "$W/trees/v3")" \
+      "rm -rf '$W/ref/rs' && cp -a '$W/trees/v1' '$W/ref/rs' && drop_caches" -- \
+      rsync -a --delete "$W/trees/v3/" "$W/ref/rs/"
+    rm -rf "$W/ref/rs"
+    drop_caches
+    # shellcheck disable=SC2086
+    apply s3c-inplace-cold-default default "$W/dev-default" v3 v3 v3 \
+      "rsync (cold)=rsync-v1-to-v3-cold,in place (warm)=ours:s3-inplace-default" $default_opts
   else
-    say "s4c skipped: the page cache cannot be dropped here (not root, or a container)"
+    say "s4c and s3c skipped: the page cache cannot be dropped here (not root, or a container)"
   fi
 fi
 rm -rf "$W/dev-default"
