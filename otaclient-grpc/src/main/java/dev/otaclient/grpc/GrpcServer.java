@@ -72,6 +72,10 @@ public final class GrpcServer implements AutoCloseable {
       s = NettyServerBuilder
           .forAddress(new InetSocketAddress(address, requestedPort), tls.serverCredentials())
           .addService(service.definition())
+          // Status, the call a fleet and every parent ECU repeat, is answered from memory on the
+          // transport thread; the calls that wait for sub-ECUs hand themselves off
+          // (OtaClientGrpcService.run). One thread hand-off less per Status in each direction.
+          .directExecutor()
           .maxInboundMessageSize(service.limits().maxInboundMessageBytes())
           .handshakeTimeout(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .permitKeepAliveTime(PERMIT_KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS)

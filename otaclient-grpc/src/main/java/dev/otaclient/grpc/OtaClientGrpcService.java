@@ -17,6 +17,7 @@ import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
 import dev.otaclient.internal.ecu.StatusReport;
 import dev.otaclient.error.OtaException;
+import io.grpc.Context;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -24,6 +25,10 @@ import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +42,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientServiceImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(OtaClientGrpcService.class);
+  /**
+   * Where Update, ClientUpdate, Rollback and Abort run: they wait for sub-ECUs, so they must not hold
+   * a transport thread. Idle threads end after a minute, as gRPC's own default executor's do.
+   */
+  private static final ExecutorService TREE_CALLS = Executors.newCachedThreadPool(new ThreadFactory());
 
   private final OtaOperations operations;
   private final RequestLimits limits;
@@ -140,7 +150,10 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
     answer(observer, response);
   }
 
-  /** Applies the transport bounds, then has the tree answer the request. */
+  /**
+   * Applies the transport bounds, then has the tree answer the request on a thread of
+   * {@link #TREE_CALLS} (with the call's context, which says whether the caller is direct).
+   */
   private <R> void run(StreamObserver<R> observer, String rpc, List<String> ids,
       java.util.function.Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
     Optional<String> tooLarge = checkEntries(rpc, ids);
@@ -148,6 +161,12 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
       reject(observer, tooLarge.get());
       return;
     }
+    Executor calls = Context.current().fixedContextExecutor(TREE_CALLS);
+    calls.execute(() -> answerFromTree(observer, rpc, ids, call, toProto));
+  }
+
+  private <R> void answerFromTree(StreamObserver<R> observer, String rpc, List<String> ids,
+      java.util.function.Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
     List<EcuResult> results;
     try {
       results = call.get();
@@ -183,5 +202,16 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
   private static <R> void answer(StreamObserver<R> observer, R response) {
     observer.onNext(response);
     observer.onCompleted();
+  }
+
+  private static final class ThreadFactory implements java.util.concurrent.ThreadFactory {
+    private final AtomicInteger next = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "otaclient-grpc-call-" + next.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
   }
 }

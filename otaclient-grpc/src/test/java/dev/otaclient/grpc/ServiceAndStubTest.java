@@ -77,6 +77,51 @@ class ServiceAndStubTest {
   }
 
   @Test
+  void statusIsAnsweredWhileEveryKindOfTreeCallWaits() throws Exception {
+    // Status runs on the transport's thread (GrpcServer: directExecutor); a tree call run there too
+    // would hold the connection's event loop, and this Status on the same connection would never come
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch entered = new CountDownLatch(8);
+    ops.onUpdate = r -> hold(entered, release, List.of(new EcuResult(r.get(0).ecuId(), FailureType.NO_FAILURE)));
+    ops.onRollback = r -> hold(entered, release, List.of(new EcuResult(r.get(0), FailureType.NO_FAILURE)));
+    ops.onAbort = r -> hold(entered, release, List.of(new EcuResult(r.get(0), FailureType.NO_FAILURE)));
+    ops.status = new StatusReport(List.of(new EcuStatus("m", OtaStatus.UPDATING, FailureType.NO_FAILURE, "", "3",
+        Optional.empty())), List.of("m"));
+    List<CompletableFuture<List<EcuResult>>> waiting = new java.util.ArrayList<>();
+    // a thread per call: the common pool has one thread on a two-core machine
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
+    // one connection for all nine calls; deadlines beyond the test's own limit, so no call ends early
+    Duration patience = Await.LIMIT.multipliedBy(2);
+    try (OtaClientStub one = OtaClientStub.connect("127.0.0.1", server.port(), patience)) {
+      for (int i = 0; i < 2; i++) {
+        waiting.add(CompletableFuture.supplyAsync(() -> one.update(List.of(entry("m"))), callers));
+        waiting.add(CompletableFuture.supplyAsync(
+            () -> one.clientUpdate(EcuRequest.of(List.of(entry("m")), ""), patience), callers));
+        waiting.add(CompletableFuture.supplyAsync(() -> one.rollback(List.of("m")), callers));
+        waiting.add(CompletableFuture.supplyAsync(() -> one.abort(List.of("m")), callers));
+      }
+      try {
+        Await.latch("eight tree calls waiting", entered);
+        assertThat(one.status()).isEqualTo(ops.status);
+      } finally {
+        release.countDown();
+      }
+      for (CompletableFuture<List<EcuResult>> call : waiting) {
+        assertThat(call.get(Await.LIMIT.toSeconds(), TimeUnit.SECONDS))
+            .containsExactly(new EcuResult("m", FailureType.NO_FAILURE));
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  private static <T> T hold(CountDownLatch entered, CountDownLatch release, T answer) {
+    entered.countDown();
+    Await.latch("the test's release", release);
+    return answer;
+  }
+
+  @Test
   void tooManyEntriesIsInvalidArgumentAndNothingStarts() {
     List<UpdateRequestEcu> request = IntStream.range(0, 65).mapToObj(i -> entry("e" + i)).toList();
     assertThatThrownBy(() -> client.update(request))
@@ -241,7 +286,7 @@ class ServiceAndStubTest {
       Await.blockedIn(caller, "blockingUnaryCall");
       caller.interrupt();
       // far below the call's 30 s deadline: the interrupt ended it
-      Await.join("the interrupted call", caller, Duration.ofSeconds(20));
+      Await.join("the interrupted call", caller, Await.LIMIT.multipliedBy(2));
       assertThat(thrown.get()).isInstanceOf(EcuUnreachableException.class);
     }
   }
