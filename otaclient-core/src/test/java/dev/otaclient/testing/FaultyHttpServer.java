@@ -89,11 +89,16 @@ public final class FaultyHttpServer implements AutoCloseable {
   }
 
   /** What to do with one request. */
-  public record Fault(Kind kind, long bytes, long millis, int status, Gate gate) {
-    public enum Kind { NONE, STATUS, RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, FLIP_BIT, DRIP, DROP, SILENT, HOLD }
+  public record Fault(Kind kind, long bytes, long millis, int status, Gate gate, String location) {
+    public enum Kind { NONE, STATUS, RESET_AFTER, TRUNCATE_AFTER, STALL_AFTER, FLIP_BIT, DRIP, DROP, SILENT, HOLD, REDIRECT }
 
     private Fault(Kind kind, long bytes, long millis, int status) {
-      this(kind, bytes, millis, status, null);
+      this(kind, bytes, millis, status, null, null);
+    }
+
+    /** Answer {@code status} (a 3xx) with {@code Location: location}, on a connection that stays open. */
+    public static Fault redirect(int status, String location) {
+      return new Fault(Kind.REDIRECT, 0, 0, status, null, java.util.Objects.requireNonNull(location));
     }
 
     /** Serve normally. */
@@ -103,7 +108,7 @@ public final class FaultyHttpServer implements AutoCloseable {
 
     /** Send the headers and {@code bytes} body bytes, then hold until {@code gate} opens, then the rest. */
     public static Fault holdAfter(long bytes, Gate gate) {
-      return new Fault(Kind.HOLD, bytes, 0, 200, java.util.Objects.requireNonNull(gate));
+      return new Fault(Kind.HOLD, bytes, 0, 200, java.util.Objects.requireNonNull(gate), null);
     }
 
     /** Respond with this status and a short text body (keeps the connection). */
@@ -445,6 +450,17 @@ public final class FaultyHttpServer implements AutoCloseable {
       case STATUS -> {
         finish.run();
         writeSimple(out, fault.status(), false);
+        return true;
+      }
+      case REDIRECT -> {
+        finish.run();
+        byte[] body = ("see " + fault.location() + "\n").getBytes(StandardCharsets.US_ASCII);
+        out.write(("HTTP/1.1 " + fault.status() + " " + reason(fault.status()) + "\r\n"
+            + "Location: " + fault.location() + "\r\n"
+            + "Content-Length: " + body.length + "\r\n"
+            + "Content-Type: text/plain\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
         return true;
       }
       default -> { }

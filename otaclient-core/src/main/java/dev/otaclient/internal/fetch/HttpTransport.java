@@ -11,10 +11,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Semaphore;
+import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.client5.http.routing.RoutingSupport;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.io.CloseMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +42,12 @@ public final class HttpTransport implements AutoCloseable {
   private final RetryPolicy retry;
   private final Semaphore permits;
   private final DownloadBudget budget;
+  /** Follows redirects; through the forward proxy when there is one. */
   private final CloseableHttpClient client;
+  /** Direct connections only: the same pool, none of the full client's per-request work (PooledHttp.Direct). */
+  private final CloseableHttpClient minimal;
+  /** Set at the first redirect the minimal client met: the server redirects, so every request takes the full client. */
+  private volatile boolean redirecting;
   private final RateLimit cap;
   private volatile boolean closed;
 
@@ -50,7 +60,14 @@ public final class HttpTransport implements AutoCloseable {
     this.retry = Objects.requireNonNull(retry, "retry");
     this.permits = new Semaphore(maxConnections);
     this.budget = new DownloadBudget(retry.noSuccessBudget());
-    this.client = PooledHttp.client(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy(), false);
+    if (http.proxy().isPresent()) {
+      this.client = PooledHttp.client(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy(), false);
+      this.minimal = null;
+    } else {
+      PooledHttp.Direct direct = PooledHttp.direct(http.connectTimeout(), http.readTimeout(), maxConnections);
+      this.client = direct.full();
+      this.minimal = direct.minimal();
+    }
     this.cap = http.maxBytesPerSecond().isPresent() ? new RateLimit(http.maxBytesPerSecond().getAsLong()) : null;
   }
 
@@ -193,6 +210,30 @@ public final class HttpTransport implements AutoCloseable {
 
   private <T> T exchange(URI url, String cacheDirective, Body<T> body)
       throws IOException, BlobWriter.ContentMismatchException {
+    try {
+      permits.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a connection slot");
+    }
+    try {
+      if (minimal != null && !redirecting) {
+        T result = exchange(minimal, url, cacheDirective, body);
+        if (result != null) {
+          return result;
+        }
+        LOG.debug("{} redirects: following it, and every later request, with the full client", url);
+        redirecting = true;
+      }
+      return exchange(client, url, cacheDirective, body);
+    } finally {
+      permits.release();
+    }
+  }
+
+  /** One request; null when {@code via} is the minimal client and the answer is a redirect (nothing was read). */
+  private <T> T exchange(CloseableHttpClient via, URI url, String cacheDirective, Body<T> body)
+      throws IOException, BlobWriter.ContentMismatchException {
     HttpGet get = new HttpGet(url);
     if (!cacheDirective.isEmpty()) {
       get.setHeader(CacheControl.HEADER, cacheDirective);
@@ -201,17 +242,16 @@ public final class HttpTransport implements AutoCloseable {
     if (!cookieHeader.isEmpty()) {
       get.setHeader("Cookie", cookieHeader);
     }
-    try {
-      permits.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for a connection slot");
-    }
     ClassicHttpResponse response = null;
     boolean complete = false;
     try {
-      response = client.executeOpen(null, get, null);
+      // the minimal client is told the host (it does not read it from the request) and given a
+      // context of its own, where it keeps the request and the route
+      response = via.executeOpen(target(get), get, HttpClientContext.create());
       int status = response.getCode();
+      if (via == minimal && isRedirect(status)) {
+        return null;
+      }
       if (status != 200) {
         throw new HttpStatusException(status, isRetryableStatus(status), proxyExplanation(response));
       }
@@ -229,8 +269,20 @@ public final class HttpTransport implements AutoCloseable {
         get.cancel();
       }
       closeQuietly(response);
-      permits.release();
     }
+  }
+
+  private static HttpHost target(HttpGet get) throws ClientProtocolException {
+    try {
+      return RoutingSupport.determineHost(get);
+    } catch (HttpException e) {
+      throw new ClientProtocolException(e); // a URL without a host: image URLs are checked long before
+    }
+  }
+
+  /** The answers the full client's redirect handling follows (given a Location). */
+  private static boolean isRedirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
   }
 
   private static void closeQuietly(ClassicHttpResponse response) {
@@ -268,6 +320,9 @@ public final class HttpTransport implements AutoCloseable {
   public void close() {
     closed = true;
     client.close(CloseMode.IMMEDIATE);
+    if (minimal != null) {
+      minimal.close(CloseMode.IMMEDIATE); // and the pool the two share
+    }
   }
 
   /**

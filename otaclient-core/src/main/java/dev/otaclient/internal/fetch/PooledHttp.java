@@ -49,8 +49,31 @@ public final class PooledHttp {
    */
   public static CloseableHttpClient client(Duration connectTimeout, Duration readTimeout, int maxConnections,
                                            Optional<InetSocketAddress> proxy, boolean relay) {
+    return full(pool(connectTimeout, readTimeout, maxConnections), false, proxy, relay);
+  }
+
+  /**
+   * The update engine's clients when it connects to servers directly: both on one pool. {@code minimal}
+   * sends a request as it is and follows no redirect; {@code full} is {@link #client}'s.
+   *
+   * <p>Why two: the full client's chain of request handlers costs CPU on every request even where it
+   * has nothing to do. Its authentication step alone, which splits, decodes and re-encodes every
+   * segment of the request path, was a fifth of the client's CPU in a 60 000-file full install, where
+   * the two cores are the limit (docs/benchmarks.md, round fourteen). Redirects, which only the full
+   * client follows, are the caller's reason to switch ({@link HttpTransport}).
+   */
+  record Direct(CloseableHttpClient minimal, CloseableHttpClient full) {}
+
+  static Direct direct(Duration connectTimeout, Duration readTimeout, int maxConnections) {
+    PoolingHttpClientConnectionManager pool = pool(connectTimeout, readTimeout, maxConnections);
+    // the minimal client closes the pool; the full one shares it
+    return new Direct(HttpClients.createMinimal(pool), full(pool, true, Optional.empty(), false));
+  }
+
+  private static PoolingHttpClientConnectionManager pool(Duration connectTimeout, Duration readTimeout,
+                                                         int maxConnections) {
     Timeout read = Timeout.of(readTimeout);
-    PoolingHttpClientConnectionManager pool = new InterruptibleSockets()
+    return new InterruptibleSockets()
         .setMaxConnTotal(maxConnections)
         .setMaxConnPerRoute(maxConnections)
         .setTlsSocketStrategy(new LazyTls())
@@ -61,8 +84,13 @@ public final class PooledHttp {
             .setValidateAfterInactivity(VALIDATE_AFTER_IDLE)
             .build())
         .build();
+  }
+
+  private static CloseableHttpClient full(PoolingHttpClientConnectionManager pool, boolean sharedPool,
+                                          Optional<InetSocketAddress> proxy, boolean relay) {
     HttpClientBuilder builder = HttpClients.custom()
         .setConnectionManager(pool)
+        .setConnectionManagerShared(sharedPool)
         .disableAutomaticRetries()
         .disableCookieManagement()
         .disableContentCompression()

@@ -107,6 +107,32 @@ class HttpImageSourceTest {
   }
 
   @Test
+  void redirectsAreFollowedAndAfterTheFirstOneEveryRequestGoesStraightToTheClientThatFollowsThem()
+      throws Exception {
+    byte[] a = Blobs.random(70_000, 2);
+    byte[] b = Blobs.random(50_000, 3);
+    byte[] c = Blobs.random(30_000, 4);
+    Blobs.put(image, "data/plain", c);
+    Blobs.put(image, "moved/a", a);
+    Blobs.put(image, "moved/b", b);
+    server.always("data/a", Fault.redirect(302, "/moved/a"));
+    server.always("data/b", Fault.redirect(301, server.baseUri() + "moved/b"));
+    try (HttpImageSource f = fetcher()) {
+      f.fetch(BlobRequest.plain("data/plain", Blobs.sha256(c), c.length), out.resolve("c"), null);
+      f.fetch(BlobRequest.plain("data/a", Blobs.sha256(a), a.length), out.resolve("a"), null);
+      f.fetch(BlobRequest.plain("data/b", Blobs.sha256(b), b.length), out.resolve("b"), null);
+    }
+    assertThat(Files.readAllBytes(out.resolve("a"))).isEqualTo(a);
+    assertThat(Files.readAllBytes(out.resolve("b"))).isEqualTo(b);
+    assertThat(Files.readAllBytes(out.resolve("c"))).isEqualTo(c);
+    // the first redirect is met by the minimal client and asked again by the full one; later ones once
+    assertThat(server.requests("data/a")).hasSize(2);
+    assertThat(server.requests("moved/a")).hasSize(1);
+    assertThat(server.requests("data/b")).hasSize(1);
+    assertThat(server.requests("moved/b")).hasSize(1);
+  }
+
+  @Test
   void existingDestinationIsTruncated() throws Exception {
     byte[] data = Blobs.random(100, 2);
     Blobs.put(image, "data/small", data);
