@@ -22,6 +22,9 @@ public interface OtaOperations {
   /** Relays the abort to every child, then stops the local update if named. */
   List<EcuResult> abort(EcuRequest<String> request);
 
-  /** Answers from the cache; must not block on children. */
+  /**
+   * Answers from the cache; must not block on children or on I/O: it runs on the gRPC transport's
+   * thread ({@link GrpcServer}), where a wait would hold every other call of the connection.
+   */
   StatusReport status();
 }
