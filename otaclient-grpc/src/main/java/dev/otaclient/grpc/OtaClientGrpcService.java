@@ -167,22 +167,32 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
 
   private <R> void answerFromTree(StreamObserver<R> observer, String rpc, List<String> ids,
       java.util.function.Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
-    List<EcuResult> results;
     try {
-      results = call.get();
+      answer(observer, toProto.apply(resultsOf(rpc, ids, call)));
+    } catch (Throwable t) {
+      // The call ends whatever went wrong, as it did when gRPC's executor ran it: a caller without a
+      // deadline (a parent ECU) would otherwise wait forever, and a server's close for its grace period.
+      LOG.error("{} failed: {}", rpc, t.toString());
+      LOG.debug("{} failure detail", rpc, t);
+      try {
+        observer.onError(Status.INTERNAL.withDescription(rpc + " failed: " + t.getMessage()).asRuntimeException());
+      } catch (RuntimeException e) {
+        LOG.debug("{}: the call had already ended: {}", rpc, e.toString());
+      }
+    }
+  }
+
+  private static List<EcuResult> resultsOf(String rpc, List<String> ids,
+      java.util.function.Supplier<List<EcuResult>> call) {
+    try {
+      return call.get();
     } catch (OtaException e) {
       // The tree answers business failures as entries; if one escapes anyway it is still an answer,
       // not a transport error, so callers see the same shape either way.
       LOG.warn("{} failed: {}", rpc, e.getMessage());
       LOG.debug("{} failure detail", rpc, e);
-      results = ids.stream().distinct().map(id -> new EcuResult(id, e.failureType(), e.failureReason())).toList();
-    } catch (RuntimeException e) {
-      LOG.error("{} failed: {}", rpc, e.toString());
-      LOG.debug("{} failure detail", rpc, e);
-      observer.onError(Status.INTERNAL.withDescription(rpc + " failed: " + e.getMessage()).asRuntimeException());
-      return;
+      return ids.stream().distinct().map(id -> new EcuResult(id, e.failureType(), e.failureReason())).toList();
     }
-    answer(observer, toProto.apply(results));
   }
 
   /** Problems that make the request too large to answer entry by entry. */

@@ -115,6 +115,27 @@ class ServiceAndStubTest {
     }
   }
 
+  @Test
+  void aTreeCallThatFailsWithAnErrorStillEndsTheCall() {
+    // the tree runs on the service's own pool: whatever it throws, the caller gets an answer, not a
+    // call left open until its deadline (a parent ECU may set none)
+    ops.onUpdate = r -> {
+      throw new AssertionError("the tree broke");
+    };
+    ops.onRollback = r -> null; // an answer that cannot be turned into a message
+    try (OtaClientStub patient = OtaClientStub.connect("127.0.0.1", server.port(), Await.LIMIT.multipliedBy(2))) {
+      assertThatThrownBy(() -> patient.update(List.of(entry("m"))))
+          .isInstanceOfSatisfying(OtaCallException.class,
+              e -> assertThat(e.code()).contains(io.grpc.Status.Code.INTERNAL))
+          .hasMessageContaining("the tree broke");
+      assertThatThrownBy(() -> patient.rollback(List.of("m")))
+          .isInstanceOfSatisfying(OtaCallException.class,
+              e -> assertThat(e.code()).contains(io.grpc.Status.Code.INTERNAL));
+      // the server still serves
+      assertThat(patient.abort(List.of("m"))).containsExactly(new EcuResult("m", FailureType.NO_FAILURE));
+    }
+  }
+
   private static <T> T hold(CountDownLatch entered, CountDownLatch release, T answer) {
     entered.countDown();
     Await.latch("the test's release", release);
@@ -286,7 +307,7 @@ class ServiceAndStubTest {
       Await.blockedIn(caller, "blockingUnaryCall");
       caller.interrupt();
       // far below the call's 30 s deadline: the interrupt ended it
-      Await.join("the interrupted call", caller, Await.LIMIT.multipliedBy(2));
+      Await.join("the interrupted call", caller, Duration.ofSeconds(20));
       assertThat(thrown.get()).isInstanceOf(EcuUnreachableException.class);
     }
   }

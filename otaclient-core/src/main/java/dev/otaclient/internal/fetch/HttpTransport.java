@@ -14,6 +14,7 @@ import java.util.concurrent.Semaphore;
 import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.routing.RoutingSupport;
 import org.apache.hc.core5.http.ClassicHttpResponse;
@@ -21,6 +22,7 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +50,8 @@ public final class HttpTransport implements AutoCloseable {
   private final CloseableHttpClient minimal;
   /** Set at the first redirect the minimal client met: the server redirects, so every request takes the full client. */
   private volatile boolean redirecting;
+  /** The pool both clients share (direct connections only). */
+  private final PoolingHttpClientConnectionManager directPool;
   private final RateLimit cap;
   private volatile boolean closed;
 
@@ -63,10 +67,12 @@ public final class HttpTransport implements AutoCloseable {
     if (http.proxy().isPresent()) {
       this.client = PooledHttp.client(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy(), false);
       this.minimal = null;
+      this.directPool = null;
     } else {
       PooledHttp.Direct direct = PooledHttp.direct(http.connectTimeout(), http.readTimeout(), maxConnections);
       this.client = direct.full();
       this.minimal = direct.minimal();
+      this.directPool = direct.pool();
     }
     this.cap = http.maxBytesPerSecond().isPresent() ? new RateLimit(http.maxBytesPerSecond().getAsLong()) : null;
   }
@@ -218,22 +224,30 @@ public final class HttpTransport implements AutoCloseable {
     }
     try {
       if (minimal != null && !redirecting) {
-        T result = exchange(minimal, url, cacheDirective, body);
-        if (result != null) {
-          return result;
+        try {
+          return exchange(minimal, url, cacheDirective, body);
+        } catch (Redirected r) {
+          // asked again below
         }
         LOG.debug("{} redirects: following it, and every later request, with the full client", url);
         redirecting = true;
+        // the minimal client's connections belong to routes the full client never asks for (it marks
+        // an https route secure, the minimal client does not): idle ones would only take pool room
+        directPool.closeIdle(TimeValue.ZERO_MILLISECONDS);
       }
-      return exchange(client, url, cacheDirective, body);
+      try {
+        return exchange(client, url, cacheDirective, body);
+      } catch (Redirected r) {
+        throw new IllegalStateException("the full client follows redirects itself", r);
+      }
     } finally {
       permits.release();
     }
   }
 
-  /** One request; null when {@code via} is the minimal client and the answer is a redirect (nothing was read). */
+  /** One request; {@link Redirected} when {@code via} is the minimal client and the answer is a redirect. */
   private <T> T exchange(CloseableHttpClient via, URI url, String cacheDirective, Body<T> body)
-      throws IOException, BlobWriter.ContentMismatchException {
+      throws IOException, BlobWriter.ContentMismatchException, Redirected {
     HttpGet get = new HttpGet(url);
     if (!cacheDirective.isEmpty()) {
       get.setHeader(CacheControl.HEADER, cacheDirective);
@@ -250,7 +264,7 @@ public final class HttpTransport implements AutoCloseable {
       response = via.executeOpen(target(get), get, HttpClientContext.create());
       int status = response.getCode();
       if (via == minimal && isRedirect(status)) {
-        return null;
+        throw Redirected.INSTANCE; // nothing read: the finally below drops the connection
       }
       if (status != 200) {
         throw new HttpStatusException(status, isRetryableStatus(status), proxyExplanation(response));
@@ -277,6 +291,15 @@ public final class HttpTransport implements AutoCloseable {
       return RoutingSupport.determineHost(get);
     } catch (HttpException e) {
       throw new ClientProtocolException(e); // a URL without a host: image URLs are checked long before
+    }
+  }
+
+  /** The minimal client met a redirect, which it does not follow. A signal, not an error: no stack trace. */
+  private static final class Redirected extends Exception {
+    static final Redirected INSTANCE = new Redirected();
+
+    private Redirected() {
+      super("redirect", null, false, false);
     }
   }
 

@@ -62,12 +62,12 @@ public final class PooledHttp {
    * the two cores are the limit (docs/benchmarks.md, round fourteen). Redirects, which only the full
    * client follows, are the caller's reason to switch ({@link HttpTransport}).
    */
-  record Direct(CloseableHttpClient minimal, CloseableHttpClient full) {}
+  record Direct(CloseableHttpClient minimal, CloseableHttpClient full, PoolingHttpClientConnectionManager pool) {}
 
   static Direct direct(Duration connectTimeout, Duration readTimeout, int maxConnections) {
     PoolingHttpClientConnectionManager pool = pool(connectTimeout, readTimeout, maxConnections);
     // the minimal client closes the pool; the full one shares it
-    return new Direct(HttpClients.createMinimal(pool), full(pool, true, Optional.empty(), false));
+    return new Direct(HttpClients.createMinimal(pool), full(pool, true, Optional.empty(), false), pool);
   }
 
   private static PoolingHttpClientConnectionManager pool(Duration connectTimeout, Duration readTimeout,

@@ -138,6 +138,11 @@ public sealed interface ImageLocation permits ImageLocation.Http, ImageLocation.
       if (uri.getRawAuthority() == null || uri.getHost() == null || uri.getHost().isEmpty()) {
         throw invalid("image URL " + text + " has no host");
       }
+      if (uri.getRawUserInfo() != null) {
+        // not echoed: it may hold a password
+        throw invalid("image URL for host " + uri.getHost() + " must not carry credentials before the host"
+            + " (user@ or user:password@): they are never sent; servers that need access take cookies");
+      }
       if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
         throw invalid("image URL " + text + " must not have a query or fragment (names are appended to it)");
       }

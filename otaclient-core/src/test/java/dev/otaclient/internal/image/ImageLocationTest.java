@@ -70,6 +70,10 @@ class ImageLocationTest {
     assertRefused("/srv/im\u0001age", "control character");
     assertRefused("http://h/" + "a".repeat(ImageLocation.MAX_LENGTH), "more than 8192");
     assertRefused("file://host/x", "file: URL");
+    assertRefused("http://fleet:s3cret@h/image", "must not carry credentials");
+    assertRefused("https://fleet@h/image", "must not carry credentials");
+    assertThatThrownBy(() -> ImageLocation.parse("http://fleet:s3cret@h/image"))
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));
     assertThatThrownBy(() -> ImageLocation.parseRemote("/srv/image"))
         .isInstanceOf(OtaException.class).hasMessageContaining("must be an http or https URL");
   }
