@@ -274,12 +274,17 @@ v1_bytes=$(sum_bytes "$W/trees/v1")
 ref cp-v1 "$W/ref" "$v1_files" "$v1_bytes" 'rm -rf "$W/ref/cp"' -- cp -a "$W/trees/v1" "$W/ref/cp"
 rm -rf "$W/ref/cp"
 
-# rsync NAME FROM INTO [--checksum]: INTO is a fresh copy of tree INTO (untimed), then FROM is synced into it
+# rsync NAME FROM INTO [--cold] [--checksum]: INTO is a fresh copy of tree INTO (untimed), then FROM is
+# synced into it; --cold drops every cache after the copy (s4c, s3c)
 rsync_ref() {
-  local name=$1 from=$2 into=$3
+  local name=$1 from=$2 into=$3 cold=""
   shift 3
+  if [[ "${1:-}" == --cold ]]; then
+    cold=" && drop_caches"
+    shift
+  fi
   ref "$name" "$W/ref" "$(count_files "$W/trees/$from")" "$(sum_bytes "$W/trees/$from")" \
-    "rm -rf '$W/ref/rs' && cp -a '$W/trees/$into' '$W/ref/rs'" -- \
+    "rm -rf '$W/ref/rs' && cp -a '$W/trees/$into' '$W/ref/rs'$cold" -- \
     rsync -a --delete "$@" "$W/trees/$from/" "$W/ref/rs/"
 }
 rsync_ref rsync-v1-to-v2 v2 v1
@@ -517,17 +522,21 @@ fi
 # Last, because it drops every cache (the images' too) and nothing measured after it would be warm
 # like the rest. The default chain's device: active v2, standby still holding s3's v3; an update to v3
 # is the same no-op as s4, on a standby as a real update finds it right after the mount.
+# cold_to_v3 NAME REF INTO REFS: rsync of v3 into a copy of tree INTO, then the default chain's device
+# updated to v3 as NAME, each with every cache dropped first
+cold_to_v3() {
+  local name=$1 refname=$2 into=$3 refs=$4
+  rsync_ref "$refname" v3 "$into" --cold
+  rm -rf "$W/ref/rs"
+  drop_caches
+  # shellcheck disable=SC2086
+  apply "$name" default "$W/dev-default" v3 v3 v3 "$refs" $default_opts
+}
 if want 1-4 && [[ -d "$W/dev-default" ]]; then
   if can_drop_caches; then
     say "s4c: the no-op again with every cache dropped (a standby just mounted), and rsync's no-op the same way"
-    ref rsync-noop-v3-cold "$W/ref" "$(count_files "$W/trees/v3")" "$(sum_bytes "$W/trees/v3")" \
-      "rm -rf '$W/ref/rs' && cp -a '$W/trees/v3' '$W/ref/rs' && drop_caches" -- \
-      rsync -a --delete "$W/trees/v3/" "$W/ref/rs/"
-    rm -rf "$W/ref/rs"
-    drop_caches
-    # shellcheck disable=SC2086
-    apply s4c-noop-cold-default default "$W/dev-default" v3 v3 v3 \
-      "rsync (cold)=rsync-noop-v3-cold,full install=ours:s1-full-default" $default_opts
+    cold_to_v3 s4c-noop-cold-default rsync-noop-v3-cold v3 \
+      "rsync (cold)=rsync-noop-v3-cold,full install=ours:s1-full-default"
     # s3c: s3 again on a cold standby. Two warm updates (v1, then v2; not recorded) bring the device
     # back to s3's start: active v2, standby v1. rsync's reference syncs v3 into a copy of v1, cold too.
     say "s3c: the in-place update again with every cache dropped, and rsync's the same way"
@@ -537,14 +546,8 @@ if want 1-4 && [[ -d "$W/dev-default" ]]; then
         --image "$base/$step/" --version "$step" > "$W/s3c-prepare-$step.out" 2>&1 \
         || { echo "bench: s3c could not prepare the device (update to $step):" >&2; tail -n 3 "$W/s3c-prepare-$step.out" >&2; exit 1; }
     done
-    ref rsync-v1-to-v3-cold "$W/ref" "$(count_files "$W/trees/v3")" "$(sum_bytes "$W/trees/v3")" \
-      "rm -rf '$W/ref/rs' && cp -a '$W/trees/v1' '$W/ref/rs' && drop_caches" -- \
-      rsync -a --delete "$W/trees/v3/" "$W/ref/rs/"
-    rm -rf "$W/ref/rs"
-    drop_caches
-    # shellcheck disable=SC2086
-    apply s3c-inplace-cold-default default "$W/dev-default" v3 v3 v3 \
-      "rsync (cold)=rsync-v1-to-v3-cold,in place (warm)=ours:s3-inplace-default" $default_opts
+    cold_to_v3 s3c-inplace-cold-default rsync-v1-to-v3-cold v1 \
+      "rsync (cold)=rsync-v1-to-v3-cold,in place (warm)=ours:s3-inplace-default"
   else
     say "s4c and s3c skipped: the page cache cannot be dropped here (not root, or a container)"
   fi
