@@ -12,6 +12,7 @@ import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.api.v2.UpdateRequest;
 import dev.otaclient.api.v2.UpdateRequestEcu;
 import dev.otaclient.api.v2.UpdateResponse;
+import dev.otaclient.internal.ecu.DaemonThreads;
 import dev.otaclient.internal.ecu.EcuNode;
 import dev.otaclient.internal.ecu.EcuRequest;
 import dev.otaclient.internal.ecu.EcuResult;
@@ -28,7 +29,6 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +46,8 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
    * Where Update, ClientUpdate, Rollback and Abort run: they wait for sub-ECUs, so they must not hold
    * a transport thread. Idle threads end after a minute, as gRPC's own default executor's do.
    */
-  private static final ExecutorService TREE_CALLS = Executors.newCachedThreadPool(new ThreadFactory());
+  private static final ExecutorService TREE_CALLS =
+      Executors.newCachedThreadPool(DaemonThreads.named("otaclient-grpc-call"));
 
   private final OtaOperations operations;
   private final RequestLimits limits;
@@ -212,16 +213,5 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
   private static <R> void answer(StreamObserver<R> observer, R response) {
     observer.onNext(response);
     observer.onCompleted();
-  }
-
-  private static final class ThreadFactory implements java.util.concurrent.ThreadFactory {
-    private final AtomicInteger next = new AtomicInteger();
-
-    @Override
-    public Thread newThread(Runnable r) {
-      Thread t = new Thread(r, "otaclient-grpc-call-" + next.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }
   }
 }

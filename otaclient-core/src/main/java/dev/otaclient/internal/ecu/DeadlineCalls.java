@@ -9,10 +9,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs calls to children on their own threads and gives up on each at its deadline, whatever the
@@ -24,8 +22,8 @@ final class DeadlineCalls implements AutoCloseable {
   private final ScheduledExecutorService timer;
 
   DeadlineCalls(String name) {
-    this.workers = Executors.newCachedThreadPool(daemonThreads(name + "-call"));
-    this.timer = Executors.newSingleThreadScheduledExecutor(daemonThreads(name + "-deadline"));
+    this.workers = Executors.newCachedThreadPool(DaemonThreads.named(name + "-call"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(name + "-deadline"));
   }
 
   <T> CompletableFuture<T> call(Callable<T> body, Duration deadline, String what) {
@@ -63,14 +61,5 @@ final class DeadlineCalls implements AutoCloseable {
   public void close() {
     workers.shutdownNow();
     timer.shutdownNow();
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }
