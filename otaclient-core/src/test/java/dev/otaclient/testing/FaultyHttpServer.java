@@ -454,13 +454,7 @@ public final class FaultyHttpServer implements AutoCloseable {
       }
       case REDIRECT -> {
         finish.run();
-        byte[] body = ("see " + fault.location() + "\n").getBytes(StandardCharsets.US_ASCII);
-        out.write(("HTTP/1.1 " + fault.status() + " " + reason(fault.status()) + "\r\n"
-            + "Location: " + fault.location() + "\r\n"
-            + "Content-Length: " + body.length + "\r\n"
-            + "Content-Type: text/plain\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        out.write(body);
-        out.flush();
+        writeSimple(out, fault.status(), false, "Location: " + fault.location() + "\r\n");
         return true;
       }
       default -> { }
@@ -549,8 +543,14 @@ public final class FaultyHttpServer implements AutoCloseable {
   }
 
   private static void writeSimple(OutputStream out, int status, boolean close) throws IOException {
+    writeSimple(out, status, close, "");
+  }
+
+  /** @param headers more header lines, each ending in CRLF */
+  private static void writeSimple(OutputStream out, int status, boolean close, String headers) throws IOException {
     byte[] body = ("status " + status + "\n").getBytes(StandardCharsets.US_ASCII);
     String head = "HTTP/1.1 " + status + " " + reason(status) + "\r\n"
+        + headers
         + "Content-Length: " + body.length + "\r\n"
         + "Content-Type: text/plain\r\n"
         + (close ? "Connection: close\r\n" : "")

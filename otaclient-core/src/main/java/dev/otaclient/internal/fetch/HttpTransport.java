@@ -14,7 +14,6 @@ import java.util.concurrent.Semaphore;
 import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.routing.RoutingSupport;
 import org.apache.hc.core5.http.ClassicHttpResponse;
@@ -46,12 +45,13 @@ public final class HttpTransport implements AutoCloseable {
   private final DownloadBudget budget;
   /** Follows redirects; through the forward proxy when there is one. */
   private final CloseableHttpClient client;
-  /** Direct connections only: the same pool, none of the full client's per-request work (PooledHttp.Direct). */
-  private final CloseableHttpClient minimal;
+  /**
+   * Direct connections only (else null): the minimal client beside {@link #client} on one pool, none
+   * of the full client's per-request work.
+   */
+  private final PooledHttp.Direct direct;
   /** Set at the first redirect the minimal client met: the server redirects, so every request takes the full client. */
   private volatile boolean redirecting;
-  /** The pool both clients share (direct connections only). */
-  private final PoolingHttpClientConnectionManager directPool;
   private final RateLimit cap;
   private volatile boolean closed;
 
@@ -65,14 +65,11 @@ public final class HttpTransport implements AutoCloseable {
     this.permits = new Semaphore(maxConnections);
     this.budget = new DownloadBudget(retry.noSuccessBudget());
     if (http.proxy().isPresent()) {
+      this.direct = null;
       this.client = PooledHttp.client(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy(), false);
-      this.minimal = null;
-      this.directPool = null;
     } else {
-      PooledHttp.Direct direct = PooledHttp.direct(http.connectTimeout(), http.readTimeout(), maxConnections);
+      this.direct = PooledHttp.direct(http.connectTimeout(), http.readTimeout(), maxConnections);
       this.client = direct.full();
-      this.minimal = direct.minimal();
-      this.directPool = direct.pool();
     }
     this.cap = http.maxBytesPerSecond().isPresent() ? new RateLimit(http.maxBytesPerSecond().getAsLong()) : null;
   }
@@ -223,9 +220,9 @@ public final class HttpTransport implements AutoCloseable {
       throw new InterruptedIOException("interrupted while waiting for a connection slot");
     }
     try {
-      if (minimal != null && !redirecting) {
+      if (direct != null && !redirecting) {
         try {
-          return exchange(minimal, url, cacheDirective, body);
+          return exchange(direct.minimal(), url, cacheDirective, body);
         } catch (Redirected r) {
           // asked again below
         }
@@ -233,7 +230,7 @@ public final class HttpTransport implements AutoCloseable {
         redirecting = true;
         // the minimal client's connections belong to routes the full client never asks for (it marks
         // an https route secure, the minimal client does not): idle ones would only take pool room
-        directPool.closeIdle(TimeValue.ZERO_MILLISECONDS);
+        direct.pool().closeIdle(TimeValue.ZERO_MILLISECONDS);
       }
       try {
         return exchange(client, url, cacheDirective, body);
@@ -263,7 +260,7 @@ public final class HttpTransport implements AutoCloseable {
       // context of its own, where it keeps the request and the route
       response = via.executeOpen(target(get), get, HttpClientContext.create());
       int status = response.getCode();
-      if (via == minimal && isRedirect(status)) {
+      if (via != client && isRedirect(status)) {
         throw Redirected.INSTANCE; // nothing read: the finally below drops the connection
       }
       if (status != 200) {
@@ -343,8 +340,8 @@ public final class HttpTransport implements AutoCloseable {
   public void close() {
     closed = true;
     client.close(CloseMode.IMMEDIATE);
-    if (minimal != null) {
-      minimal.close(CloseMode.IMMEDIATE); // and the pool the two share
+    if (direct != null) {
+      direct.minimal().close(CloseMode.IMMEDIATE); // and the pool the two share
     }
   }
 
