@@ -20,6 +20,7 @@ import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.TimeValue;
 import org.slf4j.Logger;
@@ -43,13 +44,16 @@ public final class HttpTransport implements AutoCloseable {
   private final RetryPolicy retry;
   private final Semaphore permits;
   private final DownloadBudget budget;
-  /** Follows redirects; through the forward proxy when there is one. */
-  private final CloseableHttpClient client;
   /**
-   * Direct connections only (else null): the minimal client beside {@link #client} on one pool, none
-   * of the full client's per-request work.
+   * The minimal client, none of the full client's per-request work, and the full one, which follows
+   * redirects and goes through the forward proxy when there is one: both on one pool.
    */
-  private final PooledHttp.Direct direct;
+  private final PooledHttp.Clients clients;
+  /**
+   * The forward proxy, where the minimal client connects for plain-HTTP URLs, or null for direct
+   * connections. It is told the proxy as its target and sends the URL whole, as a forward proxy needs.
+   */
+  private final HttpHost proxy;
   /** Set at the first redirect the minimal client met: the server redirects, so every request takes the full client. */
   private volatile boolean redirecting;
   private final RateLimit cap;
@@ -64,13 +68,8 @@ public final class HttpTransport implements AutoCloseable {
     this.retry = Objects.requireNonNull(retry, "retry");
     this.permits = new Semaphore(maxConnections);
     this.budget = new DownloadBudget(retry.noSuccessBudget());
-    if (http.proxy().isPresent()) {
-      this.direct = null;
-      this.client = PooledHttp.client(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy(), false);
-    } else {
-      this.direct = PooledHttp.direct(http.connectTimeout(), http.readTimeout(), maxConnections);
-      this.client = direct.full();
-    }
+    this.clients = PooledHttp.clients(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy());
+    this.proxy = http.proxy().map(p -> new HttpHost(URIScheme.HTTP.id, p.getHostString(), p.getPort())).orElse(null);
     this.cap = http.maxBytesPerSecond().isPresent() ? new RateLimit(http.maxBytesPerSecond().getAsLong()) : null;
   }
 
@@ -220,20 +219,22 @@ public final class HttpTransport implements AutoCloseable {
       throw new InterruptedIOException("interrupted while waiting for a connection slot");
     }
     try {
-      if (direct != null && !redirecting) {
+      // https through a proxy needs the full client's tunnel (URLs sent to an ota_proxy are http)
+      if (!redirecting && (proxy == null || URIScheme.HTTP.same(url.getScheme()))) {
         try {
-          return exchange(direct.minimal(), url, cacheDirective, body);
+          return exchange(clients.minimal(), url, cacheDirective, body);
         } catch (Redirected r) {
           // asked again below
         }
         LOG.debug("{} redirects: following it, and every later request, with the full client", url);
         redirecting = true;
         // the minimal client's connections belong to routes the full client never asks for (it marks
-        // an https route secure, the minimal client does not): idle ones would only take pool room
-        direct.pool().closeIdle(TimeValue.ZERO_MILLISECONDS);
+        // an https route secure, the minimal client does not; it routes through the proxy, the minimal
+        // client connects to the proxy as to a server): idle ones would only take pool room
+        clients.pool().closeIdle(TimeValue.ZERO_MILLISECONDS);
       }
       try {
-        return exchange(client, url, cacheDirective, body);
+        return exchange(clients.full(), url, cacheDirective, body);
       } catch (Redirected r) {
         throw new IllegalStateException("the full client follows redirects itself", r);
       }
@@ -256,11 +257,16 @@ public final class HttpTransport implements AutoCloseable {
     ClassicHttpResponse response = null;
     boolean complete = false;
     try {
-      // the minimal client is told the host (it does not read it from the request) and given a
-      // context of its own, where it keeps the request and the route
-      response = via.executeOpen(target(get), get, HttpClientContext.create());
+      // the minimal client is told where to connect (it does not read it from the request) and given
+      // a context of its own, where it keeps the request and the route
+      HttpHost target = target(get);
+      if (via == clients.minimal() && proxy != null) {
+        get.setAbsoluteRequestUri(true); // "GET http://origin/path": the Host header still names the origin
+        target = proxy;
+      }
+      response = via.executeOpen(target, get, HttpClientContext.create());
       int status = response.getCode();
-      if (via != client && isRedirect(status)) {
+      if (via == clients.minimal() && isRedirect(status)) {
         throw Redirected.INSTANCE; // nothing read: the finally below drops the connection
       }
       if (status != 200) {
@@ -339,10 +345,8 @@ public final class HttpTransport implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    client.close(CloseMode.IMMEDIATE);
-    if (direct != null) {
-      direct.minimal().close(CloseMode.IMMEDIATE); // and the pool the two share
-    }
+    clients.full().close(CloseMode.IMMEDIATE);
+    clients.minimal().close(CloseMode.IMMEDIATE); // and the pool the two share
   }
 
   /**

@@ -53,21 +53,24 @@ public final class PooledHttp {
   }
 
   /**
-   * The update engine's clients when it connects to servers directly: both on one pool. {@code minimal}
-   * sends a request as it is and follows no redirect; {@code full} is {@link #client}'s.
+   * The update engine's two clients on one pool. {@code minimal} sends a request as it is and follows
+   * no redirect; {@code full} is {@link #client}'s: it follows redirects and takes every request
+   * through the forward proxy, if there is one (a tunnel for https).
    *
    * <p>Why two: the full client's chain of request handlers costs CPU on every request even where it
    * has nothing to do. Its authentication step alone, which splits, decodes and re-encodes every
    * segment of the request path, was a fifth of the client's CPU in a 60 000-file full install, where
    * the two cores are the limit (docs/benchmarks.md, round fourteen). Redirects, which only the full
-   * client follows, are the caller's reason to switch ({@link HttpTransport}).
+   * client follows, are the caller's reason to switch ({@link HttpTransport}); so is an https URL
+   * behind a proxy, which needs the full client's tunnel.
    */
-  record Direct(CloseableHttpClient minimal, CloseableHttpClient full, PoolingHttpClientConnectionManager pool) {}
+  record Clients(CloseableHttpClient minimal, CloseableHttpClient full, PoolingHttpClientConnectionManager pool) {}
 
-  static Direct direct(Duration connectTimeout, Duration readTimeout, int maxConnections) {
+  static Clients clients(Duration connectTimeout, Duration readTimeout, int maxConnections,
+                         Optional<InetSocketAddress> proxy) {
     PoolingHttpClientConnectionManager pool = pool(connectTimeout, readTimeout, maxConnections);
     // the minimal client closes the pool; the full one shares it
-    return new Direct(HttpClients.createMinimal(pool), full(pool, true, Optional.empty(), false), pool);
+    return new Clients(HttpClients.createMinimal(pool), full(pool, true, proxy, false), pool);
   }
 
   private static PoolingHttpClientConnectionManager pool(Duration connectTimeout, Duration readTimeout,

@@ -589,6 +589,38 @@ class HttpImageSourceTest {
   }
 
   @Test
+  void behindAProxyRedirectsAreFollowedThroughItAndEveryRequestNamesTheOrigin() throws Exception {
+    byte[] a = Blobs.random(40_000, 21);
+    byte[] b = Blobs.random(20_000, 22);
+    byte[] c = Blobs.random(10_000, 23);
+    Blobs.put(image, "ota/data/plain", c);
+    Blobs.put(image, "ota/moved/a", a);
+    Blobs.put(image, "ota/moved/b", b);
+    server.always("ota/data/a", Fault.redirect(302, "/ota/moved/a"));
+    server.always("ota/data/b", Fault.redirect(307, "http://images.example.invalid:8080/ota/moved/b"));
+    HttpSettings viaProxy = SETTINGS.withProxy(server.address());
+    try (HttpImageSource f = source(URI.create("http://images.example.invalid:8080/ota/"), Cookies.none(), viaProxy,
+        FAST, 2)) {
+      f.fetch(BlobRequest.plain("data/plain", Blobs.sha256(c), c.length), out.resolve("c"), null);
+      f.fetch(BlobRequest.plain("data/a", Blobs.sha256(a), a.length), out.resolve("a"), null);
+      f.fetch(BlobRequest.plain("data/b", Blobs.sha256(b), b.length), out.resolve("b"), null);
+    }
+    assertThat(Files.readAllBytes(out.resolve("a"))).isEqualTo(a);
+    assertThat(Files.readAllBytes(out.resolve("b"))).isEqualTo(b);
+    assertThat(Files.readAllBytes(out.resolve("c"))).isEqualTo(c);
+    // the minimal client sends plain-HTTP requests to the proxy until the first redirect, which the
+    // full client asks again and follows through the proxy; after that only the full client asks
+    assertThat(server.requests("ota/data/a")).hasSize(2);
+    assertThat(server.requests("ota/moved/a")).hasSize(1);
+    assertThat(server.requests("ota/data/b")).hasSize(1);
+    assertThat(server.requests("ota/moved/b")).hasSize(1);
+    assertThat(server.requests()).hasSize(6).allSatisfy(r -> {
+      assertThat(r.target()).startsWith("http://images.example.invalid:8080/ota/");
+      assertThat(r.header("host")).isEqualTo("images.example.invalid:8080");
+    });
+  }
+
+  @Test
   void interruptAbortsPromptly() throws Exception {
     Blobs.put(image, "data/stuck", Blobs.random(100_000, 17));
     // the body stops after 1000 bytes for as long as the test runs: only the interrupt can end the fetch
