@@ -20,6 +20,7 @@
 #   BENCH_S5_CALLERS / BENCH_S5_SECONDS   scenario 5: concurrent Status callers (default 1,8,32) and
 #                   measured seconds per caller count and phase (default 3 quick, 10 full)
 #   BENCH_PROXY_PORT   scenario 6: ota_proxy port on 127.0.0.1 (default BENCH_PORT + 1)
+#   BENCH_PROXY_JAVA_OPTS   scenario 6: JVM options added to the proxy's (e.g. a JFR recording)
 #   BENCH_CAP       the cap row (small image only): the download cap in bytes/s (default 15728640, 15 MiB/s,
 #                   ~12 s of transfer for the small image's ~175 MiB)
 #
@@ -474,7 +475,7 @@ if want 6; then
   flush_log
   log_from=$(stat -c %s "$W/nginx/access.log")
   # shellcheck disable=SC2086
-  /usr/bin/time -f '%e %M %U %S' -o "$W/s6/proxy.time" java $default_opts -jar "$jar" proxy --listen "127.0.0.1:$proxy_port" \
+  /usr/bin/time -f '%e %M %U %S' -o "$W/s6/proxy.time" java $default_opts ${BENCH_PROXY_JAVA_OPTS:-} -jar "$jar" proxy --listen "127.0.0.1:$proxy_port" \
     --cache-dir "$W/s6/cache" > "$W/s6/proxy.log" 2>&1 &
   proxy_time_pid=$!
   for _ in $(seq 100); do
