@@ -49,11 +49,6 @@ public final class HttpTransport implements AutoCloseable {
    * redirects and goes through the forward proxy when there is one: both on one pool.
    */
   private final PooledHttp.Clients clients;
-  /**
-   * The forward proxy, where the minimal client connects for plain-HTTP URLs, or null for direct
-   * connections. It is told the proxy as its target and sends the URL whole, as a forward proxy needs.
-   */
-  private final HttpHost proxy;
   /** Set at the first redirect the minimal client met: the server redirects, so every request takes the full client. */
   private volatile boolean redirecting;
   private final RateLimit cap;
@@ -69,7 +64,6 @@ public final class HttpTransport implements AutoCloseable {
     this.permits = new Semaphore(maxConnections);
     this.budget = new DownloadBudget(retry.noSuccessBudget());
     this.clients = PooledHttp.clients(http.connectTimeout(), http.readTimeout(), maxConnections, http.proxy());
-    this.proxy = http.proxy().map(p -> new HttpHost(URIScheme.HTTP.id, p.getHostString(), p.getPort())).orElse(null);
     this.cap = http.maxBytesPerSecond().isPresent() ? new RateLimit(http.maxBytesPerSecond().getAsLong()) : null;
   }
 
@@ -220,7 +214,7 @@ public final class HttpTransport implements AutoCloseable {
     }
     try {
       // https through a proxy needs the full client's tunnel (URLs sent to an ota_proxy are http)
-      if (!redirecting && (proxy == null || URIScheme.HTTP.same(url.getScheme()))) {
+      if (!redirecting && (clients.proxy() == null || URIScheme.HTTP.same(url.getScheme()))) {
         try {
           return exchange(clients.minimal(), url, cacheDirective, body);
         } catch (Redirected r) {
@@ -259,10 +253,11 @@ public final class HttpTransport implements AutoCloseable {
     try {
       // the minimal client is told where to connect (it does not read it from the request) and given
       // a context of its own, where it keeps the request and the route
+      // (behind a forward proxy: the proxy, sent the URL whole, as a forward proxy needs)
       HttpHost target = target(get);
-      if (via == clients.minimal() && proxy != null) {
+      if (via == clients.minimal() && clients.proxy() != null) {
         get.setAbsoluteRequestUri(true); // "GET http://origin/path": the Host header still names the origin
-        target = proxy;
+        target = clients.proxy();
       }
       response = via.executeOpen(target, get, HttpClientContext.create());
       int status = response.getCode();

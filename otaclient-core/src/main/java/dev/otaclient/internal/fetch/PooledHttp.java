@@ -64,13 +64,21 @@ public final class PooledHttp {
    * client follows, are the caller's reason to switch ({@link HttpTransport}); so is an https URL
    * behind a proxy, which needs the full client's tunnel.
    */
-  record Clients(CloseableHttpClient minimal, CloseableHttpClient full, PoolingHttpClientConnectionManager pool) {}
+  record Clients(CloseableHttpClient minimal, CloseableHttpClient full, PoolingHttpClientConnectionManager pool,
+                 HttpHost proxy) {}
 
+  /** {@code proxy} ends up as {@link Clients#proxy()}: the forward proxy's host, or null for direct connections. */
   static Clients clients(Duration connectTimeout, Duration readTimeout, int maxConnections,
                          Optional<InetSocketAddress> proxy) {
     PoolingHttpClientConnectionManager pool = pool(connectTimeout, readTimeout, maxConnections);
+    HttpHost hop = proxy.map(PooledHttp::proxyHost).orElse(null);
     // the minimal client closes the pool; the full one shares it
-    return new Clients(HttpClients.createMinimal(pool), full(pool, true, proxy, false), pool);
+    return new Clients(HttpClients.createMinimal(pool), full(pool, true, proxy, false), pool, hop);
+  }
+
+  /** A forward proxy is spoken to in plain HTTP. */
+  private static HttpHost proxyHost(InetSocketAddress p) {
+    return new HttpHost(URIScheme.HTTP.id, p.getHostString(), p.getPort());
   }
 
   private static PoolingHttpClientConnectionManager pool(Duration connectTimeout, Duration readTimeout,
@@ -102,7 +110,7 @@ public final class PooledHttp {
     if (relay) {
       builder.disableRedirectHandling().disableDefaultUserAgent();
     }
-    proxy.ifPresent(p -> builder.setProxy(new HttpHost(URIScheme.HTTP.id, p.getHostString(), p.getPort())));
+    proxy.ifPresent(p -> builder.setProxy(proxyHost(p)));
     return builder.build();
   }
 
