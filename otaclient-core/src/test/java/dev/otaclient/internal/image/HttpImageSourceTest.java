@@ -118,18 +118,23 @@ class HttpImageSourceTest {
     server.always("data/a", Fault.redirect(302, "/moved/a"));
     server.always("data/b", Fault.redirect(301, server.baseUri() + "moved/b"));
     try (HttpImageSource f = fetcher()) {
-      f.fetch(BlobRequest.plain("data/plain", Blobs.sha256(c), c.length), out.resolve("c"), null);
-      f.fetch(BlobRequest.plain("data/a", Blobs.sha256(a), a.length), out.resolve("a"), null);
-      f.fetch(BlobRequest.plain("data/b", Blobs.sha256(b), b.length), out.resolve("b"), null);
+      fetchPlainThenTwoRedirected(f, c, a, b);
     }
-    assertThat(Files.readAllBytes(out.resolve("a"))).isEqualTo(a);
-    assertThat(Files.readAllBytes(out.resolve("b"))).isEqualTo(b);
-    assertThat(Files.readAllBytes(out.resolve("c"))).isEqualTo(c);
     // the first redirect is met by the minimal client and asked again by the full one; later ones once
     assertThat(server.requests("data/a")).hasSize(2);
     assertThat(server.requests("moved/a")).hasSize(1);
     assertThat(server.requests("data/b")).hasSize(1);
     assertThat(server.requests("moved/b")).hasSize(1);
+  }
+
+  /** Fetches {@code data/plain}, then {@code data/a} and {@code data/b} (the two the tests redirect), and checks all three. */
+  private void fetchPlainThenTwoRedirected(HttpImageSource f, byte[] plain, byte[] a, byte[] b) throws Exception {
+    f.fetch(BlobRequest.plain("data/plain", Blobs.sha256(plain), plain.length), out.resolve("c"), null);
+    f.fetch(BlobRequest.plain("data/a", Blobs.sha256(a), a.length), out.resolve("a"), null);
+    f.fetch(BlobRequest.plain("data/b", Blobs.sha256(b), b.length), out.resolve("b"), null);
+    assertThat(Files.readAllBytes(out.resolve("a"))).isEqualTo(a);
+    assertThat(Files.readAllBytes(out.resolve("b"))).isEqualTo(b);
+    assertThat(Files.readAllBytes(out.resolve("c"))).isEqualTo(plain);
   }
 
   @Test
@@ -601,13 +606,8 @@ class HttpImageSourceTest {
     HttpSettings viaProxy = SETTINGS.withProxy(server.address());
     try (HttpImageSource f = source(URI.create("http://images.example.invalid:8080/ota/"), Cookies.none(), viaProxy,
         FAST, 2)) {
-      f.fetch(BlobRequest.plain("data/plain", Blobs.sha256(c), c.length), out.resolve("c"), null);
-      f.fetch(BlobRequest.plain("data/a", Blobs.sha256(a), a.length), out.resolve("a"), null);
-      f.fetch(BlobRequest.plain("data/b", Blobs.sha256(b), b.length), out.resolve("b"), null);
+      fetchPlainThenTwoRedirected(f, c, a, b);
     }
-    assertThat(Files.readAllBytes(out.resolve("a"))).isEqualTo(a);
-    assertThat(Files.readAllBytes(out.resolve("b"))).isEqualTo(b);
-    assertThat(Files.readAllBytes(out.resolve("c"))).isEqualTo(c);
     // the minimal client sends plain-HTTP requests to the proxy until the first redirect, which the
     // full client asks again and follows through the proxy; after that only the full client asks
     assertThat(server.requests("ota/data/a")).hasSize(2);
