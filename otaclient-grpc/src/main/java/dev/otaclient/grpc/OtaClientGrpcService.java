@@ -30,6 +30,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,7 +157,7 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
    * {@link #TREE_CALLS} (with the call's context, which says whether the caller is direct).
    */
   private <R> void run(StreamObserver<R> observer, String rpc, List<String> ids,
-      java.util.function.Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
+      Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
     Optional<String> tooLarge = checkEntries(rpc, ids);
     if (tooLarge.isPresent()) {
       reject(observer, tooLarge.get());
@@ -167,7 +168,7 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
   }
 
   private <R> void answerFromTree(StreamObserver<R> observer, String rpc, List<String> ids,
-      java.util.function.Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
+      Supplier<List<EcuResult>> call, Function<List<EcuResult>, R> toProto) {
     try {
       answer(observer, toProto.apply(resultsOf(rpc, ids, call)));
     } catch (Throwable t) {
@@ -184,7 +185,7 @@ public final class OtaClientGrpcService extends OtaClientServiceGrpc.OtaClientSe
   }
 
   private static List<EcuResult> resultsOf(String rpc, List<String> ids,
-      java.util.function.Supplier<List<EcuResult>> call) {
+      Supplier<List<EcuResult>> call) {
     try {
       return call.get();
     } catch (OtaException e) {
