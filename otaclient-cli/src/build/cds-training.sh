@@ -39,6 +39,8 @@ url=$(sed -n 's/^serving .* at \(http[^ ]*\) .*/\1/p' "$work/serve.out")
 launcher=$(dirname "$0")/../../../otaclient
 defaults=$(sed -n 's/^defaults="\([^"]*\)"$/\1/p' "$launcher" | head -n 1)
 [ -n "$defaults" ] || fail "no defaults= line in $launcher"
+# as the launcher: the priority options (last) only for root, whom the JVM does not warn
+[ "$(id -u)" = 0 ] || defaults=${defaults%% -XX:ThreadPriorityPolicy=1*}
 # shellcheck disable=SC2086 # the options are words
 "$java" $defaults -Xlog:cds=off -Xlog:cds+dynamic=off \
   -XX:ArchiveClassesAtExit="$archive" -jar "$jar" apply --url "${url}v1/" --certs "$work/demo/certs" \

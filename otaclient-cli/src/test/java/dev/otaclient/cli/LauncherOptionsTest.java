@@ -31,6 +31,27 @@ class LauncherOptionsTest {
   }
 
   /**
+   * The launcher's last options turn Java thread priorities into nice values (as root, for whom the
+   * launcher keeps them): the lowest, which an update's threads run at, becomes nice 19, and every
+   * other priority stays at nice 0, the JIT's threads included (HotSpot's own table would raise those
+   * above the ECU's other processes).
+   */
+  @Test
+  void theLowestThreadPriorityBecomesNice19AndEveryOtherStaysAtNice0() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(FatJarIT.isRoot(), "not root: the launcher leaves the priority options out");
+    String defaults = FatJarIT.launcherDefaults();
+    assertThat(defaults).contains("-XX:ThreadPriorityPolicy=1");
+    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(Arrays.asList(defaults.split(" ")));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ThreadNiceProbe.class.getName()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(out).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out.lines()).as(out).containsExactly("priority1=19", "priority5=0", "priority10=0", "C2=0");
+  }
+
+  /**
    * A compile command whose method the code no longer has is silently without effect (the launcher
    * passes {@code quiet}, and the JVM never says that a pattern matched nothing): every method the
    * defaults name must exist under that name.

@@ -197,9 +197,7 @@ public final class UpdateEngine {
    */
   public UpdateOperation startUpdate(UpdateRequest request, BeforeReboot beforeReboot) {
     UpdateOperation op = begin(OtaStatus.UPDATING, request.version());
-    Thread t = new Thread(() -> runUpdate(op, request, beforeReboot), "ota-update");
-    t.setDaemon(true);
-    t.start();
+    UpdateThreads.start("ota-update", () -> runUpdate(op, request, beforeReboot));
     return op;
   }
 
@@ -219,9 +217,7 @@ public final class UpdateEngine {
   public UpdateOperation startClientUpdate(UpdateRequest request) {
     UpdateOperation op = begin(OtaStatus.CLIENT_UPDATING, request.version());
     op.cancellation().enterFinal();
-    Thread t = new Thread(() -> runClientUpdate(op, request), "ota-client-update");
-    t.setDaemon(true);
-    t.start();
+    UpdateThreads.start("ota-client-update", () -> runClientUpdate(op, request));
     return op;
   }
 

@@ -26,7 +26,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,20 +63,11 @@ final class UpdatePipeline {
    */
   Standby build(UpdateRequest request) {
     counters.phase(UpdatePhase.INITIAL);
-    AtomicInteger threadNo = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), r -> {
-      Thread t = new Thread(r, "ota-worker-" + threadNo.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), UpdateThreads.named("ota-worker"));
     cancel.onStop(pool::shutdownNow);
     // one thread of its own for work that overlaps the main thread's steps (the delta's sources); not
     // a worker, because the active-slot scan waits for hashing tasks it puts on the workers
-    ExecutorService side = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "ota-delta");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService side = Executors.newSingleThreadExecutor(UpdateThreads.named("ota-delta"));
     cancel.onStop(side::shutdownNow);
     Path privateWork = PrivateWorkDir.create(settings.workDir());
     InstallPayload payload = null;

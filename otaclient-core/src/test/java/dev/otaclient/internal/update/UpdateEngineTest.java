@@ -325,6 +325,26 @@ class UpdateEngineTest {
     client.await();
   }
 
+  /**
+   * An update started in the background (the daemon's) runs at the lowest thread priority: building
+   * the standby yields the CPU to the ECU's other work and to Status. The final status is told on the
+   * update's own thread.
+   */
+  @Test
+  void aBackgroundUpdateRunsAtTheLowestThreadPriority(@TempDir Path tmp) throws Exception {
+    UpdateEngine c = client(new TestSlots(tmp.resolve("a"), tmp.resolve("b")));
+    AtomicReference<Thread> finalOn = new AtomicReference<>();
+    c.addListener(st -> {
+      if (st.status() == OtaStatus.SUCCESS) {
+        finalOn.set(Thread.currentThread());
+      }
+    });
+    EcuStatus end = c.startUpdate(UpdateRequest.of("v1", url("v1"), "{}"), BeforeReboot.NONE).await();
+    assertThat(end.status()).as(end.failureReason()).isEqualTo(OtaStatus.SUCCESS);
+    assertThat(finalOn.get().getName()).isEqualTo("ota-update");
+    assertThat(finalOn.get().getPriority()).isEqualTo(Thread.MIN_PRIORITY);
+  }
+
   /** Installs v1 again on {@code slots}: it succeeds with no download (counter and nginx log); the last progress. */
   static Progress reapplyV1DownloadingNothing(TestSlots slots) {
     int logBefore = nginx.accessLog().size();
