@@ -5,6 +5,7 @@ import dev.otaclient.internal.fs.Fsync;
 import dev.otaclient.internal.fs.TempNames;
 import dev.otaclient.internal.boot.BootController;
 import dev.otaclient.internal.boot.Standby;
+import dev.otaclient.internal.ecu.DaemonThreads;
 import dev.otaclient.error.ErrorCode;
 import dev.otaclient.error.ErrorModule;
 import dev.otaclient.error.OtaException;
@@ -63,11 +64,13 @@ final class UpdatePipeline {
    */
   Standby build(UpdateRequest request) {
     counters.phase(UpdatePhase.INITIAL);
-    ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), UpdateThreads.named("ota-worker"));
+    // made by this thread or by each other, the workers and the delta's thread inherit the update's
+    // priority: the lowest for a background update (UpdateThreads), the caller's for `apply`
+    ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), DaemonThreads.named("ota-worker"));
     cancel.onStop(pool::shutdownNow);
     // one thread of its own for work that overlaps the main thread's steps (the delta's sources); not
     // a worker, because the active-slot scan waits for hashing tasks it puts on the workers
-    ExecutorService side = Executors.newSingleThreadExecutor(UpdateThreads.named("ota-delta"));
+    ExecutorService side = Executors.newSingleThreadExecutor(DaemonThreads.named("ota-delta"));
     cancel.onStop(side::shutdownNow);
     Path privateWork = PrivateWorkDir.create(settings.workDir());
     InstallPayload payload = null;

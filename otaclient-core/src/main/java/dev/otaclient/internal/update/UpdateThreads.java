@@ -1,15 +1,13 @@
 package dev.otaclient.internal.update;
 
-import dev.otaclient.internal.ecu.DaemonThreads;
-import java.util.concurrent.ThreadFactory;
-
 /**
  * The threads an update runs on. A background update (the daemon's, started by
  * {@link UpdateEngine#startUpdate}) gets a thread of its own at {@link Thread#MIN_PRIORITY}, because
  * building the standby is background work: while it runs, the ECU's own software and this client's
  * answers to Status (on the transport's threads, at normal priority) come first. Android's
  * update_engine does the same with a cgroup of minimal CPU shares while it applies a payload. The
- * update's workers and the delta's thread are created by the update and inherit its priority, so an
+ * update's workers and the delta's thread ({@code DaemonThreads} in {@link UpdatePipeline}) are
+ * created by the update's thread or by each other and inherit its priority, so an
  * update run on the caller's thread ({@link UpdateEngine#update}, the CLI's {@code apply}) keeps the
  * caller's priority throughout.
  *
@@ -20,14 +18,6 @@ import java.util.concurrent.ThreadFactory;
  */
 final class UpdateThreads {
   private UpdateThreads() {}
-
-  /**
-   * The update's pool threads, daemons named {@code prefix-1}, {@code prefix-2}, ..., at the priority of
-   * the update's thread (a pool thread is made by the update's thread or by another pool thread).
-   */
-  static ThreadFactory named(String prefix) {
-    return DaemonThreads.named(prefix);
-  }
 
   /** Starts a background update's {@code task} on a daemon thread of its own at the lowest priority. */
   static Thread start(String name, Runnable task) {

@@ -2,6 +2,7 @@ package dev.otaclient.internal.update;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.otaclient.internal.ecu.DaemonThreads;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,9 +37,9 @@ class UpdateThreadsTest {
     assertThat(firstWorker().getPriority()).isEqualTo(Thread.NORM_PRIORITY);
   }
 
-  /** The thread that runs the first task of a new pool of the update's workers. */
+  /** The thread that runs the first task of a new pool of update workers, made as the pipeline makes them. */
   private static Thread firstWorker() {
-    ExecutorService pool = Executors.newFixedThreadPool(2, UpdateThreads.named("ota-worker"));
+    ExecutorService pool = Executors.newFixedThreadPool(2, DaemonThreads.named("ota-worker"));
     try {
       return pool.submit(Thread::currentThread).get();
     } catch (Exception e) {
