@@ -13,7 +13,8 @@
 # e.g. of a second work tree at an older commit: git worktree add /tmp/base REV && (cd /tmp/base &&
 # mvn -B -DskipTests package). Needs the workload and images of `bench/run.sh` (full) or
 # `bench/run.sh --quick` made once. Runs with the launcher's default options and each build's own
-# AppCDS archive; BENCH_AB_OPTS_A / BENCH_AB_OPTS_B replace the JVM options of one side (to compare
+# AppCDS archive, or, where the package step made one, its JDK 25 and AOT cache (launcher_jvm in
+# bench/workfs.sh); BENCH_AB_OPTS_A / BENCH_AB_OPTS_B replace the JVM options of one side (to compare
 # options, give the same TARGET_DIR twice). Environment: BENCH_WORKDIR (as run.sh), BENCH_AB_PORT
 # (default 18092).
 set -euo pipefail
@@ -44,14 +45,14 @@ done
 
 # one NAME SIDE IMAGE VERSION: one update of the side's device; appends "SIDE NAME wall engine rss_mib"
 one() {
-  local name=$1 side=$2 image=$3 version=$4 dir cds=() jvm=$opts
+  local name=$1 side=$2 image=$3 version=$4 dir java archive jvm=$opts
   dir=${!side}
   [[ $side == a && -n "${BENCH_AB_OPTS_A:-}" ]] && jvm=$BENCH_AB_OPTS_A
   [[ $side == b && -n "${BENCH_AB_OPTS_B:-}" ]] && jvm=$BENCH_AB_OPTS_B
-  [[ -f "$dir/otaclient.jsa" ]] && cds=(-XX:SharedArchiveFile="$dir/otaclient.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
+  read -r java archive <<< "$(launcher_jvm "$dir")"
   sync
   # shellcheck disable=SC2086
-  /usr/bin/time -f '%e %M %U %S' -o "$S/time.txt" java $jvm "${cds[@]}" -cp "$dir/otaclient.jar:$S/classes-$side" Harness apply \
+  /usr/bin/time -f '%e %M %U %S' -o "$S/time.txt" "$java" $jvm $archive -cp "$dir/otaclient.jar:$S/classes-$side" Harness apply \
     --state-dir "$S/dev-$side" --certs "$W/ca/certs" --image "http://127.0.0.1:$port/$image/" --version "$version" \
     > "$S/out.json" 2> "$S/out.err" || { echo "chain-ab: $name ($side) failed:" >&2; tail -5 "$S/out.err" >&2; exit 1; }
   python3 - "$S/out.json" "$S/time.txt" "$side" "$name" >> "$S/rows.txt" <<'EOF'

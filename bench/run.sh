@@ -61,10 +61,10 @@ s5_seconds=${BENCH_S5_SECONDS:-$([[ $profile == quick ]] && echo 3 || echo 10)}
 s5_warmup=$([[ $profile == quick ]] && echo 1 || echo 2)
 proxy_port=${BENCH_PROXY_PORT:-$((port + 1))}
 jar="$repo/otaclient-cli/target/otaclient.jar"
-# the launcher also uses the AppCDS archive the package step leaves beside the jar (when there is one)
-if [[ -f "$repo/otaclient-cli/target/otaclient.jsa" ]]; then
-  default_opts="$default_opts -XX:SharedArchiveFile=$repo/otaclient-cli/target/otaclient.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
-fi
+# the launcher's JVM and archive: a JDK 25's java with the AOT cache the package step made for it, or
+# `java` with the AppCDS archive (launcher_jvm); the low-memory setting runs `java`
+read -r default_java archive_opts <<< "$(launcher_jvm "$repo/otaclient-cli/target")"
+default_opts="$default_opts $archive_opts"
 results="$W/results.jsonl"
 t_start=$(date +%s)
 : > "$W/run.log"
@@ -195,12 +195,12 @@ base="http://127.0.0.1:$port"
 
 # ------------------------------------------------------------------ measuring
 : > "$results"
-python3 - "$W" "$profile" "$cores" "$conc" >> "$results" <<'EOF'
+BENCH_DEFAULT_JAVA=$default_java python3 - "$W" "$profile" "$cores" "$conc" >> "$results" <<'EOF'
 import json, sys, os, platform, subprocess
 W, profile, cores, conc = sys.argv[1:]
 g = {v: json.load(open(os.path.join(W, "gen-%s.json" % v))) for v in ("v1", "v2", "v3")}
 mem = next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1]
-jdk = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[1]
+jdk = subprocess.run([os.environ.get("BENCH_DEFAULT_JAVA", "java"), "-version"], capture_output=True, text=True).stderr.splitlines()[1]
 print(json.dumps({"kind": "meta", "profile": profile, "cores": int(cores), "curl_parallel": int(conc),
     "mem_kb": int(mem), "jdk": jdk, "kernel": platform.release(),
     "workload": "%s: v1 %d files / %.0f MiB (%d dirs, %d symlinks); v2 changes %.1f %%, v3 %.1f %% of the bytes" % (
@@ -309,7 +309,9 @@ apply() {
     read -r lw ld <<< "$low_threads"
     threads=(--workers "$lw" --downloads "$ld")
   fi
-  timed "$name" "$W/$name.json" -- java "$@" -cp "$jar:$W/classes" Harness apply --state-dir "$state" \
+  local jvm=java
+  [[ "$settings" == default ]] && jvm=$default_java
+  timed "$name" "$W/$name.json" -- "$jvm" "$@" -cp "$jar:$W/classes" Harness apply --state-dir "$state" \
     --certs "$W/ca/certs" --image "$base/$image/" --version "$version" "${threads[@]}" "${harness_extra[@]}"
   local slot
   slot=$(readlink "$state/active")
@@ -417,7 +419,7 @@ if want 5; then
   rm -rf "$W/s5"
   # the launcher's JVM options, as every scenario: its serial collector's pauses are part of the tail
   # shellcheck disable=SC2086
-  timed s5 "$W/s5.out" -- java $default_opts -cp "$jar:$W/classes" StatusLoad --work "$W/s5" --certs "$W/ca/certs" \
+  timed s5 "$W/s5.out" -- "$default_java" $default_opts -cp "$jar:$W/classes" StatusLoad --work "$W/s5" --certs "$W/ca/certs" \
     --callers "$s5_callers" --seconds "$s5_seconds" --warmup "$s5_warmup" --update "v1=$base/v1/" --update "v2=$base/v2/"
   python3 "$here/benchtool.py" status-rows --out "$W/s5.out" --wall "$wall" --rss-kb "$rss_kb" \
     --cpu "$(python3 -c "print($user + $sys)")" >> "$results"
@@ -457,7 +459,7 @@ if want 6; then
   pids=()
   for i in 1 2 3 4; do
     # shellcheck disable=SC2086
-    /usr/bin/time -f '%e %M %U %S' -o "$W/s6/d4/c$i.time" java $default_opts -cp "$jar:$W/classes" Harness apply \
+    /usr/bin/time -f '%e %M %U %S' -o "$W/s6/d4/c$i.time" "$default_java" $default_opts -cp "$jar:$W/classes" Harness apply \
       --state-dir "$W/s6/d4/dev$i" --certs "$W/ca/certs" --image "$base/$s6_img/" --version v1 \
       > "$W/s6/d4/c$i.json" 2> "$W/s6/d4/c$i.err" &
     pids+=($!)
@@ -475,7 +477,7 @@ if want 6; then
   flush_log
   log_from=$(stat -c %s "$W/nginx/access.log")
   # shellcheck disable=SC2086
-  /usr/bin/time -f '%e %M %U %S' -o "$W/s6/proxy.time" java $default_opts ${BENCH_PROXY_JAVA_OPTS:-} -jar "$jar" proxy --listen "127.0.0.1:$proxy_port" \
+  /usr/bin/time -f '%e %M %U %S' -o "$W/s6/proxy.time" "$default_java" $default_opts ${BENCH_PROXY_JAVA_OPTS:-} -jar "$jar" proxy --listen "127.0.0.1:$proxy_port" \
     --cache-dir "$W/s6/cache" > "$W/s6/proxy.log" 2>&1 &
   proxy_time_pid=$!
   for _ in $(seq 100); do
@@ -489,7 +491,7 @@ if want 6; then
   pids=()
   for i in 1 2 3 4; do
     # shellcheck disable=SC2086
-    /usr/bin/time -f '%e %M %U %S' -o "$W/s6/c$i.time" java $default_opts -cp "$jar:$W/classes" Harness apply \
+    /usr/bin/time -f '%e %M %U %S' -o "$W/s6/c$i.time" "$default_java" $default_opts -cp "$jar:$W/classes" Harness apply \
       --state-dir "$W/s6/dev$i" --certs "$W/ca/certs" --image "$base/$s6_img/" --version v1 \
       --proxy "http://127.0.0.1:$proxy_port" > "$W/s6/c$i.json" 2> "$W/s6/c$i.err" &
     pids+=($!)
@@ -543,7 +545,7 @@ if want 1-4 && [[ -d "$W/dev-default" ]]; then
     say "s3c: the in-place update again with every cache dropped, and rsync's the same way"
     for step in v1 v2; do
       # shellcheck disable=SC2086
-      java $default_opts -cp "$jar:$W/classes" Harness apply --state-dir "$W/dev-default" --certs "$W/ca/certs" \
+      "$default_java" $default_opts -cp "$jar:$W/classes" Harness apply --state-dir "$W/dev-default" --certs "$W/ca/certs" \
         --image "$base/$step/" --version "$step" > "$W/s3c-prepare-$step.out" 2>&1 \
         || { echo "bench: s3c could not prepare the device (update to $step):" >&2; tail -n 3 "$W/s3c-prepare-$step.out" >&2; exit 1; }
     done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start-up of two builds side by side: `otaclient apply` of an image that is not there, from process
 # start to the first request in nginx's log, runs of the two builds alternating (so both see the same
-# load), with the launcher's default options and each build's own AppCDS archive.
+# load), with the launcher's default options and each build's own AppCDS archive (or its JDK 25 and AOT
+# cache, where the package step made one: launcher_jvm in bench/workfs.sh).
 #
 #   bench/startup-ab.sh TARGET_DIR_A TARGET_DIR_B [RUNS]     (default 9 runs each; medians reported)
 #
@@ -31,13 +32,13 @@ S="$W/startup-ab"
 start_nginx "$S" "$port" "$W/images"
 
 once() { # TARGET_DIR -> "ms_to_first_request wall_s peak_rss_kib"
-  local dir=$1 lines t0 first cds=()
-  [[ -f "$dir/otaclient.jsa" ]] && cds=(-XX:SharedArchiveFile="$dir/otaclient.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
+  local dir=$1 lines t0 first java archive
+  read -r java archive <<< "$(launcher_jvm "$dir")"
   lines=$(wc -l < "$S/nginx/access.log")
   rm -rf "$S/state"
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
-  /usr/bin/time -f '%e %M' -o "$S/time.txt" java $opts "${cds[@]}" -jar "$dir/otaclient.jar" apply \
+  /usr/bin/time -f '%e %M' -o "$S/time.txt" "$java" $opts $archive -jar "$dir/otaclient.jar" apply \
     --url "http://127.0.0.1:$port/startup-probe-$RANDOM/" --certs "$W/ca/certs" --state-dir "$S/state" \
     --image-version 1 --progress-every 0 > /dev/null 2>&1 || true
   first=$(tail -n +"$((lines + 1))" "$S/nginx/access.log" | head -1 | cut -d' ' -f1)

@@ -60,3 +60,20 @@ launcher_opts() {
   [[ -n "$opts" ]] || { echo "bench: cannot read the default JVM options from $1/otaclient" >&2; return 1; }
   echo "$opts"
 }
+
+# launcher_jvm TARGET_DIR: the JVM and archive options the ./otaclient launcher uses for the jar in
+# TARGET_DIR (an otaclient-cli/target directory): the java of the JDK 25+ that made the package step's AOT
+# cache, with that cache; else `java` with the AppCDS archive; else `java`. Prints "JAVA [OPTIONS]".
+launcher_jvm() {
+  local dir=$1 aot_java
+  aot_java=$(cat "$dir/otaclient.aot-java" 2>/dev/null || true)
+  if [[ -s "$dir/otaclient.aot" && -n "$aot_java" && -x "$aot_java" ]]; then
+    # (not --enable-native-access: with a module option the training did not have, the JVM drops the
+    # cache's linked classes; off the -jar path zstd-jni then warns on stderr when it loads)
+    echo "$aot_java -XX:AOTCache=$dir/otaclient.aot -Xlog:aot=off -Xlog:cds=off"
+  elif [[ -f "$dir/otaclient.jsa" ]]; then
+    echo "java -XX:SharedArchiveFile=$dir/otaclient.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+  else
+    echo java
+  fi
+}

@@ -98,6 +98,71 @@ class FatJarIT {
     }
   }
 
+  /**
+   * The java of the newest JDK at feature release 25 or later under /usr/lib/jvm (as the package step
+   * looks for it: by the JDK's release file), if there is one.
+   */
+  static java.util.Optional<Path> newestJdk25() throws java.io.IOException {
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (!Files.isDirectory(jvms)) {
+      return java.util.Optional.empty();
+    }
+    Path best = null;
+    int bestFeature = 0;
+    try (var dirs = Files.list(jvms)) {
+      for (Path d : dirs.sorted().toList()) {
+        Path release = d.resolve("release");
+        if (!Files.isRegularFile(release) || !Files.isExecutable(d.resolve("bin/java"))) {
+          continue;
+        }
+        var m = java.util.regex.Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)").matcher(Files.readString(release));
+        int feature = m.find() ? Integer.parseInt(m.group(1)) : 0;
+        if (feature >= 25 && feature > bestFeature) {
+          best = d.resolve("bin/java");
+          bestFeature = feature;
+        }
+      }
+    }
+    return java.util.Optional.ofNullable(best);
+  }
+
+  /**
+   * Where the machine has a JDK 25 or later, the package step trains that JDK's AOT cache beside the
+   * jar, and the launcher runs on that JDK with the cache mapped (docs/benchmarks.md, round seventeen).
+   * A whole update through the launcher on it, the demo, prints nothing on stderr: JDK 22 and later warn
+   * when a class path library loads native code (zstd-jni) unless the jar's manifest grants it.
+   */
+  @Test
+  void theLauncherRunsOnTheJdk25OfThePackageStepWithItsAotCache(@TempDir Path work) throws Exception {
+    java.util.Optional<Path> jdk25 = newestJdk25();
+    org.junit.jupiter.api.Assumptions.assumeTrue(jdk25.isPresent(), "no JDK 25 or later under /usr/lib/jvm");
+    org.junit.jupiter.api.Assumptions.assumeTrue("auto".equals(System.getProperty("otaclient.aot.java", "auto"))
+        && !Boolean.getBoolean("otaclient.cds.skip"), "the package step was told not to look for a JDK 25");
+    Path aot = JAR.resolveSibling("otaclient.aot");
+    assertThat(aot).isNotEmptyFile();
+    assertThat(Files.getLastModifiedTime(aot)).isGreaterThanOrEqualTo(Files.getLastModifiedTime(JAR));
+    assertThat(Files.readString(JAR.resolveSibling("otaclient.aot-java")).trim()).isEqualTo(jdk25.get().toString());
+
+    ProcessBuilder version = new ProcessBuilder("sh", LAUNCHER.toString(), "--version");
+    version.environment().put("OTACLIENT_JAVA_OPTS", launcherDefaults() + " -Xlog:class+load=info");
+    Process p = version.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(err).isZero();
+    assertThat(out.lines().filter(l -> l.startsWith("otaclient "))).singleElement().asString().contains(", Java 25");
+    assertThat(out.lines().filter(l -> l.contains(" picocli.CommandLine$Model$OptionSpec ")))
+        .singleElement().asString().contains("shared objects file");
+
+    Process demo = new ProcessBuilder("sh", LAUNCHER.toString(), "demo", "--workdir", work.resolve("demo").toString()).start();
+    String demoOut = new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String demoErr = new String(demo.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(demo.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    assertThat(demo.exitValue()).as(demoErr).isZero();
+    assertThat(demoOut).contains("demo succeeded");
+    assertThat(demoErr).isEmpty();
+  }
+
   private static List<String> concat(List<String> a, List<String> b) {
     List<String> all = new java.util.ArrayList<>(a);
     all.addAll(b);

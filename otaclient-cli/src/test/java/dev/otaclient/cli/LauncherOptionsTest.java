@@ -21,13 +21,15 @@ class LauncherOptionsTest {
   void everyPlaceShowsTheLaunchersDefaults() throws Exception {
     String defaults = FatJarIT.launcherDefaults();
     assertThat(defaults).startsWith("-X").contains("-XX:+UseSerialGC");
-    assertThat(Files.readAllLines(REPO.resolve("otaclient")).stream().filter(l -> l.contains("exec java")))
-        .hasSize(2).allSatisfy(l -> assertThat(l).contains("exec java ${OTACLIENT_JAVA_OPTS:-$defaults} "));
+    // three ways to start: the JDK 25 with its AOT cache, java with the AppCDS archive, java alone
+    assertThat(Files.readAllLines(REPO.resolve("otaclient")).stream().filter(l -> l.contains("exec \"")))
+        .hasSize(3).allSatisfy(l -> assertThat(l).contains(" ${OTACLIENT_JAVA_OPTS:-$defaults} "));
     assertThat(Files.readString(REPO.resolve("docs/otaclient.service"))).contains("/usr/bin/java " + defaults + " -jar ");
     assertThat(Files.readString(REPO.resolve("README.md")).replace("\n", " ")).contains("(`" + defaults + "`");
     // the AppCDS training reads the launcher's defaults= line itself (as bench/workfs.sh does)
     assertThat(Files.readString(REPO.resolve("otaclient-cli/src/build/cds-training.sh")))
-        .contains("launcher=$(dirname \"$0\")/../../../otaclient", "defaults=$(sed -n 's/^defaults=", "\"$java\" $defaults ");
+        .contains("launcher=$(dirname \"$0\")/../../../otaclient", "defaults=$(sed -n 's/^defaults=", "\"$java\" $defaults ",
+            "\"$java25\" $defaults -XX:AOTCacheOutput=");
   }
 
   /**
@@ -41,14 +43,19 @@ class LauncherOptionsTest {
     org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "not root: the launcher leaves the priority options out");
     String defaults = FatJarIT.launcherDefaults();
     assertThat(defaults).contains("-XX:ThreadPriorityPolicy=1");
-    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(Arrays.asList(defaults.split(" ")));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ThreadNiceProbe.class.getName()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(out).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    assertThat(out.lines()).as(out).containsExactly("priority1=19", "priority5=0", "priority10=0", "C2=0");
+    // the JDK the tests run on, and the JDK 25 the launcher runs on where there is one
+    List<Path> jdks = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")));
+    FatJarIT.newestJdk25().ifPresent(jdks::add);
+    for (Path jvm : jdks) {
+      List<String> cmd = new java.util.ArrayList<>(List.of(jvm.toString()));
+      cmd.addAll(Arrays.asList(defaults.split(" ")));
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ThreadNiceProbe.class.getName()));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(out).isTrue();
+      assertThat(p.exitValue()).as(out).isZero();
+      assertThat(out.lines()).as(jvm + ": " + out).containsExactly("priority1=19", "priority5=0", "priority10=0", "C2=0");
+    }
   }
 
   /**
