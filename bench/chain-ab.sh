@@ -13,8 +13,8 @@
 # e.g. of a second work tree at an older commit: git worktree add /tmp/base REV && (cd /tmp/base &&
 # mvn -B -DskipTests package). Needs the workload and images of `bench/run.sh` (full) or
 # `bench/run.sh --quick` made once. Runs with the launcher's default options and each build's own
-# AppCDS archive, or, where the package step made one, its JDK 25 and AOT cache (launcher_jvm in
-# bench/workfs.sh); BENCH_AB_OPTS_A / BENCH_AB_OPTS_B replace the JVM options of one side (to compare
+# AppCDS archive (or, with OTACLIENT_JAVA naming the JDK 25 the package step made an AOT cache for, that
+# JDK with the cache: launcher_jvm in bench/workfs.sh); BENCH_AB_OPTS_A / BENCH_AB_OPTS_B replace the JVM options of one side (to compare
 # options, give the same TARGET_DIR twice). Environment: BENCH_WORKDIR (as run.sh), BENCH_AB_PORT
 # (default 18092).
 set -euo pipefail

@@ -61,8 +61,9 @@ s5_seconds=${BENCH_S5_SECONDS:-$([[ $profile == quick ]] && echo 3 || echo 10)}
 s5_warmup=$([[ $profile == quick ]] && echo 1 || echo 2)
 proxy_port=${BENCH_PROXY_PORT:-$((port + 1))}
 jar="$repo/otaclient-cli/target/otaclient.jar"
-# the launcher's JVM and archive: a JDK 25's java with the AOT cache the package step made for it, or
-# `java` with the AppCDS archive (launcher_jvm); the low-memory setting runs `java`
+# the launcher's JVM and archive (launcher_jvm): `java` with the AppCDS archive, or with OTACLIENT_JAVA
+# naming the JDK 25 the package step made an AOT cache for, that JDK with the cache; the low-memory
+# setting runs `java`
 read -r default_java archive_opts <<< "$(launcher_jvm "$repo/otaclient-cli/target")"
 default_opts="$default_opts $archive_opts"
 results="$W/results.jsonl"

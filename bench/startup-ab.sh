@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start-up of two builds side by side: `otaclient apply` of an image that is not there, from process
 # start to the first request in nginx's log, runs of the two builds alternating (so both see the same
-# load), with the launcher's default options and each build's own AppCDS archive (or its JDK 25 and AOT
-# cache, where the package step made one: launcher_jvm in bench/workfs.sh).
+# load), with the launcher's default options and each build's own AppCDS archive (or, with OTACLIENT_JAVA
+# naming the JDK 25 the package step made an AOT cache for, that JDK with the cache: launcher_jvm in
+# bench/workfs.sh).
 #
 #   bench/startup-ab.sh TARGET_DIR_A TARGET_DIR_B [RUNS]     (default 9 runs each; medians reported)
 #

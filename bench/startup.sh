@@ -63,10 +63,11 @@ setting "JDK 17, launcher defaults ($default_opts)" java $default_opts -jar "$ja
 # shellcheck disable=SC2086
 setting "JDK 17, launcher defaults, -Xshare:off (no CDS at all)" java $default_opts -Xshare:off -jar "$jar"
 if [[ -f "$repo/otaclient-cli/target/otaclient.jsa" ]]; then
-  setting "JDK 17 as the launcher runs it without a JDK 25 (defaults + AppCDS archive of the package step, training: apply of the demo image)" env OTACLIENT_JAVA=java "$repo/otaclient"
+  setting "./otaclient launcher (defaults + AppCDS archive of the package step, training: apply of the demo image)" env -u OTACLIENT_JAVA "$repo/otaclient"
 fi
 if [[ -s "$repo/otaclient-cli/target/otaclient.aot" ]]; then
-  setting "./otaclient launcher (defaults + the package step's AOT cache on $(cat "$repo/otaclient-cli/target/otaclient.aot-java"), training: apply of the demo image)" "$repo/otaclient"
+  aot_java=$(cat "$repo/otaclient-cli/target/otaclient.aot-java")
+  setting "OTACLIENT_JAVA=$aot_java ./otaclient (defaults + the package step's AOT cache, training: apply of the demo image)" env OTACLIENT_JAVA="$aot_java" "$repo/otaclient"
 fi
 # AppCDS: a dynamic archive from one training run of the same command
 # shellcheck disable=SC2086

@@ -62,18 +62,18 @@ launcher_opts() {
 }
 
 # launcher_jvm TARGET_DIR: the JVM and archive options the ./otaclient launcher uses for the jar in
-# TARGET_DIR (an otaclient-cli/target directory): the java of the JDK 25+ that made the package step's AOT
-# cache, with that cache; else `java` with the AppCDS archive; else `java`. Prints "JAVA [OPTIONS]".
+# TARGET_DIR (an otaclient-cli/target directory), as it chooses them: OTACLIENT_JAVA (default `java`),
+# with the package step's AOT cache when OTACLIENT_JAVA names the JDK that made it, else with the AppCDS
+# archive when there is one. Prints "JAVA [OPTIONS]".
 launcher_jvm() {
-  local dir=$1 aot_java
-  aot_java=$(cat "$dir/otaclient.aot-java" 2>/dev/null || true)
-  if [[ -s "$dir/otaclient.aot" && -n "$aot_java" && -x "$aot_java" ]]; then
+  local dir=$1 java=${OTACLIENT_JAVA:-java}
+  if [[ -s "$dir/otaclient.aot" && "$java" == "$(cat "$dir/otaclient.aot-java" 2>/dev/null)" ]]; then
     # (not --enable-native-access: with a module option the training did not have, the JVM drops the
     # cache's linked classes; off the -jar path zstd-jni then warns on stderr when it loads)
-    echo "$aot_java -XX:AOTCache=$dir/otaclient.aot -Xlog:aot=off -Xlog:cds=off"
+    echo "$java -XX:AOTCache=$dir/otaclient.aot -Xlog:aot=off -Xlog:cds=off"
   elif [[ -f "$dir/otaclient.jsa" ]]; then
-    echo "java -XX:SharedArchiveFile=$dir/otaclient.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+    echo "$java -XX:SharedArchiveFile=$dir/otaclient.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
   else
-    echo java
+    echo "$java"
   fi
 }

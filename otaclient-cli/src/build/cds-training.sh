@@ -7,10 +7,10 @@
 # When the machine also has a JDK 25 or later (JAVA25: its java, or "auto": the newest JDK under
 # /usr/lib/jvm whose release file says 25 or later; "none": no search), the same apply trains an AOT
 # cache for that JDK (JEP 514: classes loaded and linked, and method profiles), written to AOT_CACHE, and
-# AOT_CACHE-java names that java. The launcher then runs on that JDK with the cache (docs/benchmarks.md,
-# round seventeen: a small full install 10-15 % faster than JDK 17 with the AppCDS archive). An AOT cache
-# belongs to the JVM build that made it, as the AppCDS archive does, so both are made here, by the JVMs
-# that use them.
+# AOT_CACHE-java names that java; the launcher uses it when OTACLIENT_JAVA names that java
+# (docs/benchmarks.md, round seventeen: updates 12-20 % faster, a higher peak RSS at 60 000 files). An AOT
+# cache belongs to the JVM build that made it, as the AppCDS archive does, so each is made here by the
+# JVM that uses it.
 #
 #   cds-training.sh JAVA JAR ARCHIVE LOG [JAVA25|auto|none AOT_CACHE]
 #
