@@ -67,7 +67,7 @@ if [[ -f "$repo/otaclient-cli/target/otaclient.jsa" ]]; then
 fi
 if [[ -s "$repo/otaclient-cli/target/otaclient.aot" ]]; then
   aot_java=$(cat "$repo/otaclient-cli/target/otaclient.aot-java")
-  setting "OTACLIENT_JAVA=$aot_java ./otaclient (defaults + the package step's AOT cache, training: apply of the demo image)" env OTACLIENT_JAVA="$aot_java" "$repo/otaclient"
+  setting "OTACLIENT_JAVA=$aot_java ./otaclient (defaults + AOT cache of the package step, training: apply of the demo image)" env OTACLIENT_JAVA="$aot_java" "$repo/otaclient"
 fi
 # AppCDS: a dynamic archive from one training run of the same command
 # shellcheck disable=SC2086
