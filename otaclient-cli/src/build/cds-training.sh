@@ -8,7 +8,7 @@
 # /usr/lib/jvm whose release file says 25 or later; "none": no search), the same apply trains an AOT
 # cache for that JDK (JEP 514: classes loaded and linked, and method profiles), written to AOT_CACHE, and
 # AOT_CACHE-java names that java; the launcher uses it when OTACLIENT_JAVA names that java
-# (docs/benchmarks.md, round seventeen: updates 12-20 % faster, a higher peak RSS at 60 000 files). An AOT
+# (docs/benchmarks.md, round seventeen: updates up to 20 % faster, a higher peak RSS at 60 000 files). An AOT
 # cache belongs to the JVM build that made it, as the AppCDS archive does, so each is made here by the
 # JVM that uses it.
 #
