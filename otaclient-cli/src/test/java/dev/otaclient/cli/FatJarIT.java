@@ -88,14 +88,22 @@ class FatJarIT {
       runs.add(new ProcessBuilder(concat(asNobody, List.of("sh", LAUNCHER.toString(), "--version"))));
     }
     for (ProcessBuilder pb : runs) {
-      Process p = pb.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(p.exitValue()).as(err).isZero();
-      assertThat(out).startsWith("otaclient ");
-      assertThat(err).as("stderr of " + pb.command()).isEmpty();
+      Ran r = runToZero(pb, 60);
+      assertThat(r.out()).startsWith("otaclient ");
+      assertThat(r.err()).as("stderr of " + pb.command()).isEmpty();
     }
+  }
+
+  record Ran(String out, String err) {}
+
+  /** Runs a process to its end within the timeout, and expects exit status 0 (its stderr the reason if not). */
+  static Ran runToZero(ProcessBuilder pb, int timeoutSeconds) throws Exception {
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(err).isZero();
+    return new Ran(out, err);
   }
 
   /**
@@ -147,24 +155,16 @@ class FatJarIT {
     ProcessBuilder version = new ProcessBuilder("sh", LAUNCHER.toString(), "--version");
     version.environment().put("OTACLIENT_JAVA", jdk25.get().toString());
     version.environment().put("OTACLIENT_JAVA_OPTS", launcherDefaults() + " -Xlog:class+load=info");
-    Process p = version.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(err).isZero();
+    String out = runToZero(version, 60).out();
     assertThat(out.lines().filter(l -> l.startsWith("otaclient "))).singleElement().asString().contains(", Java 25");
     assertThat(out.lines().filter(l -> l.contains(" picocli.CommandLine$Model$OptionSpec ")))
         .singleElement().asString().contains("shared objects file");
 
     ProcessBuilder demoRun = new ProcessBuilder("sh", LAUNCHER.toString(), "demo", "--workdir", work.resolve("demo").toString());
     demoRun.environment().put("OTACLIENT_JAVA", jdk25.get().toString());
-    Process demo = demoRun.start();
-    String demoOut = new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String demoErr = new String(demo.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(demo.waitFor(180, TimeUnit.SECONDS)).isTrue();
-    assertThat(demo.exitValue()).as(demoErr).isZero();
-    assertThat(demoOut).contains("demo succeeded");
-    assertThat(demoErr).isEmpty();
+    Ran demo = runToZero(demoRun, 180);
+    assertThat(demo.out()).contains("demo succeeded");
+    assertThat(demo.err()).isEmpty();
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
