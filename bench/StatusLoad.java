@@ -7,6 +7,14 @@ import dev.otaclient.error.FailureType;
 import dev.otaclient.grpc.EcuDaemon;
 import dev.otaclient.grpc.OtaCallException;
 import dev.otaclient.grpc.OtaClientStub;
+import dev.otaclient.grpc.ProtoMapping;
+import dev.otaclient.api.v2.OtaClientServiceGrpc;
+import dev.otaclient.api.v2.StatusRequest;
+import dev.otaclient.api.v2.StatusResponse;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
 import dev.otaclient.status.EcuStatus;
 import dev.otaclient.status.OtaStatus;
 import java.io.IOException;
@@ -23,6 +31,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Scenario 5 of the benchmark, Status under load: a tree of eight ECUs on loopback, one of them hung,
@@ -31,7 +41,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * StatusLoad --work DIR --certs DIR [--callers 1,8,32] [--seconds 10] [--warmup 2]
- *            [--update VERSION=URL ...]
+ *            [--callers-mode async|blocking|async,blocking] [--update VERSION=URL ...]
  * </pre>
  *
  * <p>The tree: {@code main -> (A, B, H)}, {@code A -> (C, D)}, {@code B -> (E, F)}. Seven are real ECU
@@ -46,6 +56,11 @@ import java.util.concurrent.CountDownLatch;
  * channel each, calling back to back) first warm up, then are measured for {@code --seconds}; one JSON
  * line per measurement on stdout: latency percentiles of the calls started in the window, calls/s,
  * errors and answers that missed an ECU.
+ *
+ * <p>{@code --callers-mode async} (the default): each caller issues its next call from the callback of
+ * the last, on its channel's event loop, and no caller has a thread of its own. {@code blocking}: each
+ * caller is a thread in the blocking stub, as up to round seventeen; its figures include that thread's
+ * wait for a core once its answer is in.
  */
 public final class StatusLoad {
   /** Answers from main list everyone but the hung child. */
@@ -64,6 +79,14 @@ public final class StatusLoad {
     int[] callers = Arrays.stream(option(a, "--callers", "1,8,32").split(",")).mapToInt(Integer::parseInt).toArray();
     Duration window = Duration.ofMillis((long) (1000 * Double.parseDouble(option(a, "--seconds", "10"))));
     Duration warmup = Duration.ofMillis((long) (1000 * Double.parseDouble(option(a, "--warmup", "2"))));
+    List<Boolean> modes = new ArrayList<>();
+    for (String m : option(a, "--callers-mode", "async").split(",")) {
+      if (!m.equals("async") && !m.equals("blocking")) {
+        System.err.println("--callers-mode: async, blocking or a comma-separated list of them, not " + m);
+        System.exit(2);
+      }
+      modes.add(m.equals("blocking"));
+    }
     List<String[]> updates = new ArrayList<>();
     for (int i = 0; i < a.size(); i++) {
       if (a.get(i).equals("--update") && i + 1 < a.size()) {
@@ -94,14 +117,18 @@ public final class StatusLoad {
           throw new IllegalStateException("main lists " + r.availableEcuIds() + ", expected 8 ECUs");
         }
         for (int n : callers) {
-          System.out.println(measure("idle", n, main.port(), warmup, window, null).json());
+          for (boolean blocking : modes) {
+            System.out.println(measure("idle", n, main.port(), warmup, window, null, blocking).json());
+          }
         }
         if (!updates.isEmpty()) {
           Updater updater = new Updater(probe, updates);
           updater.start();
           awaitStatus(probe, s -> mainOf(s).status() == OtaStatus.UPDATING, Duration.ofSeconds(60));
           for (int n : callers) {
-            System.out.println(measure("updating", n, main.port(), warmup, window, updater).json());
+            for (boolean blocking : modes) {
+              System.out.println(measure("updating", n, main.port(), warmup, window, updater, blocking).json());
+            }
           }
           updater.halt();
         }
@@ -294,16 +321,17 @@ public final class StatusLoad {
 
   // ------------------------------------------------------------------------------------ the load
 
-  private record Result(String phase, int callers, double seconds, long calls, long[] sortedNanos, long errors,
-      long shortAnswers, long mainBusy, double cpuSeconds, Updater updater) {
+  private record Result(String phase, int callers, boolean blocking, double seconds, long calls, long[] sortedNanos,
+      long errors, long shortAnswers, long mainBusy, double cpuSeconds, Updater updater) {
     String json() {
       StringBuilder b = new StringBuilder();
       b.append(String.format(Locale.ROOT,
-          "{\"kind\":\"status\",\"name\":\"s5-status-%s-%d\",\"phase\":\"%s\",\"callers\":%d,\"seconds\":%.3f,"
+          "{\"kind\":\"status\",\"name\":\"s5-status-%s-%d%s\",\"phase\":\"%s\",\"callers\":%d,"
+              + "\"callers_mode\":\"%s\",\"seconds\":%.3f,"
               + "\"calls\":%d,\"calls_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
               + "\"p999_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,\"errors\":%d,\"short_answers\":%d,"
               + "\"main_busy_answers\":%d,\"cpu_seconds\":%.2f,\"ecus\":8,\"hung\":1",
-          phase, callers, phase, callers, seconds, calls, calls / seconds, pct(0.50), pct(0.90), pct(0.99),
+          phase, callers, blocking ? "-blocking" : "", phase, callers, blocking ? "blocking" : "async", seconds, calls, calls / seconds, pct(0.50), pct(0.90), pct(0.99),
           pct(0.999), pct(1.0), mean(), errors, shortAnswers, mainBusy, cpuSeconds));
       if (updater != null) {
         b.append(String.format(Locale.ROOT, ",\"updates_started\":%d,\"updates_succeeded\":%d,\"updates_failed\":%d,"
@@ -327,94 +355,186 @@ public final class StatusLoad {
     }
   }
 
-  /** One caller's latencies (nanoseconds) of the calls it started inside the window. */
-  private static final class Caller extends Thread {
-    private final OtaClientStub stub;
-    private final CountDownLatch go;
+  /** What one caller saw of the calls it started inside the window: latencies (nanoseconds) and counts. */
+  private static class Tally {
     private final long from;
-    private final long to;
+    final long to;
     long[] nanos = new long[4096];
     int n;
     long errors;
     long shortAnswers;
     long mainBusy;
 
-    Caller(int i, OtaClientStub stub, CountDownLatch go, long from, long to) {
-      super("status-caller-" + i);
-      this.stub = stub;
-      this.go = go;
+    Tally(long from, long to) {
       this.from = from;
       this.to = to;
+    }
+
+    void answered(long t0, long dt, StatusReport r) {
+      if (t0 < from) {
+        return;
+      }
+      if (n == nanos.length) {
+        nanos = Arrays.copyOf(nanos, n * 2);
+      }
+      nanos[n++] = dt;
+      if (r.ecus().size() != EXPECTED_ECUS) {
+        shortAnswers++;
+      }
+      if (mainOf(r).status().isBusy()) {
+        mainBusy++;
+      }
+    }
+
+    void failed(long t0) {
+      if (t0 >= from) {
+        errors++;
+      }
+    }
+  }
+
+  /**
+   * A caller with a thread of its own that blocks in each call: the latency includes the time that
+   * thread waits for a core after its answer came in, which on two cores shared with 32 such threads
+   * and the whole tree is most of the tail (docs/benchmarks.md, round eighteen).
+   */
+  private static final class BlockingCaller extends Tally implements Runnable {
+    private final OtaClientStub stub;
+    private final CountDownLatch go;
+    private final CountDownLatch done;
+
+    BlockingCaller(OtaClientStub stub, CountDownLatch go, CountDownLatch done, long from, long to) {
+      super(from, to);
+      this.stub = stub;
+      this.go = go;
+      this.done = done;
     }
 
     @Override
     public void run() {
       try {
         go.await();
-      } catch (InterruptedException e) {
-        return;
-      }
-      long t0;
-      while ((t0 = System.nanoTime()) < to) {
-        boolean counted = t0 >= from;
-        try {
-          StatusReport r = stub.status();
-          long dt = System.nanoTime() - t0;
-          if (counted) {
-            if (n == nanos.length) {
-              nanos = Arrays.copyOf(nanos, n * 2);
-            }
-            nanos[n++] = dt;
-            if (r.ecus().size() != EXPECTED_ECUS) {
-              shortAnswers++;
-            }
-            if (mainOf(r).status().isBusy()) {
-              mainBusy++;
-            }
-          }
-        } catch (OtaCallException e) {
-          if (counted) {
-            errors++;
+        long t0;
+        while ((t0 = System.nanoTime()) < to) {
+          try {
+            StatusReport r = stub.status();
+            answered(t0, System.nanoTime() - t0, r);
+          } catch (OtaCallException e) {
+            failed(t0);
           }
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        done.countDown();
       }
     }
   }
 
-  private static Result measure(String phase, int callers, int port, Duration warmup, Duration window, Updater updater)
-      throws InterruptedException {
-    List<OtaClientStub> stubs = new ArrayList<>();
-    for (int i = 0; i < callers; i++) {
-      stubs.add(OtaClientStub.connect("127.0.0.1", port, Duration.ofSeconds(5)));
+  /**
+   * A caller without a thread: it starts its next call from the callback of the last one, on the
+   * channel's event loop, and times each call from its start to that callback, the way a client on
+   * another machine would see it (what it cannot see: its own wake-up behind 31 other callers).
+   */
+  private static final class AsyncCaller extends Tally implements StreamObserver<StatusResponse> {
+    private static final StatusRequest REQUEST = StatusRequest.getDefaultInstance();
+    private final ManagedChannel channel;
+    private final OtaClientServiceGrpc.OtaClientServiceStub stub;
+    private final CountDownLatch done;
+    private long t0;
+    private StatusResponse answer;
+
+    AsyncCaller(int port, CountDownLatch done, long from, long to) {
+      super(from, to);
+      // callbacks on the transport's event loop, as the blocking stub's answers arrive, without a hop
+      this.channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create())
+          .directExecutor().build();
+      this.stub = OtaClientServiceGrpc.newStub(channel);
+      this.done = done;
     }
+
+    void next() {
+      t0 = System.nanoTime();
+      if (t0 >= to) {
+        done.countDown();
+        return;
+      }
+      answer = null;
+      stub.withDeadlineAfter(5, TimeUnit.SECONDS).status(REQUEST, this);
+    }
+
+    @Override
+    public void onNext(StatusResponse value) {
+      answer = value;
+    }
+
+    @Override
+    public void onCompleted() {
+      long dt = System.nanoTime() - t0;
+      try {
+        answered(t0, dt, ProtoMapping.fromProto(answer));
+      } catch (RuntimeException e) {
+        failed(t0);
+      }
+      next();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      failed(t0);
+      // not from this callback: a call that fails at once would recurse
+      ForkJoinPool.commonPool().execute(this::next);
+    }
+
+    void close() {
+      channel.shutdownNow();
+    }
+  }
+
+  private static Result measure(String phase, int callers, int port, Duration warmup, Duration window, Updater updater,
+      boolean blocking) throws InterruptedException {
+    List<AutoCloseable> open = new ArrayList<>();
     try {
       CountDownLatch go = new CountDownLatch(1);
+      CountDownLatch done = new CountDownLatch(callers);
       long from = System.nanoTime() + Duration.ofMillis(200).toNanos() + warmup.toNanos();
       long to = from + window.toNanos();
-      List<Caller> threads = new ArrayList<>();
+      List<Tally> tallies = new ArrayList<>();
       for (int i = 0; i < callers; i++) {
-        Caller c = new Caller(i, stubs.get(i), go, from, to);
-        c.setDaemon(true);
-        c.start();
-        threads.add(c);
+        if (blocking) {
+          OtaClientStub stub = OtaClientStub.connect("127.0.0.1", port, Duration.ofSeconds(5));
+          open.add(stub);
+          BlockingCaller c = new BlockingCaller(stub, go, done, from, to);
+          Thread t = new Thread(c, "status-caller-" + i);
+          t.setDaemon(true);
+          t.start();
+          tallies.add(c);
+        } else {
+          AsyncCaller c = new AsyncCaller(port, done, from, to);
+          open.add(c::close);
+          tallies.add(c);
+        }
       }
       go.countDown();
+      for (Tally t : tallies) {
+        if (t instanceof AsyncCaller c) {
+          c.next();
+        }
+      }
       long sleep = (from - System.nanoTime()) / 1_000_000;
       if (sleep > 0) {
         Thread.sleep(sleep);
       }
       double cpu0 = processCpuSeconds();
-      for (Caller c : threads) {
-        c.join();
-      }
+      done.await();
       double cpu = processCpuSeconds() - cpu0;
-      int total = threads.stream().mapToInt(c -> c.n).sum();
+      int total = tallies.stream().mapToInt(c -> c.n).sum();
       long[] all = new long[total];
       int k = 0;
       long errors = 0;
       long shortAnswers = 0;
       long busy = 0;
-      for (Caller c : threads) {
+      for (Tally c : tallies) {
         System.arraycopy(c.nanos, 0, all, k, c.n);
         k += c.n;
         errors += c.errors;
@@ -422,9 +542,16 @@ public final class StatusLoad {
         busy += c.mainBusy;
       }
       Arrays.sort(all);
-      return new Result(phase, callers, window.toNanos() / 1e9, total, all, errors, shortAnswers, busy, cpu, updater);
+      return new Result(phase, callers, blocking, window.toNanos() / 1e9, total, all, errors, shortAnswers, busy, cpu,
+          updater);
     } finally {
-      stubs.forEach(OtaClientStub::close);
+      for (AutoCloseable c : open) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          System.err.println("close: " + e);
+        }
+      }
     }
   }
 
@@ -441,7 +568,7 @@ public final class StatusLoad {
     if (i < 0 || i + 1 >= args.size()) {
       if (dflt == null) {
         System.err.println("usage: StatusLoad --work DIR --certs DIR [--callers 1,8,32] [--seconds S]"
-            + " [--warmup S] [--update VERSION=URL ...]; missing " + name);
+            + " [--warmup S] [--callers-mode async|blocking|async,blocking] [--update VERSION=URL ...]; missing " + name);
         System.exit(2);
       }
       return dflt;

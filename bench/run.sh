@@ -19,6 +19,8 @@
 #                   delta installs of the same trees as OTA image v1 (otaclient image build --format v1)
 #   BENCH_S5_CALLERS / BENCH_S5_SECONDS   scenario 5: concurrent Status callers (default 1,8,32) and
 #                   measured seconds per caller count and phase (default 3 quick, 10 full)
+#   BENCH_S5_MODE   scenario 5's callers: async (default: each starts its next call from the last one's
+#                   callback), blocking (a thread each, as up to round seventeen) or async,blocking (both)
 #   BENCH_PROXY_PORT   scenario 6: ota_proxy port on 127.0.0.1 (default BENCH_PORT + 1)
 #   BENCH_PROXY_JAVA_OPTS   scenario 6: JVM options added to the proxy's (e.g. a JFR recording)
 #   BENCH_CAP       the cap row (small image only): the download cap in bytes/s (default 15728640, 15 MiB/s,
@@ -59,6 +61,7 @@ want() { [[ "$only" == *" $1 "* ]]; }
 s5_callers=${BENCH_S5_CALLERS:-1,8,32}
 s5_seconds=${BENCH_S5_SECONDS:-$([[ $profile == quick ]] && echo 3 || echo 10)}
 s5_warmup=$([[ $profile == quick ]] && echo 1 || echo 2)
+s5_mode=${BENCH_S5_MODE:-async}
 proxy_port=${BENCH_PROXY_PORT:-$((port + 1))}
 jar="$repo/otaclient-cli/target/otaclient.jar"
 # the launcher's JVM and archive (launcher_jvm): `java` with the AppCDS archive, or with OTACLIENT_JAVA
@@ -415,13 +418,14 @@ fi
 
 # ------------------------------------------------------------------ scenario 5: Status under load
 if want 5; then
-  say "scenario 5: Status on the main ECU of an 8-ECU tree with a hung child; callers $s5_callers, ${s5_seconds} s" \
+  say "scenario 5: Status on the main ECU of an 8-ECU tree with a hung child; callers $s5_callers ($s5_mode), ${s5_seconds} s" \
     "each, tree idle, then main updating (v1, v2, ...)"
   rm -rf "$W/s5"
   # the launcher's JVM options, as every scenario: its serial collector's pauses are part of the tail
   # shellcheck disable=SC2086
   timed s5 "$W/s5.out" -- "$default_java" $default_opts -cp "$jar:$W/classes" StatusLoad --work "$W/s5" --certs "$W/ca/certs" \
-    --callers "$s5_callers" --seconds "$s5_seconds" --warmup "$s5_warmup" --update "v1=$base/v1/" --update "v2=$base/v2/"
+    --callers "$s5_callers" --callers-mode "$s5_mode" --seconds "$s5_seconds" --warmup "$s5_warmup" \
+    --update "v1=$base/v1/" --update "v2=$base/v2/"
   python3 "$here/benchtool.py" status-rows --out "$W/s5.out" --wall "$wall" --rss-kb "$rss_kb" \
     --cpu "$(python3 -c "print($user + $sys)")" >> "$results"
   say "  scenario 5: $wall s, peak RSS $((rss_kb / 1024)) MiB (eight ECUs, the updates and the callers in one JVM)"
