@@ -1,3 +1,6 @@
+import dev.otaclient.api.v2.OtaClientServiceGrpc;
+import dev.otaclient.api.v2.StatusRequest;
+import dev.otaclient.api.v2.StatusResponse;
 import dev.otaclient.internal.boot.BootBackend;
 import dev.otaclient.internal.ecu.EcuNodeSettings;
 import dev.otaclient.internal.ecu.EcuResult;
@@ -8,15 +11,12 @@ import dev.otaclient.grpc.EcuDaemon;
 import dev.otaclient.grpc.OtaCallException;
 import dev.otaclient.grpc.OtaClientStub;
 import dev.otaclient.grpc.ProtoMapping;
-import dev.otaclient.api.v2.OtaClientServiceGrpc;
-import dev.otaclient.api.v2.StatusRequest;
-import dev.otaclient.api.v2.StatusResponse;
+import dev.otaclient.status.EcuStatus;
+import dev.otaclient.status.OtaStatus;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
-import dev.otaclient.status.EcuStatus;
-import dev.otaclient.status.OtaStatus;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -331,8 +331,9 @@ public final class StatusLoad {
               + "\"calls\":%d,\"calls_per_s\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
               + "\"p999_ms\":%.3f,\"max_ms\":%.3f,\"mean_ms\":%.3f,\"errors\":%d,\"short_answers\":%d,"
               + "\"main_busy_answers\":%d,\"cpu_seconds\":%.2f,\"ecus\":8,\"hung\":1",
-          phase, callers, blocking ? "-blocking" : "", phase, callers, blocking ? "blocking" : "async", seconds, calls, calls / seconds, pct(0.50), pct(0.90), pct(0.99),
-          pct(0.999), pct(1.0), mean(), errors, shortAnswers, mainBusy, cpuSeconds));
+          phase, callers, blocking ? "-blocking" : "", phase, callers, blocking ? "blocking" : "async", seconds,
+          calls, calls / seconds, pct(0.50), pct(0.90), pct(0.99), pct(0.999), pct(1.0), mean(), errors,
+          shortAnswers, mainBusy, cpuSeconds));
       if (updater != null) {
         b.append(String.format(Locale.ROOT, ",\"updates_started\":%d,\"updates_succeeded\":%d,\"updates_failed\":%d,"
             + "\"last_update_failure\":\"%s\"", updater.started, updater.succeeded, updater.failed,
@@ -395,8 +396,8 @@ public final class StatusLoad {
 
   /**
    * A caller with a thread of its own that blocks in each call: the latency includes the time that
-   * thread waits for a core after its answer came in, which on two cores shared with 32 such threads
-   * and the whole tree is most of the tail (docs/benchmarks.md, round eighteen).
+   * thread waits for a core after its answer came in, and its wake-ups take CPU from the tree it
+   * measures (docs/benchmarks.md, round eighteen: 1.3-1.9x fewer calls answered at 8 and 32 callers).
    */
   private static final class BlockingCaller extends Tally implements Runnable {
     private final OtaClientStub stub;
