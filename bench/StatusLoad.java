@@ -569,7 +569,8 @@ public final class StatusLoad {
     if (i < 0 || i + 1 >= args.size()) {
       if (dflt == null) {
         System.err.println("usage: StatusLoad --work DIR --certs DIR [--callers 1,8,32] [--seconds S]"
-            + " [--warmup S] [--callers-mode async|blocking|async,blocking] [--update VERSION=URL ...]; missing " + name);
+            + " [--warmup S] [--callers-mode async|blocking|async,blocking] [--update VERSION=URL ...];"
+            + " missing " + name);
         System.exit(2);
       }
       return dflt;
